@@ -12,6 +12,7 @@ import (
 	"go.etcd.io/etcd/server/v3/etcdmain"
 	"k8s.io/component-base/cli"
 	kubectl "k8s.io/kubectl/pkg/cmd"
+	kubectlutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
@@ -23,6 +24,9 @@ func main() {
 		os.Exit(2)
 	}
 	component, rest := os.Args[1], os.Args[2:]
+	// The components (kubectl's plugin lookup in particular) read os.Args
+	// themselves, so they must see the argv they would get as their own binary.
+	os.Args = append([]string{component}, rest...)
 	switch component {
 	case "etcd":
 		// etcdmain parses os.Args itself, program name first.
@@ -42,7 +46,9 @@ func main() {
 	case "kubectl":
 		cmd := kubectl.NewDefaultKubectlCommand()
 		cmd.SetArgs(rest)
-		os.Exit(cli.RunNoErrOutput(cmd))
+		if err := cli.RunNoErrOutput(cmd); err != nil {
+			kubectlutil.CheckErr(err)
+		}
 	default:
 		fmt.Fprintf(os.Stderr, "inet-swarm-k8s: unknown component %q\n", component)
 		os.Exit(2)

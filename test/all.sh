@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: installs the npm packages, builds
+# (or takes from the cache in ~/.cache/inet-swarm) every server of the local
+# stack, starts the stack once, runs lint, the type check and every unit and
+# integration test against it, and stops the stack whatever happens.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[test] %s\n' "$*" >&2; }
+
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "Installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "Building the stack's servers (cached after the first run)"
+npx tsx test/stack/cli.ts build
+
+log "Linting and type-checking"
+npx eslint .
+npx tsc -p tsconfig.json --noEmit
+
+state_dir="$(mktemp -d -t inet-swarm-test-XXXXXX)"
+state="$state_dir/stack.json"
+stack_pid=""
+stop_stack() {
+  if [[ -n "$stack_pid" ]] && kill -0 "$stack_pid" 2>/dev/null; then
+    kill -TERM "$stack_pid" 2>/dev/null || true
+    wait "$stack_pid" 2>/dev/null || true
+  fi
+  rm -rf "$state_dir"
+}
+trap stop_stack EXIT
+
+log "Starting the local stack"
+npx tsx test/stack/cli.ts up --state "$state" > "$state_dir/stack.log" 2>&1 &
+stack_pid=$!
+for _ in $(seq 1 600); do
+  [[ -s "$state" ]] && break
+  if ! kill -0 "$stack_pid" 2>/dev/null; then
+    cat "$state_dir/stack.log" >&2
+    log "The local stack failed to start"
+    exit 1
+  fi
+  sleep 0.5
+done
+[[ -s "$state" ]] || { cat "$state_dir/stack.log" >&2; log "The local stack did not start in 300 s"; exit 1; }
+cat "$state_dir/stack.log" >&2
+export INET_SWARM_STACK="$state"
+
+mapfile -t tests < <(find test/unit test/integration -name '*.test.ts' 2>/dev/null | sort)
+log "Running ${#tests[@]} test files"
+npx tsx --test --test-reporter=spec --test-timeout=600000 "${tests[@]}"
