@@ -1,0 +1,143 @@
+// The local stack of real servers that the integration tests, benchmarks and
+// the demo run against: a Kubernetes control plane with kwok nodes, NATS with
+// JetStream, a MongoDB-wire server, moto and distccd, all on loopback with
+// free ports in one temporary directory.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cacheRoot } from './cache.ts';
+import { startDistcc } from './servers/distcc.ts';
+import { ferretdbBinary, startMongo } from './servers/mongo.ts';
+import { ensureMoto, startMoto } from './servers/moto.ts';
+import { natsServerBinary, startNats } from './servers/nats.ts';
+import { kubeBinary, startKube } from './servers/kube.ts';
+import { defaultNodeSets, kwokBinary, kwokStagesFile, startKwok } from './servers/kwok.ts';
+import { ensureDebianPackages } from './system-packages.ts';
+import type { StackInfo } from './types.ts';
+
+export interface StackOptions {
+  /** Directory for all data and logs; a new temporary directory when absent (removed by stop()). */
+  dir?: string;
+  /** Number of kwok runner nodes (16 CPU / 64Gi each); default 3. */
+  runnerNodes?: number;
+  /** Receives progress and timing lines; silent when absent. */
+  log?: (line: string) => void;
+}
+
+export interface RunningStack {
+  info: StackInfo;
+  /** Stops every server and removes the stack's directory if the stack created it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds (or finds in the cache) every Go binary the stack needs, one after
+ * the other: on a cold cache these are heavy builds, and two cores do not get
+ * faster by running them at once.
+ */
+export async function buildBinaries(log: (line: string) => void = () => {}): Promise<void> {
+  const builds: [string, () => Promise<unknown>][] = [
+    ['inet-swarm-k8s', () => kubeBinary(log)],
+    ['kwok', () => kwokBinary(log)],
+    ['kwok-stages', () => kwokStagesFile(log)],
+    ['nats-server', () => natsServerBinary(log)],
+    ['ferretdb', () => ferretdbBinary(log)],
+  ];
+  for (const [name, build] of builds) {
+    const t = Date.now();
+    await build();
+    log(`Built ${name} in ${Date.now() - t} ms`);
+  }
+}
+
+/**
+ * Everything `buildBinaries` does, plus the servers installed from package
+ * managers (moto from PyPI, distcc from Debian). startStack leaves those to
+ * the servers' own start functions, which install them when missing; checking
+ * them here costs seconds on every start.
+ */
+export async function prepareAll(log: (line: string) => void = () => {}): Promise<void> {
+  await buildBinaries(log);
+  let t = Date.now();
+  await mkdir(cacheRoot(), { recursive: true });
+  await ensureMoto(cacheRoot(), log);
+  log(`Installed moto in ${Date.now() - t} ms`);
+  t = Date.now();
+  await ensureDebianPackages(['distcc', 'gcc'], log);
+  log(`Installed distcc in ${Date.now() - t} ms`);
+}
+
+interface Started<T> {
+  value: T;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the whole stack: builds first, then the independent servers in
+ * parallel (kwok after the control plane it registers with). If any server
+ * fails, stops the ones that did start and rethrows its error (a
+ * StackServerError with name, command and log tail).
+ */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const log = options.log ?? (() => {});
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'inet-swarm-stack-')));
+  await mkdir(dir, { recursive: true });
+  const t0 = Date.now();
+
+  await buildBinaries(log);
+
+  const timed = async <T extends { stop(): Promise<void> }>(name: string, start: () => Promise<T>): Promise<Started<T>> => {
+    const t = Date.now();
+    const value = await start();
+    log(`Started ${name} in ${Date.now() - t} ms`);
+    return { value, stop: () => value.stop() };
+  };
+
+  const kube = timed('kubernetes', () => startKube({ dir: join(dir, 'kube'), log }));
+  const kwok = kube.then((k) =>
+    timed('kwok', () =>
+      startKwok({
+        dir: join(dir, 'kwok'),
+        api: k.value,
+        kubeconfig: k.value.kubeconfig,
+        nodeSets: defaultNodeSets(options.runnerNodes ?? 3),
+        log,
+      }),
+    ),
+  );
+  const nats = timed('nats-server', () => startNats({ dir: join(dir, 'nats'), onProgress: log }));
+  const mongo = timed('ferretdb', () => startMongo({ dir: join(dir, 'mongo'), onProgress: log }));
+  const moto = timed('moto', () => startMoto({ dir: join(dir, 'moto'), onProgress: log }));
+  const distcc = timed('distccd', () => startDistcc({ dir: join(dir, 'distcc'), count: 2, onProgress: log }));
+
+  const results = await Promise.allSettled([kube, kwok, nats, mongo, moto, distcc]);
+  const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  // kwok must stop before the control plane it talks to; the rest in any order.
+  const stopAll = async (): Promise<void> => {
+    const kwokStarted = results[1].status === 'fulfilled' ? results[1].value : undefined;
+    if (kwokStarted) await kwokStarted.stop().catch(() => {});
+    await Promise.all(started.filter((s) => s !== kwokStarted).map((s) => s.stop().catch(() => {})));
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+  };
+
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await stopAll();
+    throw failed.reason;
+  }
+  const [k, w, n, m, a, d] = [await kube, await kwok, await nats, await mongo, await moto, await distcc];
+
+  const info: StackInfo = {
+    dir,
+    kubeconfig: k.value.kubeconfig,
+    k8sBinary: k.value.binary,
+    nodes: w.value.nodes,
+    nats: { url: n.value.url, user: n.value.user, password: n.value.password },
+    mongo: { uri: m.value.uri },
+    moto: { endpoint: a.value.endpoint, region: a.value.region },
+    distcc: { hosts: d.value.hosts, logFiles: d.value.logFiles },
+  };
+  log(`Started stack in ${Date.now() - t0} ms dir=${dir}`);
+  return { info, stop: stopAll };
+}
