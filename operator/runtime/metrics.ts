@@ -1,0 +1,112 @@
+// Prometheus metrics and the health endpoints. The registry is created by
+// main and passed in, so tests and several operators in one process never
+// share the global default registry.
+import { createServer, type Server } from 'node:http';
+import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
+
+export interface OperatorMetrics {
+  registry: Registry;
+  reconciles: Counter<'controller' | 'result'>;
+  reconcileErrors: Counter<'controller' | 'kind'>;
+  queueDepth: Gauge<'controller'>;
+  campaigns: Gauge<'phase'>;
+  runs: Gauge<'status'>;
+  builds: Gauge<'phase'>;
+}
+
+/** Registers the operator's metrics on `registry` (plus process metrics when `processMetrics`). */
+export function createMetrics(registry: Registry, processMetrics = false): OperatorMetrics {
+  if (processMetrics) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    reconciles: new Counter({
+      name: 'inetswarm_reconciles_total',
+      help: 'Reconciles by controller and result (success, requeue, error).',
+      labelNames: ['controller', 'result'],
+      registers: [registry],
+    }),
+    reconcileErrors: new Counter({
+      name: 'inetswarm_reconcile_errors_total',
+      help: 'Failed reconciles by controller and error kind (temporary, permanent).',
+      labelNames: ['controller', 'kind'],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'inetswarm_workqueue_depth',
+      help: 'Keys waiting in the work queue of a controller.',
+      labelNames: ['controller'],
+      registers: [registry],
+    }),
+    campaigns: new Gauge({
+      name: 'inetswarm_campaigns',
+      help: 'SimulationCampaigns by phase.',
+      labelNames: ['phase'],
+      registers: [registry],
+    }),
+    runs: new Gauge({
+      name: 'inetswarm_runs',
+      help: 'Runs of active campaigns by status.',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    builds: new Gauge({
+      name: 'inetswarm_builds',
+      help: 'InetBuilds by phase.',
+      labelNames: ['phase'],
+      registers: [registry],
+    }),
+  };
+}
+
+export interface HealthServerOptions {
+  port: number;
+  host?: string;
+  registry: Registry;
+  /** Live: the process is not wedged. */
+  healthy: () => boolean;
+  /** Ready: caches synced (a follower is ready too: it is ready to take over). */
+  ready: () => boolean;
+}
+
+/** Serves /metrics, /healthz and /readyz; resolves once listening, with the bound port. */
+export async function startHealthServer(options: HealthServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      options.registry
+        .metrics()
+        .then((body) => {
+          res.writeHead(200, { 'content-type': options.registry.contentType });
+          res.end(body);
+        })
+        .catch((error: unknown) => {
+          res.writeHead(500);
+          res.end(String(error));
+        });
+      return;
+    }
+    if (path === '/healthz' || path === '/readyz') {
+      const ok = path === '/healthz' ? options.healthy() : options.ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(ok ? 'ok\n' : 'not ready\n');
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    server,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,218 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideBuild, RESULT_GRACE_MS, type BuildObservation, type ObservedJob } from '../../operator/build/decide.ts';
+import { durationSeconds, type BuildSettings } from '../../operator/build/manifests.ts';
+import { parseTerminationMessage, terminationMessage } from '../../operator/build/record.ts';
+import type { InetBuild } from '../../operator/build/types.ts';
+
+const settings: BuildSettings = {
+  builderImageTemplate: 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
+  distccImage: 'ghcr.io/inet-swarm/distccd:1',
+  mongoSecretName: 'inet-swarm-mongodb',
+  mongoUri: 'mongodb://db:27017',
+  mongoDatabase: 'inetswarm',
+  builderWorkingDir: '/app',
+  builderCommand: ['node', '--import', 'tsx', 'operator/builder/main.ts'],
+  runAsUser: 1000,
+};
+const now = new Date('2026-01-01T12:00:00Z');
+const digest = `sha256:${'a'.repeat(64)}`;
+
+function build(overrides: Partial<InetBuild> = {}): InetBuild {
+  return {
+    apiVersion: 'inetswarm.dev/v1alpha1',
+    kind: 'InetBuild',
+    metadata: { name: 'fixture', namespace: 'team', uid: 'uid-1', generation: 1 },
+    spec: { source: { repository: 'https://example.org/m.git', revision: 'b'.repeat(40) }, omnetpp: { version: '6.1' } },
+    ...overrides,
+  };
+}
+
+function observe(overrides: Partial<BuildObservation> = {}): BuildObservation {
+  return { build: build(), job: undefined, pods: [], record: undefined, now, settings, ...overrides };
+}
+
+const runningJob: ObservedJob = { active: 1, succeeded: 0, failed: 0, conditions: [], startTime: '2026-01-01T11:59:00Z' };
+
+describe('decideBuild', () => {
+  const table: { name: string; observation: BuildObservation; phase: string; reason: string; job: boolean; requeue: boolean }[] = [
+    { name: 'creates the builder Job of a new build and waits in Pending', observation: observe(), phase: 'Pending', reason: 'Pending', job: true, requeue: true },
+    {
+      name: 'reports Building while the builder pod runs',
+      observation: observe({ job: runningJob, pods: [{ phase: 'Running', startTime: '2026-01-01T11:59:05Z' }] }),
+      phase: 'Building',
+      reason: 'Building',
+      job: true,
+      requeue: true,
+    },
+    {
+      name: 'succeeds with the artifact the builder recorded',
+      observation: observe({
+        job: runningJob,
+        record: { _id: 'uid-1', name: 'fixture', namespace: 'team', phase: 'Succeeded', startedAt: now, finishedAt: now, artifact: { digest, size: 10 } },
+      }),
+      phase: 'Succeeded',
+      reason: 'BuildSucceeded',
+      job: false,
+      requeue: false,
+    },
+    {
+      name: 'fails with the reason the builder recorded',
+      observation: observe({
+        record: { _id: 'uid-1', name: 'fixture', namespace: 'team', phase: 'Failed', startedAt: now, failure: { reason: 'CompileFailed', message: 'make failed', logTail: 'error: x' } },
+      }),
+      phase: 'Failed',
+      reason: 'CompileFailed',
+      job: false,
+      requeue: false,
+    },
+    {
+      name: 'takes the result from the termination message when no record is visible',
+      observation: observe({
+        pods: [{ phase: 'Failed', terminationMessage: terminationMessage({ phase: 'Failed', failure: { reason: 'RevisionNotFound', message: 'no such commit' } }) }],
+      }),
+      phase: 'Failed',
+      reason: 'RevisionNotFound',
+      job: false,
+      requeue: false,
+    },
+    {
+      name: 'fails with Timeout when the Job hit its deadline',
+      observation: observe({ job: { ...runningJob, active: 0, failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded' }] } }),
+      phase: 'Failed',
+      reason: 'Timeout',
+      job: false,
+      requeue: false,
+    },
+    {
+      name: 'fails when the builder image cannot be pulled',
+      observation: observe({ job: runningJob, pods: [{ phase: 'Pending', containerReason: 'ImagePullBackOff', containerMessage: 'not found' }] }),
+      phase: 'Failed',
+      reason: 'BuilderImageUnavailable',
+      job: false,
+      requeue: false,
+    },
+    {
+      name: 'keeps waiting for the record shortly after the Job completed',
+      observation: observe({ job: { ...runningJob, active: 0, succeeded: 1, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-01-01T11:59:30Z' }] }, pods: [{ phase: 'Succeeded' }] }),
+      phase: 'Building',
+      reason: 'Building',
+      job: true,
+      requeue: true,
+    },
+    {
+      name: 'fails with NoResult when a completed Job recorded nothing for long',
+      observation: observe({
+        job: { ...runningJob, active: 0, succeeded: 1, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(now.getTime() - RESULT_GRACE_MS).toISOString() }] },
+      }),
+      phase: 'Failed',
+      reason: 'NoResult',
+      job: false,
+      requeue: false,
+    },
+  ];
+  for (const { name, observation, phase, reason, job, requeue } of table) {
+    it(name, () => {
+      const decision = decideBuild(observation);
+      assert.equal(decision.status?.phase, phase);
+      assert.equal(decision.status?.conditions?.find((c) => c.type === 'Ready')?.reason, reason);
+      assert.equal(decision.apply.some((m) => m.kind === 'Job'), job);
+      assert.equal(decision.requeueAfterMs !== undefined, requeue);
+    });
+  }
+
+  it('always applies the namespace distcc DaemonSet, headless Service and MongoDB Secret', () => {
+    const kinds = decideBuild(observe()).apply.map((m) => `${m.kind}/${m.metadata.name}`);
+    assert.deepEqual(kinds.slice(0, 3), ['Secret/inet-swarm-mongodb', 'DaemonSet/inet-swarm-distcc', 'Service/inet-swarm-distcc']);
+    const service = decideBuild(observe()).apply[2] as unknown as { spec: { clusterIP: string } };
+    assert.equal(service.spec.clusterIP, 'None');
+  });
+
+  it('writes no status when nothing changed', () => {
+    const first = decideBuild(observe());
+    const second = decideBuild(observe({ build: { ...build(), status: first.status }, now: new Date(now.getTime() + 60_000) }));
+    assert.equal(second.status, undefined);
+  });
+
+  it('keeps lastTransitionTime while Ready stays False and moves it when Ready flips', () => {
+    const pending = decideBuild(observe()).status;
+    const building = decideBuild(observe({ build: { ...build(), status: pending }, pods: [{ phase: 'Running' }], now: new Date(now.getTime() + 5000) })).status;
+    assert.equal(building?.conditions?.[0]?.lastTransitionTime, pending?.conditions?.[0]?.lastTransitionTime);
+    const later = new Date(now.getTime() + 60_000);
+    const done = decideBuild(
+      observe({
+        build: { ...build(), status: building },
+        now: later,
+        record: { _id: 'uid-1', name: 'fixture', namespace: 'team', phase: 'Succeeded', startedAt: now, artifact: { digest, size: 1 } },
+      }),
+    ).status;
+    assert.equal(done?.conditions?.[0]?.lastTransitionTime, '2026-01-01T12:01:00Z');
+    assert.equal(done?.conditions?.[0]?.status, 'True');
+  });
+
+  it('never changes a finished build again', () => {
+    const failed = decideBuild(
+      observe({ record: { _id: 'uid-1', name: 'fixture', namespace: 'team', phase: 'Failed', startedAt: now, failure: { reason: 'CompileFailed', message: 'x' } } }),
+    ).status;
+    const again = decideBuild(observe({ build: { ...build(), status: failed }, job: runningJob, pods: [{ phase: 'Running' }] }));
+    assert.equal(again.status, undefined);
+    assert.equal(again.apply.some((m) => m.kind === 'Job'), false);
+  });
+
+  it('emits a Warning event with the reason only when the build turns Failed', () => {
+    const observation = observe({ record: { _id: 'uid-1', name: 'fixture', namespace: 'team', phase: 'Failed', startedAt: now, failure: { reason: 'CompileFailed', message: 'x' } } });
+    const decision = decideBuild(observation);
+    assert.deepEqual(decision.events.map((e) => [e.type, e.reason]), [['Warning', 'CompileFailed']]);
+    assert.deepEqual(decideBuild({ ...observation, build: { ...build(), status: decision.status } }).events, []);
+  });
+
+  it('mounts clone credentials from the named Secret and never puts them in the environment', () => {
+    const withSecret = build({ spec: { ...build().spec, source: { ...build().spec.source, credentialsSecretRef: { name: 'git-token' } } } });
+    const job = decideBuild(observe({ build: withSecret })).apply.find((m) => m.kind === 'Job') as unknown as {
+      spec: { template: { spec: { volumes: { name: string; secret?: { secretName: string } }[]; containers: { env: { name: string; value?: string; valueFrom?: unknown }[]; securityContext: { readOnlyRootFilesystem: boolean; runAsNonRoot: boolean } }[] } } };
+    };
+    const pod = job.spec.template.spec;
+    assert.equal(pod.volumes.find((v) => v.name === 'git-credentials')?.secret?.secretName, 'git-token');
+    const env = pod.containers[0]?.env ?? [];
+    assert.equal(env.some((e) => (e.value ?? '').includes('git-token') && e.name !== 'GIT_CREDENTIALS_DIR'), false);
+    assert.deepEqual(env.find((e) => e.name === 'MONGODB_URI')?.valueFrom, { secretKeyRef: { name: 'inet-swarm-mongodb', key: 'uri' } });
+    assert.equal(pod.containers[0]?.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(pod.containers[0]?.securityContext.runAsNonRoot, true);
+  });
+});
+
+describe('durationSeconds', () => {
+  const table: [string | undefined, number][] = [
+    ['2h', 7200],
+    ['45m', 2700],
+    ['1h30m', 5400],
+    ['90s', 90],
+    ['bogus', 42],
+    [undefined, 42],
+  ];
+  for (const [text, expected] of table) {
+    it(`reads ${String(text)} as ${expected} s`, () => assert.equal(durationSeconds(text, 42), expected));
+  }
+});
+
+describe('terminationMessage', () => {
+  it('fits a failure with a huge log tail into 4096 bytes and keeps its last lines', () => {
+    const logTail = Array.from({ length: 2000 }, (_, i) => `line ${i}`).join('\n');
+    const text = terminationMessage({ phase: 'Failed', failure: { reason: 'CompileFailed', message: 'make failed', logTail } });
+    assert.ok(Buffer.byteLength(text) <= 4096);
+    const parsed = parseTerminationMessage(text);
+    assert.equal(parsed?.phase, 'Failed');
+    assert.ok(parsed?.phase === 'Failed' && parsed.failure.logTail?.endsWith('line 1999'));
+  });
+
+  it('reads back a success', () => {
+    assert.deepEqual(parseTerminationMessage(terminationMessage({ phase: 'Succeeded', artifact: { digest, size: 5 } })), {
+      phase: 'Succeeded',
+      artifact: { digest, size: 5 },
+    });
+  });
+
+  it('ignores a termination message that is not a result', () => {
+    assert.equal(parseTerminationMessage('Segmentation fault'), undefined);
+  });
+});
