@@ -1,0 +1,107 @@
+// Decides whether the cluster can build what the user has checked out. Pure:
+// the git state is read elsewhere (state.ts), so every edge case is a table test.
+import { parseRemoteUrl, type RemoteUrl } from './remote-url.ts';
+import type { GitState } from './state.ts';
+
+/** What the cluster will build, when the checkout allows it. */
+export interface BuildSource {
+  repository: RemoteUrl;
+  revision: string;
+  remote: string;
+}
+
+export type GitVerdict =
+  | { ok: true; source: BuildSource; notes: string[] }
+  | { ok: false; problems: string[]; notes: string[] };
+
+export interface GitCheckOptions {
+  /** Build the pushed HEAD even though the working tree has uncommitted changes (they are NOT in the build). */
+  allowDirty: boolean;
+}
+
+const shownChanges = 10;
+
+/**
+ * Checks that HEAD is committed and pushed to the remote the cluster clones from.
+ * Each problem names its exact fix; all problems are reported at once.
+ */
+export function checkGitState(state: GitState, options: GitCheckOptions): GitVerdict {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const rev7 = state.head.slice(0, 7);
+  const branchForPush = state.upstream?.branch ?? state.branch;
+
+  let repository: RemoteUrl | undefined;
+  if (state.remote === undefined) {
+    problems.push(
+      state.remotes.length === 0
+        ? 'The repository has no remote, so the cluster has nowhere to clone it from. Add one and push: ' +
+            `git remote add origin <url> && git push -u origin ${state.branch ?? 'HEAD:refs/heads/main'}`
+        : `The current branch tracks no remote and there is no remote named origin (remotes: ${state.remotes.join(', ')}). ` +
+            `Set the upstream: git push -u <remote> ${state.branch ?? 'HEAD:refs/heads/<branch>'}`,
+    );
+  } else if (state.remoteUrl === undefined || (repository = parseRemoteUrl(state.remoteUrl)) === undefined) {
+    problems.push(
+      `Remote ${state.remote} has a URL git clone cannot use (${state.remoteUrl ?? 'none'}). ` +
+        `Fix it: git remote set-url ${state.remote} <url>`,
+    );
+  }
+
+  const dirtySubmodules = state.submodules.filter((s) => s.state === 'modified' || s.state === 'conflict');
+  if (state.changes.length > 0 || dirtySubmodules.length > 0) {
+    const listed = state.changes.slice(0, shownChanges).map((line) => `  ${line}`);
+    if (state.changes.length > shownChanges) listed.push(`  ... and ${state.changes.length - shownChanges} more`);
+    for (const sub of dirtySubmodules) {
+      if (!state.changes.some((line) => line.slice(3) === sub.path)) {
+        listed.push(`  submodule ${sub.path} (${sub.state})`);
+      }
+    }
+    if (options.allowDirty) {
+      notes.push(
+        `Building commit ${rev7} without the uncommitted changes in the working tree (--allow-dirty):\n${listed.join('\n')}`,
+      );
+    } else {
+      problems.push(
+        `The working tree has uncommitted changes, and the cluster builds commit ${rev7}, which does not contain them:\n` +
+          `${listed.join('\n')}\n` +
+          'Commit and push them (git commit -am "..." && git push), or set them aside (git stash), ' +
+          'or pass --allow-dirty to run commit ' +
+          `${rev7} as it is.`,
+      );
+    }
+  }
+
+  if (state.remote !== undefined && repository !== undefined && state.remoteRefsContainingHead.length === 0) {
+    const push =
+      branchForPush === undefined
+        ? `HEAD is detached; push it to a branch: git push ${state.remote} HEAD:refs/heads/<branch>`
+        : `Push it: git push ${state.remote} ${state.branch === branchForPush || state.branch === undefined ? branchForPush : `${state.branch}:${branchForPush}`}`;
+    problems.push(
+      `Commit ${rev7} is not on remote ${state.remote} (${repository.url}): no remote-tracking branch of ` +
+        `${state.remote} contains it, so the cluster cannot clone it. ${push}\n` +
+        `(Judged from your remote-tracking refs without network access; if it was pushed from elsewhere, run git fetch ${state.remote}.)`,
+    );
+  }
+
+  for (const sub of state.submodules) {
+    if (sub.state === 'uninitialized') {
+      notes.push(
+        `Submodule ${sub.path} is not checked out here; the build clones it at the recorded commit ${sub.commit.slice(0, 7)}.`,
+      );
+    }
+  }
+  if (state.untracked > 0) {
+    notes.push(
+      `${state.untracked} untracked file(s) or folder(s) (git status) are not part of the build; ` +
+        'git add and commit any the model needs.',
+    );
+  }
+  if (state.branch === undefined && problems.length === 0) {
+    notes.push(`HEAD is detached at ${rev7}; building that commit.`);
+  }
+
+  if (problems.length > 0 || repository === undefined || state.remote === undefined) {
+    return { ok: false, problems, notes };
+  }
+  return { ok: true, source: { repository, revision: state.head, remote: state.remote }, notes };
+}

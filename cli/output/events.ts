@@ -1,0 +1,53 @@
+// Progress events of a campaign, the same for --local and (later) the cluster:
+// `--json` prints them as NDJSON, the progress bar and plain lines are views of them.
+import type { RunReason } from '../../operator/runner/decide.ts';
+
+export type CampaignEvent =
+  | { type: 'planned'; config: string; total: number; parallelism: number }
+  | { type: 'run-started'; run: number; attempt: number }
+  | {
+      type: 'run-retrying';
+      run: number;
+      attempt: number;
+      reason: RunReason;
+      delayMs: number;
+      errorLine?: string | undefined;
+    }
+  | {
+      type: 'run-finished';
+      run: number;
+      attempt: number;
+      status: 'succeeded' | 'failed';
+      reason: RunReason;
+      elapsedMs: number;
+      exitCode: number | null;
+      errorLine?: string | undefined;
+      files: string[];
+    }
+  | { type: 'interrupted'; running: number };
+
+/** A failed run as the summary shows it. */
+export interface FailedRun {
+  run: number;
+  attempts: number;
+  reason: RunReason;
+  exitCode: number | null;
+  errorLine?: string | undefined;
+}
+
+/** The outcome of a whole campaign: the data `run` returns, printed by output/summary.ts. */
+export interface CampaignSummary {
+  mode: 'local' | 'cluster';
+  config: string;
+  total: number;
+  succeeded: number;
+  failed: FailedRun[];
+  /** Runs never finished because the campaign was interrupted (Ctrl-C). */
+  notRun: number;
+  interrupted: boolean;
+  elapsedMs: number;
+  parallelism: number;
+  outDir: string;
+  /** Result files written into outDir. */
+  files: number;
+}

@@ -1,0 +1,27 @@
+// Text of a finished campaign's summary. Pure; the command prints it on stdout.
+import { formatDuration } from '../options.ts';
+import type { CampaignSummary } from './events.ts';
+
+const shownFailures = 20;
+
+/** Human-readable summary: counts, elapsed time, the failed runs with their error lines, where results are. */
+export function formatSummary(s: CampaignSummary): string {
+  const lines: string[] = [];
+  const head =
+    `Config ${s.config}: ${s.total} runs, ${s.succeeded} succeeded, ${s.failed.length} failed` +
+    (s.notRun > 0 ? `, ${s.notRun} not run` : '') +
+    ` in ${formatDuration(s.elapsedMs)} (${s.parallelism} workers)`;
+  lines.push(s.interrupted ? `Cancelled. ${head}` : head);
+  if (s.failed.length > 0) {
+    lines.push('Failed runs:');
+    for (const f of s.failed.slice(0, shownFailures)) {
+      lines.push(
+        `  run ${f.run}: ${f.reason}, exit code ${f.exitCode ?? '-'}, ${f.attempts} attempt(s)` +
+          (f.errorLine ? `: ${f.errorLine}` : ''),
+      );
+    }
+    if (s.failed.length > shownFailures) lines.push(`  ... and ${s.failed.length - shownFailures} more`);
+  }
+  lines.push(`Results: ${s.files} files in ${s.outDir}`);
+  return `${lines.join('\n')}\n`;
+}
