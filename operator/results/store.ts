@@ -1,0 +1,382 @@
+// The MongoDB result store. Every write that decides a run's outcome is
+// conditional, so that the first successful attempt wins and a late duplicate
+// (a redelivered task whose ack was lost, a runner thought dead) changes
+// nothing: each run's result is stored exactly once.
+//
+// Order of a successful store: result files to GridFS, then scalars (with
+// deterministic _ids, so a duplicate insert is a no-op), then the run document
+// flips to `succeeded` with a filter `status != succeeded`. A reader that sees
+// `succeeded` therefore always finds the files and scalars. The loser of a race
+// deletes its own files; the winner deletes files left by killed attempts.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { GridFSBucket, MongoServerError, type Collection, type Db, type ObjectId } from 'mongodb';
+import type { RunReason, RunStatus } from '../runner/decide.ts';
+import type { ScalarRow } from './sca.ts';
+
+export const RUNS = 'runs';
+export const CAMPAIGNS = 'campaigns';
+export const SCALARS = 'scalars';
+export const RESULTS_BUCKET = 'results';
+
+/** How many attempts a run document remembers; the count itself is never bounded. */
+export const ATTEMPT_HISTORY_LIMIT = 10;
+
+export interface ResultFileRef {
+  name: string;
+  gridfsId: ObjectId;
+  size: number;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  runnerPod: string;
+  reason: RunReason;
+  exitCode: number | null;
+  signal: string | null;
+  errorLine?: string;
+  elapsedMs: number;
+  finishedAt: Date;
+}
+
+export interface RunDoc {
+  /** `<campaignUid>/<run>`: the key that makes "one document per run" a server-side guarantee. */
+  _id: string;
+  campaignUid: string;
+  run: number;
+  status: RunStatus;
+  /** Attempts started; an attempt handed back on shutdown is refunded. */
+  attempts: number;
+  attemptHistory?: AttemptRecord[];
+  reason?: RunReason;
+  exitCode?: number | null;
+  signal?: string | null;
+  errorLine?: string;
+  /** Human-readable failure text: the error line, or what the runner saw. */
+  message?: string;
+  elapsedMs?: number;
+  runnerPod?: string;
+  iterationVars?: Record<string, string>;
+  resultFiles?: ResultFileRef[];
+  outputTail?: string;
+  startedAt?: Date;
+  finishedAt?: Date;
+  updatedAt: Date;
+}
+
+export interface CampaignDoc {
+  _id: string;
+  namespace: string;
+  campaign: string;
+  /** Runs of the campaign; absent until planned. */
+  total?: number;
+  planMs?: number;
+  plannedAt: Date;
+  /** Set when run expansion failed for good (unknown config, bad filter): the `<!> Error:` text. */
+  planError?: string;
+}
+
+export interface ScalarDoc {
+  /** `<campaignUid>/<run>/<file>/<index>`: deterministic, so storing a run's scalars twice stores them once. */
+  _id: string;
+  campaignUid: string;
+  run: number;
+  file: string;
+  module: string;
+  name: string;
+  value: number;
+  kind: 'scalar' | 'statistic';
+  iterationVars: Record<string, string>;
+}
+
+export function runId(campaignUid: string, run: number): string {
+  return `${campaignUid}/${run}`;
+}
+
+export function runsOf(db: Db): Collection<RunDoc> {
+  return db.collection<RunDoc>(RUNS);
+}
+
+export function campaignsOf(db: Db): Collection<CampaignDoc> {
+  return db.collection<CampaignDoc>(CAMPAIGNS);
+}
+
+export function scalarsOf(db: Db): Collection<ScalarDoc> {
+  return db.collection<ScalarDoc>(SCALARS);
+}
+
+const buckets = new WeakMap<Db, GridFSBucket>();
+
+/** The results bucket of a database; one instance per Db, so its index check runs once, not per upload. */
+export function resultsBucket(db: Db): GridFSBucket {
+  let bucket = buckets.get(db);
+  if (!bucket) {
+    bucket = new GridFSBucket(db, { bucketName: RESULTS_BUCKET });
+    buckets.set(db, bucket);
+  }
+  return bucket;
+}
+
+/** Creates the indexes behind every query of the runner, the operator, the CLI and the dashboard. */
+export async function ensureIndexes(db: Db): Promise<void> {
+  // Progress counts by status; failed runs listed by run number.
+  await runsOf(db).createIndex({ campaignUid: 1, status: 1, run: 1 }, { name: 'campaign_status_run' });
+  // Throughput for the ETA: runs finished recently.
+  await runsOf(db).createIndex({ campaignUid: 1, finishedAt: 1 }, { name: 'campaign_finished' });
+  // Export: all scalars of a campaign, or one scalar across runs.
+  await scalarsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
+  await scalarsOf(db).createIndex({ campaignUid: 1, name: 1 }, { name: 'campaign_name' });
+  // Result download per campaign and per run.
+  await db.collection(`${RESULTS_BUCKET}.files`).createIndex({ 'metadata.campaignUid': 1, 'metadata.run': 1 }, { name: 'campaign_run' });
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
+
+/** Records the plan's run count; the first plan wins, so a redelivered plan task changes nothing. */
+export async function recordPlan(db: Db, doc: Omit<CampaignDoc, 'plannedAt' | 'planError'>, now = new Date()): Promise<void> {
+  await campaignsOf(db).updateOne({ _id: doc._id }, { $setOnInsert: { ...doc, plannedAt: now } }, { upsert: true });
+}
+
+export async function readCampaign(db: Db, campaignUid: string): Promise<CampaignDoc | null> {
+  return campaignsOf(db).findOne({ _id: campaignUid });
+}
+
+export type BeginResult =
+  | { state: 'run'; attempt: number; history: AttemptRecord[] }
+  | { state: 'done'; status: 'succeeded' | 'failed' }
+  | { state: 'exhausted'; attempts: number };
+
+/**
+ * Starts an attempt: counts it and marks the run running. `done` means a
+ * terminal result is already stored (a duplicate delivery: ack it);
+ * `exhausted` means every allowed attempt was started and none finished (their
+ * runners were lost): the caller records the failure.
+ */
+export async function beginAttempt(db: Db, campaignUid: string, run: number, runnerPod: string, maxAttempts: number, now = new Date()): Promise<BeginResult> {
+  const _id = runId(campaignUid, run);
+  try {
+    const doc = await runsOf(db).findOneAndUpdate(
+      { _id, status: { $nin: ['succeeded', 'failed'] }, attempts: { $lt: maxAttempts } },
+      {
+        $inc: { attempts: 1 },
+        $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now },
+        $setOnInsert: { campaignUid, run },
+      },
+      { upsert: true, returnDocument: 'after' },
+    );
+    if (doc) return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
+  } catch (err) {
+    // The filter did not match an existing document, so the upsert collided with it.
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const doc = await runsOf(db).findOne({ _id });
+  if (doc?.status === 'succeeded' || doc?.status === 'failed') return { state: 'done', status: doc.status };
+  return { state: 'exhausted', attempts: doc?.attempts ?? maxAttempts };
+}
+
+export interface AttemptResult {
+  campaignUid: string;
+  run: number;
+  attempt: number;
+  runnerPod: string;
+  reason: RunReason;
+  exitCode: number | null;
+  signal: string | null;
+  errorLine?: string;
+  message?: string;
+  elapsedMs: number;
+  outputTail?: string;
+  /** The run's attempt history as beginAttempt returned it; saves a read per run. */
+  history?: AttemptRecord[];
+}
+
+function historyEntry(r: AttemptResult, now: Date): AttemptRecord {
+  return {
+    attempt: r.attempt,
+    runnerPod: r.runnerPod,
+    reason: r.reason,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    ...(r.errorLine !== undefined ? { errorLine: r.errorLine } : {}),
+    elapsedMs: r.elapsedMs,
+    finishedAt: now,
+  };
+}
+
+// A bounded history without $push/$slice (not every MongoDB-wire server has
+// $slice in $push): read-modify-write is fine because only the runner holding
+// the run's task writes it.
+async function history(db: Db, r: AttemptResult, entry: AttemptRecord): Promise<AttemptRecord[]> {
+  const before = r.history ?? (await runsOf(db).findOne({ _id: runId(r.campaignUid, r.run) }, { projection: { attemptHistory: 1 } }))?.attemptHistory ?? [];
+  return [...before, entry].slice(-ATTEMPT_HISTORY_LIMIT);
+}
+
+/** Hands a run back for a retry: pending again with the reason; a refunded attempt is not counted. */
+export async function recordRetry(db: Db, r: AttemptResult, refund: boolean, now = new Date()): Promise<void> {
+  const attemptHistory = await history(db, r, historyEntry(r, now));
+  await runsOf(db).updateOne(
+    { _id: runId(r.campaignUid, r.run), status: { $nin: ['succeeded', 'failed'] } },
+    {
+      $set: { status: 'pending', reason: r.reason, exitCode: r.exitCode, signal: r.signal, message: r.message ?? r.errorLine ?? r.reason, attemptHistory, updatedAt: now },
+      ...(refund ? { $inc: { attempts: -1 } } : {}),
+    },
+  );
+}
+
+/** Records a terminal failure unless a success is already stored. Returns false when it changed nothing. */
+export async function recordFailure(db: Db, r: AttemptResult, now = new Date()): Promise<boolean> {
+  const attemptHistory = await history(db, r, historyEntry(r, now));
+  const res = await runsOf(db).updateOne(
+    { _id: runId(r.campaignUid, r.run), status: { $ne: 'succeeded' } },
+    {
+      $set: {
+        status: 'failed',
+        reason: r.reason,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        ...(r.errorLine !== undefined ? { errorLine: r.errorLine } : {}),
+        message: r.message ?? r.errorLine ?? r.reason,
+        elapsedMs: r.elapsedMs,
+        runnerPod: r.runnerPod,
+        outputTail: r.outputTail ?? '',
+        attemptHistory,
+        finishedAt: now,
+        updatedAt: now,
+      },
+    },
+  );
+  return res.modifiedCount > 0;
+}
+
+export interface SuccessInput extends AttemptResult {
+  /** Absolute paths of the result files to store. */
+  files: string[];
+  iterationVars: Record<string, string>;
+  /** Scalar rows per result file name. */
+  scalars: Array<{ file: string; rows: ScalarRow[] }>;
+}
+
+/** Uploads one file into the results bucket with its run's identity; returns its reference. */
+export async function uploadResultFile(db: Db, path: string, meta: { campaignUid: string; run: number; attempt: number }): Promise<ResultFileRef> {
+  const name = basename(path);
+  const { size } = await stat(path);
+  const upload = resultsBucket(db).openUploadStream(`${meta.campaignUid}/${meta.run}/${name}`, {
+    metadata: { ...meta, fileName: name },
+  });
+  await pipeline(createReadStream(path), upload);
+  return { name, gridfsId: upload.id, size };
+}
+
+async function deleteFiles(db: Db, refs: ResultFileRef[]): Promise<void> {
+  const bucket = resultsBucket(db);
+  for (const ref of refs) await bucket.delete(ref.gridfsId).catch(() => undefined);
+}
+
+/**
+ * Stores a successful attempt. Returns `won: false` when another attempt's
+ * success was stored first; then this attempt's files are deleted and the
+ * stored run is unchanged.
+ */
+export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): Promise<{ won: boolean }> {
+  const _id = runId(s.campaignUid, s.run);
+  const meta = { campaignUid: s.campaignUid, run: s.run, attempt: s.attempt };
+  const docs: ScalarDoc[] = s.scalars.flatMap(({ file, rows }) =>
+    rows.map((row, i) => ({ _id: `${_id}/${file}/${i}`, campaignUid: s.campaignUid, run: s.run, file, ...row, iterationVars: s.iterationVars })),
+  );
+  // Files and scalars are independent writes: in parallel, the run's store latency is one round trip deep.
+  const uploads = await Promise.allSettled(s.files.map((f) => uploadResultFile(db, f, meta)));
+  const refs = uploads.flatMap((u) => (u.status === 'fulfilled' ? [u.value] : []));
+  try {
+    const failed = uploads.find((u): u is PromiseRejectedResult => u.status === 'rejected');
+    if (failed) throw failed.reason;
+    await insertIgnoringDuplicates(scalarsOf(db), docs);
+  } catch (err) {
+    await deleteFiles(db, refs);
+    throw err;
+  }
+
+  const attemptHistory = await history(db, s, historyEntry(s, now));
+  const res = await runsOf(db).updateOne(
+    { _id, status: { $ne: 'succeeded' } },
+    {
+      $set: {
+        status: 'succeeded',
+        reason: 'Succeeded',
+        exitCode: s.exitCode,
+        signal: s.signal,
+        elapsedMs: s.elapsedMs,
+        runnerPod: s.runnerPod,
+        iterationVars: s.iterationVars,
+        resultFiles: refs,
+        outputTail: s.outputTail ?? '',
+        attemptHistory,
+        finishedAt: now,
+        updatedAt: now,
+      },
+      $unset: { errorLine: '', message: '' },
+    },
+  );
+  if (res.matchedCount === 0) {
+    await deleteFiles(db, refs);
+    return { won: false };
+  }
+  // Files of attempts that died between upload and flip are no longer referenced.
+  // Only a later attempt can find any (attempt numbers are unique per run).
+  // The result is stored either way: a failed clean-up is left to sweepResultFiles.
+  if (s.attempt > 1) {
+    try {
+      const stale = await db
+        .collection(`${RESULTS_BUCKET}.files`)
+        .find({ 'metadata.campaignUid': s.campaignUid, 'metadata.run': s.run, 'metadata.attempt': { $ne: s.attempt } }, { projection: { _id: 1 } })
+        .toArray();
+      await deleteFiles(
+        db,
+        stale.map((d) => ({ name: '', size: 0, gridfsId: d._id as ObjectId })),
+      );
+    } catch {
+      // See above.
+    }
+  }
+  return { won: true };
+}
+
+/**
+ * Deletes result files that no finished run references: left by an attempt
+ * killed between its upload and its run's flip, or by a clean-up that failed
+ * while the store restarted. Only runs in a terminal state are swept, so an
+ * attempt still in progress keeps its files. Idempotent; the runner calls it
+ * when its campaign is finished, the operator may call it at any time.
+ */
+export async function sweepResultFiles(db: Db, campaignUid: string): Promise<number> {
+  const terminal = new Map<number, Set<string>>();
+  for await (const r of runsOf(db).find({ campaignUid, status: { $in: ['succeeded', 'failed'] } }, { projection: { run: 1, resultFiles: 1 } })) {
+    terminal.set(r.run, new Set((r.resultFiles ?? []).map((f) => String(f.gridfsId))));
+  }
+  const garbage: ResultFileRef[] = [];
+  const files = db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': campaignUid }, { projection: { _id: 1, 'metadata.run': 1 } });
+  for await (const f of files) {
+    const keep = terminal.get(f.metadata?.run as number);
+    if (keep && !keep.has(String(f._id))) garbage.push({ name: '', size: 0, gridfsId: f._id as ObjectId });
+  }
+  await deleteFiles(db, garbage);
+  return garbage.length;
+}
+
+async function insertIgnoringDuplicates<T extends { _id: string }>(coll: Collection<T>, docs: T[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += 1000) {
+    const chunk = docs.slice(i, i + 1000);
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      await coll.insertMany(chunk as any, { ordered: false });
+    } catch (err) {
+      const e = err as { code?: number; writeErrors?: Array<{ code?: number; err?: { code?: number } }> | { code?: number; err?: { code?: number } } };
+      const writeErrors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors ? [e.writeErrors] : [];
+      const allDuplicates = writeErrors.length > 0 ? writeErrors.every((w) => (w.code ?? w.err?.code) === 11000) : e.code === 11000;
+      if (!allDuplicates) throw err;
+    }
+  }
+}

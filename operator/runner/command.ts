@@ -1,0 +1,69 @@
+// The opp_run command line of a campaign's simulation. Pure, shared by the
+// runner and the local CLI engine so both run exactly the same command.
+import { isAbsolute, join } from 'node:path';
+
+/** The simulation part of a campaign spec, as the runner receives it. */
+export interface SimulationSpec {
+  /** `opp_run` (on PATH), or a model executable relative to the build root, e.g. `samples/aloha/aloha`. */
+  executable: string;
+  /** Folder of the ini files, relative to the build root; the simulation runs there. */
+  workingDir: string;
+  iniFiles: string[];
+  config: string;
+  /** opp_run `-r` filter for planning; empty or absent means every run. */
+  runFilter?: string;
+  /** NED folders (`-n`), relative to the build root; INET takes them from `.nedfolders`. */
+  nedPath?: string[];
+  /** NED packages excluded (`-x`), from INET's `.nedexclusions`. */
+  nedExcludes?: string[];
+  /** Shared libraries loaded with `-l`, relative to the build root, e.g. `src/INET`. */
+  libraries?: string[];
+  /** Appended as is, e.g. `--sim-time-limit=100s`. */
+  extraArgs?: string[];
+}
+
+export interface Command {
+  executable: string;
+  args: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+// Paths in the spec are relative to the build root so that one spec works
+// wherever the artifact was extracted; a bare name (`opp_run`) is looked up on PATH.
+function resolvePath(root: string, p: string): string {
+  return isAbsolute(p) ? p : join(root, p);
+}
+
+function resolveExecutable(root: string, exe: string): string {
+  return exe.includes('/') ? resolvePath(root, exe) : exe;
+}
+
+function commonArgs(root: string, spec: SimulationSpec): string[] {
+  const args: string[] = ['-c', spec.config];
+  if (spec.nedPath?.length) args.push('-n', spec.nedPath.map((p) => resolvePath(root, p)).join(':'));
+  if (spec.nedExcludes?.length) args.push('-x', spec.nedExcludes.join(';'));
+  for (const lib of spec.libraries ?? []) args.push('-l', resolvePath(root, lib));
+  for (const ini of spec.iniFiles) args.push('-f', ini);
+  return args;
+}
+
+/** `<exe> -s -q runnumbers -c CONFIG [-r FILTER] ... -f INI`: asks OMNeT++ itself which runs exist. */
+export function planCommand(root: string, spec: SimulationSpec): Command {
+  const args = ['-s', '-q', 'runnumbers', ...commonArgs(root, spec)];
+  if (spec.runFilter && spec.runFilter.trim() !== '') args.push('-r', spec.runFilter);
+  return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
+}
+
+export interface RunCommandOptions {
+  /** Cmdenv writes the run's stdout to `<resultdir>/<config>-...#N.out` instead of the pipe. */
+  redirectOutput?: boolean;
+}
+
+/** `<exe> -u Cmdenv -c CONFIG -r N --result-dir=DIR ...`: one run into its own result folder. */
+export function runCommand(root: string, spec: SimulationSpec, run: number, resultDir: string, opts: RunCommandOptions = {}): Command {
+  const args = ['-u', 'Cmdenv', ...commonArgs(root, spec), '-r', String(run), `--result-dir=${resultDir}`];
+  if (opts.redirectOutput) args.push('--cmdenv-redirect-output=true');
+  args.push(...(spec.extraArgs ?? []));
+  return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
+}

@@ -1,0 +1,102 @@
+// What to do with a task after one attempt of its run. Pure: the runner, the
+// local CLI engine and the tests share this table of DESIGN's failure classes.
+
+/** How an attempt ended, from the simulation (see simulate.ts) or from the runner around it. */
+export type AttemptOutcomeKind =
+  | 'succeeded'
+  | 'simulation-error'
+  | 'crashed'
+  | 'timed-out'
+  | 'spawn-failed'
+  | 'interrupted'
+  | 'download-failed'
+  | 'upload-failed';
+
+export interface AttemptOutcome {
+  kind: AttemptOutcomeKind;
+  /** The signal that ended the process, if any (`SIGKILL` without our timeout means the OOM killer in a pod). */
+  signal?: string | null;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  retrySimulationErrors: boolean;
+  /** First retry delay; doubles per attempt. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+/** CamelCase reasons recorded on the run and shown in the campaign's failedRuns. */
+export type RunReason =
+  | 'Succeeded'
+  | 'SimulationError'
+  | 'Crashed'
+  | 'OOMKilled'
+  | 'TimedOut'
+  | 'SpawnFailed'
+  | 'Interrupted'
+  | 'DownloadFailed'
+  | 'UploadFailed'
+  | 'RunnerLost';
+
+export interface AttemptDecision {
+  action: 'ack' | 'nak' | 'term';
+  /** Redelivery delay for `nak`. */
+  delayMs?: number;
+  runStatus: RunStatus;
+  reason: RunReason;
+  /** The attempt does not count against maxAttempts (the runner was asked to stop, the run did nothing wrong). */
+  refundAttempt?: boolean;
+}
+
+const DEFAULT_BACKOFF_BASE_MS = 1000;
+const DEFAULT_BACKOFF_MAX_MS = 60_000;
+
+/** Delay before attempt `attempt + 1`: exponential from the base, capped. */
+export function backoffMs(attempt: number, policy: RetryPolicy): number {
+  const base = policy.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
+  const max = policy.backoffMaxMs ?? DEFAULT_BACKOFF_MAX_MS;
+  return Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Maps an outcome kind to the reason recorded for it. */
+export function reasonOf(outcome: AttemptOutcome): RunReason {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return 'Succeeded';
+    case 'simulation-error':
+      return 'SimulationError';
+    case 'crashed':
+      // In a pod, a SIGKILL we did not send comes from the kernel's OOM killer.
+      return outcome.signal === 'SIGKILL' ? 'OOMKilled' : 'Crashed';
+    case 'timed-out':
+      return 'TimedOut';
+    case 'spawn-failed':
+      return 'SpawnFailed';
+    case 'interrupted':
+      return 'Interrupted';
+    case 'download-failed':
+      return 'DownloadFailed';
+    case 'upload-failed':
+      return 'UploadFailed';
+  }
+}
+
+/**
+ * Decides ack/nak/term after attempt number `attempt` (1-based). A simulation
+ * error is a property of the model and fails at once unless the policy retries
+ * it; infrastructure failures are retried with backoff until maxAttempts, then
+ * the run is failed and the message termed (JetStream has no dead-letter queue).
+ */
+export function decideAttempt(outcome: AttemptOutcome, attempt: number, policy: RetryPolicy): AttemptDecision {
+  const reason = reasonOf(outcome);
+  if (outcome.kind === 'succeeded') return { action: 'ack', runStatus: 'succeeded', reason };
+  if (outcome.kind === 'interrupted') return { action: 'nak', delayMs: 0, runStatus: 'pending', reason, refundAttempt: true };
+  const retryable = outcome.kind !== 'simulation-error' || policy.retrySimulationErrors;
+  if (retryable && attempt < policy.maxAttempts) {
+    return { action: 'nak', delayMs: backoffMs(attempt, policy), runStatus: 'pending', reason };
+  }
+  return { action: 'term', runStatus: 'failed', reason };
+}

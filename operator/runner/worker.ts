@@ -1,0 +1,320 @@
+// The runner's work loop: one task at a time from the campaign's consumer.
+// A plan task expands the runs and publishes them; a run task runs one
+// simulation and stores its result. Every outcome ends in exactly one of
+// ack (result stored), nak with delay (try again) or term (failure recorded).
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Db } from 'mongodb';
+import type { Logger } from 'pino';
+import { PermanentError } from '../errors.ts';
+import { campaignQueueDepth, ensureCampaignConsumer, ensureStreams, publishRunTasks } from '../queue/jetstream.ts';
+import { consumerName, eventSubject, queueNames, type CampaignRef, type QueueNames } from '../queue/subjects.ts';
+import { parseTask, type PlanTask, type RunTask } from '../queue/task.ts';
+import { matchesInclude } from '../results/include.ts';
+import { parseSca, scalarRows, type ScalarRow } from '../results/sca.ts';
+import { beginAttempt, campaignsOf, readCampaign, recordFailure, recordPlan, recordRetry, recordSuccess, runsOf, sweepResultFiles, type AttemptResult } from '../results/store.ts';
+import { planCommand, runCommand } from './command.ts';
+import type { RunnerConfig } from './config.ts';
+import { decideAttempt, type AttemptOutcome } from './decide.ts';
+import { expandRunNumbers } from './plan.ts';
+import { runSimulation, type RunOutcome } from './simulate.ts';
+
+export interface WorkerDeps {
+  config: RunnerConfig;
+  log: Logger;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  db: Db;
+  /** The extracted artifact: the build root the simulation spec's paths are relative to. */
+  root: string;
+  /** Aborted on SIGTERM: stop pulling; the current run may finish within shutdownGraceMs. */
+  stop: AbortSignal;
+}
+
+/** Why the loop ended: the queue was drained, or the runner was told to stop. */
+export type WorkerExit = 'drained' | 'stopped';
+
+/** Delay before a task is offered again after the store or the queue failed around it. */
+const INFRA_RETRY_MS = 2000;
+
+/** Runs the work loop until the campaign's queue is drained or `stop` is aborted. */
+export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
+  const { config, log, js, jsm, stop } = deps;
+  const names = queueNames(config.queuePrefix);
+  const ref: CampaignRef = { namespace: config.namespace, campaign: config.campaign, campaignUid: config.campaignUid };
+  await mkdir(config.workDir, { recursive: true });
+
+  // Operator normally created both already; ensuring here makes a runner usable on its own.
+  await retrying(log, stop, 'Queue setup failed', async () => {
+    await ensureStreams(jsm, names);
+    await ensureCampaignConsumer(jsm, names, ref, { ackWaitMs: config.ackWaitMs });
+  });
+  const consumer = await js.consumers.get(names.tasksStream, consumerName(ref));
+  const pollMs = Math.max(1000, Math.min(2000, config.drainGraceMs));
+  let emptySince: number | undefined;
+
+  while (!stop.aborted) {
+    let msg: JsMsg | null;
+    try {
+      msg = await consumer.next({ expires: pollMs });
+    } catch (err) {
+      log.warn({ err: String(err) }, 'Pulled no task: queue unreachable');
+      await sleep(1000, undefined, { signal: stop }).catch(() => undefined);
+      continue;
+    }
+    if (stop.aborted && msg) {
+      // Stopping: hand the task straight back.
+      msg.nak();
+      break;
+    }
+    if (!msg) {
+      const state = await drainState(deps, names, ref).catch((err: unknown) => {
+        log.warn({ err: String(err) }, 'Checked drain state: failed');
+        return 'busy' as const;
+      });
+      if (state === 'finished') {
+        await sweep(deps);
+        return 'drained';
+      }
+      if (state === 'empty') {
+        emptySince ??= Date.now();
+        if (Date.now() - emptySince >= config.drainGraceMs) {
+          await sweep(deps);
+          return 'drained';
+        }
+      } else emptySince = undefined;
+      continue;
+    }
+    emptySince = undefined;
+    await handleMessage(deps, names, ref, msg);
+  }
+  return 'stopped';
+}
+
+/** Removes result files of killed attempts once the campaign is done; best effort. */
+async function sweep(deps: WorkerDeps): Promise<void> {
+  try {
+    const deleted = await sweepResultFiles(deps.db, deps.config.campaignUid);
+    if (deleted > 0) deps.log.info({ deleted }, 'Swept unreferenced result files');
+  } catch (err) {
+    deps.log.warn({ err: String(err) }, 'Swept no result files: store unreachable');
+  }
+}
+
+/**
+ * `finished`: every planned run has a terminal result (nothing can come back).
+ * `empty`: planned and nothing pending or in flight on the queue (wait the grace).
+ * `busy`: otherwise.
+ */
+async function drainState(deps: WorkerDeps, names: QueueNames, ref: CampaignRef): Promise<'finished' | 'empty' | 'busy'> {
+  const campaign = await readCampaign(deps.db, ref.campaignUid);
+  if (!campaign) return 'busy';
+  if (campaign.planError !== undefined) return 'finished';
+  const done = await runsOf(deps.db).countDocuments({ campaignUid: ref.campaignUid, status: { $in: ['succeeded', 'failed'] } });
+  if (campaign.total !== undefined && done >= campaign.total) return 'finished';
+  const depth = await campaignQueueDepth(deps.jsm, names, ref);
+  if (!depth) return 'finished';
+  return depth.pending + depth.ackPending === 0 ? 'empty' : 'busy';
+}
+
+async function handleMessage(deps: WorkerDeps, names: QueueNames, ref: CampaignRef, msg: JsMsg): Promise<void> {
+  const { log, config } = deps;
+  const parsed = parseTask(msg.data);
+  if (!parsed.ok || parsed.task.campaignUid !== ref.campaignUid) {
+    const error = parsed.ok ? `task of campaign ${parsed.task.campaignUid} on the queue of ${ref.campaignUid}` : parsed.error;
+    log.error({ subject: msg.subject, seq: msg.seq, error }, 'Rejected malformed task');
+    msg.term(`malformed task: ${error}`.slice(0, 200));
+    return;
+  }
+  // In-progress acks keep the task ours while it runs, however long.
+  const heartbeat = setInterval(() => msg.working(), config.heartbeatMs);
+  try {
+    if (parsed.task.kind === 'plan') await handlePlan(deps, names, parsed.task, msg);
+    else await handleRun(deps, names, parsed.task, msg);
+  } catch (err) {
+    // Anything unexpected: the task comes back later rather than being lost.
+    log.error({ err: String(err), seq: msg.seq }, 'Handled task: unexpected failure, handed back');
+    msg.nak(INFRA_RETRY_MS);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+async function handlePlan(deps: WorkerDeps, names: QueueNames, task: PlanTask, msg: JsMsg): Promise<void> {
+  const { config, log, db, js } = deps;
+  const started = Date.now();
+  let runs: number[];
+  try {
+    runs = await expandRunNumbers({ ...planCommand(deps.root, config.simulation) });
+  } catch (err) {
+    if (!(err instanceof PermanentError)) throw err;
+    log.error({ error: err.message }, 'Planned campaign: run expansion failed');
+    await campaignsOf(db).updateOne(
+      { _id: task.campaignUid },
+      { $setOnInsert: { namespace: task.namespace, campaign: task.campaign }, $set: { planError: err.message, plannedAt: new Date() } },
+      { upsert: true },
+    );
+    msg.term('run expansion failed');
+    return;
+  }
+  const { published, duplicates } = await publishRunTasks(js, names, task, runs, task.policy);
+  await recordPlan(db, { _id: task.campaignUid, namespace: task.namespace, campaign: task.campaign, total: runs.length, planMs: Date.now() - started });
+  log.info({ total: runs.length, published, duplicates, planMs: Date.now() - started }, 'Planned campaign');
+  msg.ack();
+}
+
+function event(deps: WorkerDeps, names: QueueNames, task: RunTask, body: Record<string, unknown>): void {
+  try {
+    deps.nc.publish(eventSubject(names, task), JSON.stringify({ run: task.run, pod: deps.config.podName, at: new Date().toISOString(), ...body }));
+  } catch {
+    // Events are best effort: MongoDB holds the truth.
+  }
+}
+
+async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg: JsMsg): Promise<void> {
+  const { config, log, db } = deps;
+  const { campaignUid, run, policy } = task;
+  const t0 = performance.now();
+  let begin;
+  try {
+    begin = await beginAttempt(db, campaignUid, run, config.podName, policy.maxAttempts);
+  } catch (err) {
+    log.warn({ run, err: String(err) }, 'Started no attempt: store unreachable, handed back');
+    msg.nak(INFRA_RETRY_MS);
+    return;
+  }
+  if (begin.state === 'done') {
+    // A duplicate delivery of a run whose result is already stored.
+    log.debug({ run, status: begin.status }, 'Skipped run already stored');
+    msg.ack();
+    return;
+  }
+  const base = { campaignUid, run, runnerPod: config.podName, exitCode: null, signal: null, elapsedMs: 0 };
+  if (begin.state === 'exhausted') {
+    const result: AttemptResult = { ...base, attempt: begin.attempts, reason: 'RunnerLost', message: `all ${policy.maxAttempts} attempts started, none finished (runners lost)` };
+    await settle(deps, msg, result, { action: 'term', runStatus: 'failed', reason: 'RunnerLost' });
+    return;
+  }
+  const attempt = begin.attempt;
+  const history = begin.history;
+  event(deps, names, task, { kind: 'started', attempt });
+
+  // A run may finish within the shutdown grace after SIGTERM; after that it is killed and handed back.
+  const abort = new AbortController();
+  const onStop = () => setTimeout(() => abort.abort(), config.shutdownGraceMs).unref();
+  deps.stop.addEventListener('abort', onStop, { once: true });
+  const resultDir = await mkdtemp(join(config.workDir, `run-${run}-`));
+  const t1 = performance.now();
+  let t2 = t1;
+  let t3 = t1;
+  try {
+    const cmd = runCommand(deps.root, config.simulation, run, resultDir, { redirectOutput: true });
+    const outcome = await runSimulation(cmd, { timeoutMs: policy.runTimeoutMs, killGraceMs: config.killGraceMs, signal: abort.signal });
+    const result: AttemptResult = {
+      ...base,
+      attempt,
+      history,
+      reason: 'Succeeded',
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      ...(outcome.errorLine !== undefined ? { errorLine: outcome.errorLine } : {}),
+      message: describe(outcome),
+      elapsedMs: outcome.elapsedMs,
+      outputTail: outcome.outputTail,
+    };
+    let finalOutcome: AttemptOutcome = outcome;
+    t2 = performance.now();
+    if (outcome.kind === 'succeeded') {
+      try {
+        const stored = await storeResults(deps, result, resultDir);
+        if (!stored.won) log.info({ run, attempt }, 'Stored nothing: another attempt stored the run first');
+      } catch (err) {
+        log.warn({ run, attempt, err: String(err) }, 'Stored no result: upload failed');
+        finalOutcome = { kind: 'upload-failed' };
+        result.message = `storing the results failed: ${(err as Error).message}`;
+      }
+    }
+    t3 = performance.now();
+    const decision = decideAttempt(finalOutcome, attempt, policy);
+    result.reason = decision.reason;
+    if (decision.runStatus === 'succeeded') {
+      msg.ack();
+    } else {
+      await settle(deps, msg, result, decision);
+    }
+    event(deps, names, task, { kind: 'finished', attempt, status: decision.runStatus, reason: decision.reason, elapsedMs: outcome.elapsedMs });
+    // Where the time of a run went besides the simulation: the per-run overhead.
+    const phasesMs = { begin: Math.round(t1 - t0), simulate: Math.round(t2 - t1), store: Math.round(t3 - t2), settle: Math.round(performance.now() - t3) };
+    log.info({ run, attempt, status: decision.runStatus, reason: decision.reason, action: decision.action, elapsedMs: outcome.elapsedMs, phasesMs }, 'Finished run');
+  } finally {
+    deps.stop.removeEventListener('abort', onStop);
+    await rm(resultDir, { recursive: true, force: true });
+  }
+}
+
+function describe(outcome: RunOutcome): string {
+  if (outcome.errorLine !== undefined) return outcome.errorLine;
+  switch (outcome.kind) {
+    case 'succeeded':
+      return '';
+    case 'crashed':
+      return outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode} without an error message`;
+    case 'timed-out':
+      return `exceeded the run timeout`;
+    case 'interrupted':
+      return 'interrupted by runner shutdown';
+    default:
+      return outcome.kind;
+  }
+}
+
+/**
+ * Records a non-success, then naks or terms. The failure is recorded before a
+ * term; if the store cannot record it, the task is nak'ed instead so that no
+ * run ends without a record.
+ */
+async function settle(deps: WorkerDeps, msg: JsMsg, result: AttemptResult, decision: ReturnType<typeof decideAttempt>): Promise<void> {
+  try {
+    if (decision.runStatus === 'failed') await recordFailure(deps.db, result);
+    else await recordRetry(deps.db, result, decision.refundAttempt === true);
+  } catch (err) {
+    deps.log.warn({ run: result.run, err: String(err) }, 'Recorded no attempt result: store unreachable, handed back');
+    msg.nak(INFRA_RETRY_MS);
+    return;
+  }
+  if (decision.action === 'term') msg.term(`${decision.reason}: ${result.message ?? ''}`.slice(0, 200));
+  else msg.nak(decision.delayMs ?? 0);
+}
+
+async function storeResults(deps: WorkerDeps, result: AttemptResult, resultDir: string): Promise<{ won: boolean }> {
+  const { config } = deps;
+  const names = (await readdir(resultDir)).filter((n) => matchesInclude(n, config.results.include)).sort();
+  const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
+  let iterationVars: Record<string, string> = {};
+  for (const name of (await readdir(resultDir)).filter((n) => n.endsWith('.sca')).sort()) {
+    const parsed = parseSca(await readFile(join(resultDir, name), 'utf8'));
+    if (parsed.problems.length) deps.log.warn({ run: result.run, file: name, problems: parsed.problems.slice(0, 5) }, 'Parsed scalar file with problems');
+    for (const r of parsed.runs) {
+      iterationVars = { ...iterationVars, ...r.itervars };
+      if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r) });
+    }
+  }
+  return recordSuccess(deps.db, { ...result, files: names.map((n) => join(resultDir, n)), iterationVars, scalars });
+}
+
+/** Retries a setup step until it succeeds or the runner is stopped. */
+async function retrying(log: Logger, stop: AbortSignal, what: string, fn: () => Promise<void>): Promise<void> {
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (stop.aborted) throw err;
+      log.warn({ err: String(err), retryInMs: delay }, what);
+      await sleep(delay);
+    }
+  }
+}
