@@ -1,0 +1,165 @@
+{{/* Chart name. */}}
+{{- define "inet-swarm.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource name prefix: the release name, with the chart name unless it already contains it. */}}
+{{- define "inet-swarm.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "inet-swarm.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "inet-swarm.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: inet-swarm
+{{- end -}}
+
+{{/* Selector labels of one component: include with (list . "operator"). */}}
+{{- define "inet-swarm.selectorLabels" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/name: {{ include "inet-swarm.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
+{{- define "inet-swarm.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "inet-swarm.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespaces the operator watches in namespaced mode. */}}
+{{- define "inet-swarm.watchNamespaces" -}}
+{{- if .Values.rbac.namespaces -}}
+{{- toJson .Values.rbac.namespaces -}}
+{{- else -}}
+{{- toJson (list .Release.Namespace) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Namespaces where runner and builder pods run: their ServiceAccounts and NetworkPolicies go there. */}}
+{{- define "inet-swarm.workloadNamespaces" -}}
+{{- $list := list .Release.Namespace -}}
+{{- if .Values.networkPolicy.runnerNamespaces -}}
+{{- $list = concat $list .Values.networkPolicy.runnerNamespaces -}}
+{{- end -}}
+{{- if .Values.rbac.namespaces -}}
+{{- $list = concat $list .Values.rbac.namespaces -}}
+{{- end -}}
+{{- toJson (uniq $list) -}}
+{{- end -}}
+
+{{- define "inet-swarm.natsName" -}}{{ include "inet-swarm.fullname" . }}-nats{{- end -}}
+{{- define "inet-swarm.mongodbName" -}}{{ include "inet-swarm.fullname" . }}-mongodb{{- end -}}
+
+{{- define "inet-swarm.natsSecretName" -}}
+{{- if .Values.nats.enabled -}}
+{{- default (include "inet-swarm.natsName" .) .Values.nats.auth.existingSecret -}}
+{{- else -}}
+{{- .Values.nats.external.existingSecret -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "inet-swarm.natsUrl" -}}
+{{- if .Values.nats.enabled -}}
+{{- printf "nats://%s.%s.svc:4222" (include "inet-swarm.natsName" .) .Release.Namespace -}}
+{{- else -}}
+{{- required "nats.external.url is required when nats.enabled is false" .Values.nats.external.url -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret and key holding the MongoDB URI the operator uses. */}}
+{{- define "inet-swarm.mongodbUriSecret" -}}
+{{- if .Values.mongodb.enabled -}}
+{{- default (include "inet-swarm.mongodbName" .) .Values.mongodb.auth.existingSecret -}}
+{{- else -}}
+{{- required "mongodb.external.uriSecret.name is required when mongodb.enabled is false" .Values.mongodb.external.uriSecret.name -}}
+{{- end -}}
+{{- end -}}
+{{- define "inet-swarm.mongodbUriKey" -}}
+{{- if .Values.mongodb.enabled -}}uri{{- else -}}{{ .Values.mongodb.external.uriSecret.key }}{{- end -}}
+{{- end -}}
+
+{{/* Affinity of a system component: its own, else a preference for the system pool. */}}
+{{- define "inet-swarm.affinity" -}}
+{{- $root := index . 0 -}}
+{{- $own := index . 1 -}}
+{{- if $own -}}
+{{- toYaml $own -}}
+{{- else if $root.Values.systemNodeAffinity.enabled -}}
+nodeAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      preference:
+        matchExpressions:
+          - key: {{ $root.Values.systemNodeAffinity.key }}
+            operator: In
+            values:
+              - {{ $root.Values.systemNodeAffinity.value | quote }}
+{{- end -}}
+{{- end -}}
+
+{{- define "inet-swarm.restrictedContainer" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop:
+    - ALL
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- /*
+What the controllers do in the watched namespaces, from the operator's API calls: informers on builds, campaigns,
+Jobs and Pods; server-side apply of Jobs, the distcc DaemonSet and Service and the per-namespace Secrets; status
+patches; finalizers on campaigns; Events.
+*/}}
+{{- define "inet-swarm.watchRules" -}}
+- apiGroups: ["inetswarm.dev"]
+  resources: ["inetbuilds", "simulationcampaigns"]
+  verbs: ["get", "list", "watch", "update", "patch"]
+- apiGroups: ["inetswarm.dev"]
+  resources: ["inetbuilds/status", "simulationcampaigns/status"]
+  verbs: ["get", "update", "patch"]
+- apiGroups: ["inetswarm.dev"]
+  resources: ["inetbuilds/finalizers", "simulationcampaigns/finalizers"]
+  verbs: ["update"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["apps"]
+  resources: ["daemonsets"]
+  verbs: ["get", "create", "patch"]
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "create", "patch"]
+{{- /* create cannot be limited by name; reading and changing are limited to the operator's own Secrets. */}}
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  resourceNames: {{ toJson (list .Values.builder.mongoSecretName .Values.runner.secretName) }}
+  verbs: ["get", "patch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}

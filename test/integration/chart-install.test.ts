@@ -1,0 +1,337 @@
+// A real `helm install` of the chart into the local stack's control plane: the
+// operator, NATS and MongoDB pods are scheduled on the kwok system nodes (kwok
+// runs no process, it marks them Running), an upgrade keeps the generated
+// passwords, and the operator's ServiceAccount can do exactly what the
+// operator's API calls need and nothing more (`kubectl auth can-i`, both ways),
+// in the cluster-wide and the namespaced RBAC modes. Finally the operator
+// itself, started in this process with the chart's ServiceAccount token,
+// reconciles a build and a campaign without one forbidden request.
+import { after, before, test } from 'node:test';
+import { Writable } from 'node:stream';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { pino } from 'pino';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { useStack } from '../stack/env.ts';
+import { helmBinary, runHelm } from '../stack/helm.ts';
+import { loadConfig } from '../../operator/config.ts';
+import { startOperator } from '../../operator/main.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const chart = join(root, 'charts/inet-swarm');
+const stack = await useStack();
+const helm = await helmBinary();
+const suffix = randomBytes(3).toString('hex');
+/** Cluster-wide release. */
+const ns = `chart-install-${suffix}`;
+const release = `c${suffix}`;
+/** Namespaced release (external NATS/MongoDB: only RBAC matters there). */
+const nsScoped = `chart-scoped-${suffix}`;
+const releaseScoped = `n${suffix}`;
+/** A namespace of users' campaigns, watched only by the cluster-wide release. */
+const other = `chart-other-${suffix}`;
+
+async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+async function helmIn(namespace: string, args: string[]): Promise<void> {
+  const result = await runHelm(helm, [...args, '--namespace', namespace], { kubeconfig: stack.kubeconfig });
+  assert.equal(result.code, 0, `helm ${args.join(' ')}: ${result.stderr}${result.stdout}`);
+}
+
+interface PodView {
+  name: string;
+  component: string;
+  node: string;
+  phase: string;
+  scheduled: boolean;
+}
+
+async function pods(namespace: string, instance: string): Promise<PodView[]> {
+  const result = await kubectl('get', 'pods', '-n', namespace, '-l', `app.kubernetes.io/instance=${instance}`, '-o', 'json');
+  assert.equal(result.code, 0, result.stderr);
+  const list = JSON.parse(result.stdout) as {
+    items: { metadata: { name: string; labels: Record<string, string> }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string }[] } }[];
+  };
+  return list.items.map((p) => ({
+    name: p.metadata.name,
+    component: p.metadata.labels['app.kubernetes.io/component'] ?? '',
+    node: p.spec.nodeName ?? '',
+    phase: p.status.phase ?? '',
+    scheduled: p.status.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'True') ?? false,
+  }));
+}
+
+async function secretData(namespace: string, name: string): Promise<Record<string, string>> {
+  const result = await kubectl('get', 'secret', name, '-n', namespace, '-o', 'jsonpath={.data}');
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as Record<string, string>;
+}
+
+async function canI(serviceAccount: string, namespace: string, args: string[]): Promise<boolean> {
+  const result = await kubectl('auth', 'can-i', ...args, `--as=system:serviceaccount:${namespace}:${serviceAccount}`);
+  assert.match(result.stdout.trim(), /^(yes|no)/, `kubectl auth can-i ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout.trim().startsWith('yes');
+}
+
+const common = ['--set', 'crds.install=false', '--set', 'nats.persistence.enabled=false', '--set', 'mongodb.persistence.enabled=false'];
+
+before(async () => {
+  for (const namespace of [ns, nsScoped, other]) {
+    const created = await kubectl('create', 'namespace', namespace);
+    assert.equal(created.code, 0, created.stderr);
+  }
+  // The CRDs are shared by every test file on this stack: applied idempotently, never owned by one release.
+  const crds = await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=chart-install-test', '-f', join(root, 'crds/inetbuilds.yaml'), '-f', join(root, 'crds/simulationcampaigns.yaml'));
+  assert.equal(crds.code, 0, crds.stderr);
+  await helmIn(ns, ['install', release, chart, ...common]);
+  await helmIn(nsScoped, [
+    'install', releaseScoped, chart, '--set', 'crds.install=false', '--set', 'rbac.scope=namespaced', '--set', 'rbac.aggregateToDefaultRoles=false',
+    '--set', 'nats.enabled=false', '--set', 'nats.external.url=nats://nats.example.org:4222',
+    '--set', 'mongodb.enabled=false', '--set', 'mongodb.external.uriSecret.name=mongodb-uri',
+  ]);
+});
+
+after(async () => {
+  await runHelm(helm, ['uninstall', release, '--namespace', ns, '--wait=false'], { kubeconfig: stack.kubeconfig });
+  await runHelm(helm, ['uninstall', releaseScoped, '--namespace', nsScoped, '--wait=false'], { kubeconfig: stack.kubeconfig });
+  await kubectl('delete', 'namespace', ns, nsScoped, other, '--wait=false');
+});
+
+test('the installed operator, NATS and MongoDB pods are scheduled on system nodes and Running (kwok)', async () => {
+  let seen: PodView[] = [];
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    seen = await pods(ns, release);
+    const operators = seen.filter((p) => p.component === 'operator');
+    if (operators.length === 2 && seen.length === 4 && seen.every((p) => p.phase === 'Running')) break;
+    await sleep(1000);
+  }
+  assert.deepEqual(seen.map((p) => p.component).sort(), ['mongodb', 'nats', 'operator', 'operator'], JSON.stringify(seen));
+  for (const pod of seen) {
+    assert.ok(pod.scheduled, `${pod.name} is not scheduled`);
+    assert.ok(stack.nodes.system.includes(pod.node), `${pod.name} runs on ${pod.node}, not on a system node (${stack.nodes.system.join(', ')})`);
+    assert.equal(pod.phase, 'Running', `${pod.name} is ${pod.phase}`);
+  }
+});
+
+test('an upgrade keeps the generated NATS and MongoDB passwords', async () => {
+  const before = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb`) };
+  await helmIn(ns, ['upgrade', release, chart, ...common, '--set', 'operator.logLevel=debug']);
+  const after = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb`) };
+  assert.equal(after.nats.password, before.nats.password);
+  assert.equal(after.mongodb['mongodb-root-password'], before.mongodb['mongodb-root-password']);
+  assert.equal(after.mongodb.uri, before.mongodb.uri);
+  const env = await kubectl('get', 'deployment', `${release}-inet-swarm-operator`, '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="LOG_LEVEL")].value}');
+  assert.equal(env.stdout, 'debug', 'the upgrade was applied');
+});
+
+// What the operator does (see operator/build/reconcile.ts, operator/runtime/leader.ts, operator/capacity/).
+const operatorNeeds: string[][] = [
+  ['list', 'inetbuilds.inetswarm.dev', '--all-namespaces'],
+  ['watch', 'simulationcampaigns.inetswarm.dev', '--all-namespaces'],
+  ['patch', 'inetbuilds.inetswarm.dev', '--subresource=status', '-n', other],
+  ['patch', 'simulationcampaigns.inetswarm.dev', '--subresource=status', '-n', other],
+  ['update', 'simulationcampaigns.inetswarm.dev', '--subresource=finalizers', '-n', other],
+  ['patch', 'simulationcampaigns.inetswarm.dev', '-n', other],
+  ['watch', 'jobs.batch', '--all-namespaces'],
+  ['create', 'jobs.batch', '-n', other],
+  ['patch', 'jobs.batch', '-n', other],
+  ['delete', 'jobs.batch', '-n', other],
+  ['watch', 'pods', '--all-namespaces'],
+  ['create', 'daemonsets.apps', '-n', other],
+  ['patch', 'daemonsets.apps', '-n', other],
+  ['patch', 'services', '-n', other],
+  ['create', 'secrets', '-n', other],
+  ['patch', 'secrets/inet-swarm-mongodb', '-n', other],
+  ['get', 'secrets/inet-swarm-runner', '-n', other],
+  ['create', 'events', '-n', other],
+];
+const operatorSelf = (namespace: string): string[][] => [
+  ['create', 'leases.coordination.k8s.io', '-n', namespace],
+  ['get', 'leases.coordination.k8s.io/inet-swarm-operator', '-n', namespace],
+  ['update', 'leases.coordination.k8s.io/inet-swarm-operator', '-n', namespace],
+  ['create', 'configmaps', '-n', namespace],
+  ['update', 'configmaps/inet-swarm-capacity', '-n', namespace],
+];
+// What it must not do: read users' Secrets, run or exec into pods, create or delete users' resources, escalate.
+const operatorMustNot = (namespace: string): string[][] => [
+  ['list', 'secrets', '-n', other],
+  ['get', 'secrets/someone-elses-credentials', '-n', other],
+  ['watch', 'secrets', '--all-namespaces'],
+  ['create', 'pods', '-n', other],
+  ['delete', 'pods', '-n', other],
+  ['create', 'pods', '--subresource=exec', '-n', other],
+  ['get', 'pods', '--subresource=log', '-n', other],
+  ['create', 'simulationcampaigns.inetswarm.dev', '-n', other],
+  ['delete', 'inetbuilds.inetswarm.dev', '-n', other],
+  ['delete', 'daemonsets.apps', '-n', other],
+  ['delete', 'services', '-n', other],
+  ['patch', 'deployments.apps', '-n', namespace],
+  ['update', 'leases.coordination.k8s.io/another-controllers-lease', '-n', namespace],
+  ['get', 'leases.coordination.k8s.io/inet-swarm-operator', '-n', other],
+  ['update', 'configmaps/kube-root-ca.crt', '-n', namespace],
+  ['get', 'configmaps', '-n', other],
+  ['list', 'nodes'],
+  ['create', 'clusterroles.rbac.authorization.k8s.io'],
+  ['create', 'rolebindings.rbac.authorization.k8s.io', '-n', namespace],
+  ['impersonate', 'serviceaccounts', '-n', namespace],
+  ['update', 'customresourcedefinitions.apiextensions.k8s.io'],
+  ['delete', 'namespaces'],
+];
+
+test('the cluster-wide operator ServiceAccount may do everything the operator needs', async () => {
+  const denied: string[] = [];
+  for (const args of [...operatorNeeds, ...operatorSelf(ns)]) if (!(await canI(`${release}-inet-swarm`, ns, args))) denied.push(args.join(' '));
+  assert.deepEqual(denied, []);
+});
+
+test('the cluster-wide operator ServiceAccount may do nothing more', async () => {
+  const allowed: string[] = [];
+  for (const args of operatorMustNot(ns)) if (await canI(`${release}-inet-swarm`, ns, args)) allowed.push(args.join(' '));
+  assert.deepEqual(allowed, []);
+});
+
+test('the namespaced operator ServiceAccount may do what the operator needs in its namespace and nothing elsewhere', async () => {
+  const sa = `${releaseScoped}-inet-swarm`;
+  const inOwn = operatorNeeds
+    .filter((args) => !args.includes('--all-namespaces'))
+    .map((args) => args.map((a) => (a === other ? nsScoped : a)));
+  const denied: string[] = [];
+  for (const args of [...inOwn, ...operatorSelf(nsScoped), ['watch', 'pods', '-n', nsScoped], ['list', 'inetbuilds.inetswarm.dev', '-n', nsScoped]]) {
+    if (!(await canI(sa, nsScoped, args))) denied.push(args.join(' '));
+  }
+  assert.deepEqual(denied, []);
+  const allowed: string[] = [];
+  const elsewhere = [...operatorNeeds, ['list', 'inetbuilds.inetswarm.dev', '-n', ns], ['watch', 'pods', '-n', ns]];
+  for (const args of elsewhere) if (await canI(sa, nsScoped, args)) allowed.push(args.join(' '));
+  assert.deepEqual(allowed, []);
+});
+
+test('runner and builder ServiceAccounts have no API access at all', async () => {
+  const allowed: string[] = [];
+  for (const sa of ['inet-swarm-runner', 'inet-swarm-builder']) {
+    for (const args of [['get', 'pods', '-n', ns], ['get', 'secrets', '-n', ns], ['list', 'simulationcampaigns.inetswarm.dev', '-n', ns], ['create', 'events', '-n', ns]]) {
+      if (await canI(sa, ns, args)) allowed.push(`${sa}: ${args.join(' ')}`);
+    }
+  }
+  assert.deepEqual(allowed, []);
+});
+
+/** A kubeconfig that authenticates as the ServiceAccount with a short-lived token. */
+async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
+  const token = await kubectl('create', 'token', serviceAccount, '-n', namespace, '--duration=1h');
+  assert.equal(token.code, 0, token.stderr);
+  const view = await kubectl('config', 'view', '--raw', '--minify', '-o', 'json');
+  assert.equal(view.code, 0, view.stderr);
+  const admin = JSON.parse(view.stdout) as { clusters: { cluster: Record<string, unknown> }[] };
+  const file = join(await mkdtemp(join(tmpdir(), 'chart-sa-')), 'kubeconfig');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'stack', cluster: admin.clusters[0]?.cluster }],
+    users: [{ name: serviceAccount, user: { token: token.stdout.trim() } }],
+    contexts: [{ name: 'sa', context: { cluster: 'stack', user: serviceAccount } }],
+    'current-context': 'sa',
+  };
+  await writeFile(file, JSON.stringify(config));
+  return file;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) assert.fail(`Timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+async function jsonOf(...args: string[]): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const result = await kubectl('get', ...args, '-o', 'json');
+  return result.code === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>) : undefined;
+}
+
+test('the operator, run with the chart ServiceAccount token, reconciles a build and a campaign with no forbidden request', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const log = pino({ level: 'debug' }, sink);
+  const env: NodeJS.ProcessEnv = {
+    KUBECONFIG: await serviceAccountKubeconfig(ns, `${release}-inet-swarm`),
+    POD_NAME: 'chart-install-test',
+    POD_NAMESPACE: ns,
+    METRICS_PORT: '0',
+    METRICS_HOST: '127.0.0.1',
+    MONGODB_URI: stack.mongo.uri,
+    MONGODB_DATABASE: `chart_${suffix}`,
+    NATS_URL: stack.nats.url,
+    NATS_USER: stack.nats.user,
+    NATS_PASSWORD: stack.nats.password,
+    QUEUE_PREFIX: `CHART${suffix.toUpperCase()}`,
+  };
+  const operator = await startOperator(loadConfig(env, []), log);
+  try {
+    await operator.leading;
+    const build = 'inet-chart-check';
+    const manifest = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'inetswarm.dev/v1alpha1',
+          kind: 'InetBuild',
+          metadata: { name: build, namespace: other },
+          spec: { source: { repository: 'https://github.com/inet-framework/inet.git', revision: '7d9e05e6d3b6d7fd0ac8b3f9f0c4dcbf6fb8e2a1' }, omnetpp: { version: '6.1' } },
+        },
+        {
+          apiVersion: 'inetswarm.dev/v1alpha1',
+          kind: 'SimulationCampaign',
+          metadata: { name: 'aloha-chart-check', namespace: other },
+          spec: { buildRef: { name: build }, workingDir: 'examples/aloha', config: 'PureAloha1', runFilter: '0..9' },
+        },
+      ],
+    });
+    const manifestFile = join(await mkdtemp(join(tmpdir(), 'chart-crs-')), 'crs.json');
+    await writeFile(manifestFile, manifest);
+    const applied = await kubectl('apply', '-f', manifestFile);
+    assert.equal(applied.code, 0, applied.stderr);
+
+    const lease = await waitFor('the Lease', () => jsonOf('lease', 'inet-swarm-operator', '-n', ns));
+    assert.match(String(lease.spec.holderIdentity), /^chart-install-test_/);
+    await waitFor('the builder Job', () => jsonOf('job', `${build}-build`, '-n', other));
+    await waitFor('the distcc DaemonSet', () => jsonOf('daemonset', 'inet-swarm-distcc', '-n', other));
+    await waitFor('the distcc Service', () => jsonOf('service', 'inet-swarm-distcc', '-n', other));
+    await waitFor('the builders\' MongoDB Secret', () => jsonOf('secret', 'inet-swarm-mongodb', '-n', other));
+    await waitFor('the build status', async () => (await jsonOf('inetbuild', build, '-n', other))?.status?.phase);
+    const campaign = await waitFor('the campaign finalizer and status', async () => {
+      const c = await jsonOf('simulationcampaign', 'aloha-chart-check', '-n', other);
+      return c?.metadata?.finalizers?.length && c.status?.phase ? c : undefined;
+    });
+    assert.deepEqual(campaign.metadata.finalizers, ['inetswarm.dev/queue-cleanup']);
+    const deleted = await kubectl('delete', 'simulationcampaign', 'aloha-chart-check', '-n', other, '--timeout=60s');
+    assert.equal(deleted.code, 0, `the finalizer was not removed: ${deleted.stderr}`);
+  } finally {
+    await operator.stop();
+  }
+  const forbidden = lines.filter((line) => /forbidden|\b403\b/i.test(line));
+  assert.deepEqual(forbidden, [], 'the operator hit requests its RBAC does not allow');
+});

@@ -1,0 +1,357 @@
+// The chart rendered with helm for several value sets: what each renders,
+// that values.schema.json rejects unknown keys and wrong types, and that every
+// rendered manifest is accepted by the local API server (server-side dry-run
+// apply). Nothing is persisted except this file's namespaces.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAllYaml } from '@kubernetes/client-node';
+import { useStack } from '../stack/env.ts';
+import { helmBinary, runHelm } from '../stack/helm.ts';
+import { loadConfig } from '../../operator/config.ts';
+import { capacityConfigFromEnv } from '../../operator/capacity/loop.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const chart = join(root, 'charts/inet-swarm');
+const stack = await useStack();
+const helm = await helmBinary();
+const suffix = randomBytes(3).toString('hex');
+const namespace = `chart-render-${suffix}`;
+const watched = `chart-watched-${suffix}`;
+const release = `r${suffix}`;
+const fullname = `${release}-inet-swarm`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
+
+async function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+function sets(values: Record<string, string>): string[] {
+  return Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+}
+
+async function template(values: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runHelm(helm, ['template', release, chart, '--namespace', namespace, ...sets(values)]);
+}
+
+/**
+ * Renders and returns the manifests as plain objects. kubectl converts the YAML
+ * (client-side dry run, so nothing is defaulted): client-node's YAML loader
+ * would turn them into its typed models, renaming fields such as `from`.
+ */
+async function render(values: Record<string, string>): Promise<Doc[]> {
+  const result = await template(values);
+  assert.equal(result.code, 0, `helm template failed: ${result.stderr}`);
+  const json = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', '-'], result.stdout);
+  assert.equal(json.code, 0, json.stderr);
+  // One pretty-printed JSON document per object, each closing with a `}` in column 0.
+  return json.stdout
+    .split(/^\}$/m)
+    .map((chunk) => chunk.trim())
+    .filter(Boolean)
+    .map((chunk) => JSON.parse(`${chunk}}`) as Doc);
+}
+
+function find(docs: Doc[], kind: string, name: string, ns?: string): Doc {
+  const found = docs.find((d) => d.kind === kind && d.metadata.name === name && (ns === undefined || d.metadata.namespace === ns));
+  assert.ok(found, `no ${kind} ${ns ? `${ns}/` : ''}${name} among ${docs.map((d) => `${d.kind}/${d.metadata.name}`).join(', ')}`);
+  return found;
+}
+
+function kinds(docs: Doc[], kind: string): Doc[] {
+  return docs.filter((d) => d.kind === kind);
+}
+
+function operatorEnv(docs: Doc[]): Map<string, { value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> {
+  const container = find(docs, 'Deployment', `${fullname}-operator`).spec.template.spec.containers[0];
+  return new Map(container.env.map((e: { name: string }) => [e.name, e]));
+}
+
+const valueSets: Record<string, Record<string, string>> = {
+  defaults: {},
+  namespaced: { 'rbac.scope': 'namespaced', 'rbac.namespaces': `{${watched}}` },
+  external: {
+    'nats.enabled': 'false',
+    'nats.external.url': 'nats://nats.example.org:4222',
+    'nats.external.existingSecret': 'nats-credentials',
+    'mongodb.enabled': 'false',
+    'mongodb.external.uriSecret.name': 'mongodb-uri',
+    'networkPolicy.externalCIDRs': '{10.20.0.0/16}',
+  },
+  irsa: {
+    'serviceAccount.awsRoleArn': 'arn:aws:iam::123456789012:role/inet-swarm-operator',
+    'capacity.enabled': 'true',
+    'capacity.clusterName': 'sims',
+    'capacity.nodegroupName': 'runners',
+    'capacity.region': 'eu-central-1',
+  },
+  noCrds: { 'crds.install': 'false' },
+  crdsNotKept: { 'crds.keep': 'false' },
+};
+
+before(async () => {
+  for (const ns of [namespace, watched]) {
+    const created = await kubectl(['create', 'namespace', ns]);
+    assert.equal(created.code, 0, created.stderr);
+  }
+});
+
+after(async () => {
+  await kubectl(['delete', 'namespace', namespace, watched, '--wait=false']);
+});
+
+test('helm lint passes on the chart with its default values and with every value set', async () => {
+  for (const [name, values] of Object.entries(valueSets)) {
+    const result = await runHelm(helm, ['lint', chart, '--strict', '--namespace', namespace, ...sets(values)]);
+    assert.equal(result.code, 0, `${name}: ${result.stdout}${result.stderr}`);
+  }
+});
+
+test('the defaults render a two-replica, leader-electing, locked-down operator with probes and metrics', async () => {
+  const docs = await render(valueSets.defaults!);
+  const deployment = find(docs, 'Deployment', `${fullname}-operator`, namespace);
+  assert.equal(deployment.spec.replicas, 2);
+  const pod = deployment.spec.template.spec;
+  assert.equal(pod.serviceAccountName, fullname);
+  assert.equal(pod.securityContext.runAsNonRoot, true);
+  assert.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault');
+  const [container] = pod.containers;
+  assert.deepEqual(container.securityContext, {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  });
+  assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+  assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+  assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+  assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
+  const env = operatorEnv(docs);
+  assert.equal(env.get('LEADER_ELECT')?.value, 'true');
+  assert.equal(env.get('WATCH_NAMESPACE'), undefined, 'cluster scope watches every namespace');
+  assert.deepEqual(env.get('MONGODB_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb`, key: 'uri' });
+  assert.equal(env.get('NATS_URL')?.value, `nats://${fullname}-nats.${namespace}.svc:4222`);
+  assert.deepEqual(env.get('NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats`, key: 'password' });
+  assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations, undefined);
+  assert.equal(find(docs, 'PodDisruptionBudget', `${fullname}-operator`).spec.maxUnavailable, 1);
+});
+
+test('the defaults grant the operator a ClusterRole and no node access', async () => {
+  const docs = await render(valueSets.defaults!);
+  const role = find(docs, 'ClusterRole', `${fullname}-operator`);
+  const binding = find(docs, 'ClusterRoleBinding', `${fullname}-operator`);
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: fullname, namespace }]);
+  assert.ok(role.rules.some((r: { resources: string[] }) => r.resources.includes('simulationcampaigns/finalizers')));
+  assert.equal(kinds(docs, 'Role').filter((r) => r.metadata.name === `${fullname}-operator`).length, 0);
+  assert.equal(docs.some((d) => JSON.stringify(d.rules ?? []).includes('"nodes"')), false);
+  const self = find(docs, 'Role', `${fullname}-operator-self`, namespace);
+  assert.ok(self.rules.some((r: { resources: string[]; resourceNames?: string[] }) => r.resources.includes('leases') && r.resourceNames?.includes('inet-swarm-operator')));
+});
+
+test('the defaults deploy NATS with JetStream, persistence and a generated password, and MongoDB with a root Secret', async () => {
+  const docs = await render(valueSets.defaults!);
+  const nats = find(docs, 'StatefulSet', `${fullname}-nats`, namespace);
+  assert.equal(nats.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '10Gi');
+  const config = find(docs, 'ConfigMap', `${fullname}-nats`).data['nats.conf'] as string;
+  assert.match(config, /jetstream \{/);
+  assert.match(config, /password: \$NATS_PASSWORD/);
+  const natsSecret = find(docs, 'Secret', `${fullname}-nats`);
+  assert.equal(Buffer.from(natsSecret.data.password, 'base64').toString().length, 32);
+  const mongo = find(docs, 'StatefulSet', `${fullname}-mongodb`, namespace);
+  assert.ok(mongo.spec.volumeClaimTemplates);
+  const mongoSecret = find(docs, 'Secret', `${fullname}-mongodb`);
+  const password = Buffer.from(mongoSecret.data['mongodb-root-password'], 'base64').toString();
+  assert.equal(
+    Buffer.from(mongoSecret.data.uri, 'base64').toString(),
+    `mongodb://root:${password}@${fullname}-mongodb.${namespace}.svc:27017/?authSource=admin`,
+  );
+  assert.deepEqual(
+    kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name).sort(),
+    [`${fullname}-mongodb`, `${fullname}-nats`, `${fullname}-operator`],
+  );
+});
+
+test('runner and builder ServiceAccounts mount no API token', async () => {
+  const docs = await render(valueSets.namespaced!);
+  for (const ns of [namespace, watched]) {
+    for (const name of ['inet-swarm-runner', 'inet-swarm-builder']) {
+      assert.equal(find(docs, 'ServiceAccount', name, ns).automountServiceAccountToken, false, `${ns}/${name}`);
+    }
+  }
+});
+
+test('runner pods may reach only DNS, NATS and MongoDB, and NATS and MongoDB accept only inet-swarm pods', async () => {
+  const docs = await render(valueSets.defaults!);
+  const runner = find(docs, 'NetworkPolicy', `${fullname}-runner`, namespace);
+  assert.deepEqual(runner.spec.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(runner.spec.podSelector.matchLabels['app.kubernetes.io/component'], 'runner');
+  const ports = runner.spec.egress.map((rule: { ports: { port: number }[] }) => rule.ports.map((p) => p.port).join(','));
+  assert.deepEqual(ports, ['53,53', '4222', '27017']);
+  const components = runner.spec.egress.slice(1).map((rule: { to: { podSelector: { matchLabels: Record<string, string> } }[] }) => rule.to[0]?.podSelector.matchLabels['app.kubernetes.io/component']);
+  assert.deepEqual(components, ['nats', 'mongodb']);
+  for (const name of ['nats', 'mongodb']) {
+    const policy = find(docs, 'NetworkPolicy', `${fullname}-${name}`, namespace);
+    assert.equal(policy.spec.podSelector.matchLabels['app.kubernetes.io/component'], name);
+    assert.equal(policy.spec.ingress.length, 1);
+    const [operatorPeer, workloadPeer] = policy.spec.ingress[0].from;
+    assert.equal(operatorPeer.podSelector.matchLabels['app.kubernetes.io/component'], 'operator');
+    assert.deepEqual(workloadPeer.podSelector.matchExpressions[1].values, ['runner', 'builder']);
+  }
+});
+
+test('the namespaced scope renders a Role and RoleBinding in the watched namespace and sets WATCH_NAMESPACE', async () => {
+  const docs = await render(valueSets.namespaced!);
+  const role = find(docs, 'Role', `${fullname}-operator`, watched);
+  assert.ok(role.rules.length > 0);
+  assert.deepEqual(find(docs, 'RoleBinding', `${fullname}-operator`, watched).subjects, [{ kind: 'ServiceAccount', name: fullname, namespace }]);
+  assert.equal(kinds(docs, 'ClusterRole').filter((r) => r.metadata.name === `${fullname}-operator`).length, 0);
+  assert.equal(kinds(docs, 'ClusterRoleBinding').length, 0);
+  assert.equal(operatorEnv(docs).get('WATCH_NAMESPACE')?.value, watched);
+});
+
+/** The operator's environment as the kubelet would give it: field refs and Secret values filled in. */
+function resolvedEnv(docs: Doc[], secrets: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { POD_NAME: 'operator-0', POD_NAMESPACE: namespace };
+  for (const [name, entry] of operatorEnv(docs)) {
+    if (entry.value !== undefined) env[name] = entry.value;
+    else if (entry.valueFrom?.secretKeyRef) env[name] = secrets[`${entry.valueFrom.secretKeyRef.name}/${entry.valueFrom.secretKeyRef.key}`];
+  }
+  return env;
+}
+
+test("the operator's own configuration loader reads the rendered environment as the chart means it", async () => {
+  const docs = await render({ ...valueSets.namespaced!, ...valueSets.irsa!, 'runner.capacity': '64', 'operator.workers': '6' });
+  const env = resolvedEnv(docs, {
+    [`${fullname}-mongodb/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
+    [`${fullname}-nats/password`]: 'natspw',
+  });
+  const config = loadConfig(env, []);
+  assert.equal(config.watchNamespace, watched);
+  assert.equal(config.workers, 6);
+  assert.equal(config.metricsPort, 8080);
+  assert.deepEqual(
+    { enabled: config.leaderElection.enabled, namespace: config.leaderElection.namespace, name: config.leaderElection.name, duration: config.leaderElection.leaseDurationSeconds },
+    { enabled: true, namespace, name: 'inet-swarm-operator', duration: 15 },
+  );
+  assert.equal(config.mongo.uri, 'mongodb://root:pw@mongo:27017/?authSource=admin');
+  assert.equal(config.build.builderImageTemplate, 'ghcr.io/inet-swarm/builder:omnetpp-{version}');
+  assert.equal(config.build.mongoSecretName, 'inet-swarm-mongodb');
+  assert.deepEqual(config.campaign.nats, { url: `nats://${fullname}-nats.${namespace}.svc:4222`, user: 'inetswarm', password: 'natspw' });
+  assert.equal(config.campaign.runnerSecretName, 'inet-swarm-runner');
+  assert.equal(config.campaign.capacity, 64);
+  assert.equal(config.campaign.runnerImageTemplate, 'ghcr.io/inet-swarm/runner:omnetpp-{version}');
+  const capacity = capacityConfigFromEnv(env);
+  assert.equal(capacity.clusterName, 'sims');
+  assert.equal(capacity.nodegroupName, 'runners');
+  assert.equal(capacity.aws.region, 'eu-central-1');
+  assert.equal(capacity.namespace, namespace);
+});
+
+test('the namespaced scope refuses more than one watched namespace, since the operator watches one', async () => {
+  const result = await template({ 'rbac.scope': 'namespaced', 'rbac.namespaces': '{a,b}' });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /rbac\.namespaces: the operator watches one namespace/);
+});
+
+test('external NATS and MongoDB replace the StatefulSets and their Secrets by the given URL and Secrets', async () => {
+  const docs = await render(valueSets.external!);
+  assert.deepEqual(kinds(docs, 'StatefulSet'), []);
+  assert.deepEqual(kinds(docs, 'Secret'), []);
+  const env = operatorEnv(docs);
+  assert.equal(env.get('NATS_URL')?.value, 'nats://nats.example.org:4222');
+  assert.deepEqual(env.get('NATS_USER')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'user' });
+  assert.deepEqual(env.get('NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'password' });
+  assert.deepEqual(env.get('MONGODB_URI')?.valueFrom?.secretKeyRef, { name: 'mongodb-uri', key: 'uri' });
+  assert.deepEqual(kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name), [`${fullname}-operator`]);
+  const runner = find(docs, 'NetworkPolicy', `${fullname}-runner`, namespace);
+  assert.deepEqual(runner.spec.egress.map((r: { to: unknown[] }) => r.to), [
+    runner.spec.egress[0].to,
+    [{ ipBlock: { cidr: '10.20.0.0/16' } }],
+  ]);
+});
+
+test('external NATS without a URL is rejected', async () => {
+  const result = await template({ 'nats.enabled': 'false' });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /nats\.external\.url|url/);
+});
+
+test('IRSA annotates the ServiceAccount and the capacity manager gets its EKS settings and read access to nodes', async () => {
+  const docs = await render(valueSets.irsa!);
+  assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/inet-swarm-operator');
+  const env = operatorEnv(docs);
+  assert.equal(env.get('INET_SWARM_EKS_CLUSTER')?.value, 'sims');
+  assert.equal(env.get('INET_SWARM_EKS_NODEGROUP')?.value, 'runners');
+  assert.equal(env.get('AWS_REGION')?.value, 'eu-central-1');
+  assert.deepEqual(find(docs, 'ClusterRole', `${fullname}-capacity`).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+});
+
+test('the templated CRDs equal crds/ and carry the keep policy unless crds.keep is false', async () => {
+  const sources = await Promise.all(
+    ['inetbuilds.yaml', 'simulationcampaigns.yaml'].map(async (f) => {
+      const converted = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', join(root, 'crds', f)]);
+      assert.equal(converted.code, 0, converted.stderr);
+      return JSON.parse(converted.stdout) as Doc;
+    }),
+  );
+  const kept = kinds(await render(valueSets.defaults!), 'CustomResourceDefinition');
+  assert.deepEqual(kept.map((d) => d.metadata.name).sort(), sources.map((d) => d.metadata.name).sort());
+  for (const crd of kept) {
+    const source = sources.find((s) => s.metadata.name === crd.metadata.name)!;
+    assert.deepEqual(crd.spec, source.spec, `${crd.metadata.name} spec differs from crds/`);
+    assert.deepEqual(crd.metadata.labels, source.metadata.labels);
+    assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+  }
+  for (const crd of kinds(await render(valueSets.crdsNotKept!), 'CustomResourceDefinition')) {
+    assert.equal(crd.metadata.annotations?.['helm.sh/resource-policy'], undefined);
+  }
+  assert.deepEqual(kinds(await render(valueSets.noCrds!), 'CustomResourceDefinition'), []);
+});
+
+const schemaCases: { name: string; values: Record<string, string>; key: RegExp }[] = [
+  { name: 'an unknown top-level key', values: { replicas: '3' }, key: /replicas/ },
+  { name: 'an unknown nested key (a typo)', values: { 'operator.replicaz': '3' }, key: /replicaz/ },
+  { name: 'an unknown key three levels down', values: { 'nats.persistence.sizee': '1Gi' }, key: /sizee/ },
+  { name: 'a string where an integer belongs', values: { 'operator.replicas': 'two' }, key: /replicas/ },
+  { name: 'a string where a boolean belongs', values: { 'crds.install': 'maybe' }, key: /install/ },
+  { name: 'a scope that does not exist', values: { 'rbac.scope': 'everywhere' }, key: /scope/ },
+  { name: 'a word where a runner count belongs', values: { 'runner.capacity': 'many' }, key: /capacity/ },
+  { name: 'a retired key (per-run defaults come from the CRD)', values: { 'runner.runTimeout': '1h' }, key: /runTimeout/ },
+  { name: 'a role ARN that is not one', values: { 'serviceAccount.awsRoleArn': 'my-role' }, key: /awsRoleArn/ },
+];
+
+for (const { name, values, key } of schemaCases) {
+  test(`values.schema.json rejects ${name}, naming the key`, async () => {
+    const result = await template(values);
+    assert.notEqual(result.code, 0, 'helm template accepted the values');
+    assert.match(result.stderr, /values don't meet the specifications of the schema/);
+    assert.match(result.stderr, key);
+    const lint = await runHelm(helm, ['lint', chart, ...sets(values)]);
+    assert.notEqual(lint.code, 0, 'helm lint accepted the values');
+  });
+}
+
+for (const [name, values] of Object.entries(valueSets)) {
+  test(`every manifest rendered with the ${name} values passes server-side dry-run apply`, async () => {
+    const manifest = (await template(values)).stdout;
+    assert.ok(manifest.length > 0);
+    const result = await kubectl(['apply', '--server-side', '--dry-run=server', '--force-conflicts', '--field-manager=chart-render-test', '-f', '-'], manifest);
+    assert.equal(result.code, 0, `${result.stderr}\n${result.stdout}`);
+    const applied = result.stdout.split('\n').filter((l) => /serverside-applied \(server dry run\)$/.test(l));
+    assert.equal(applied.length, (loadAllYaml(manifest) as unknown[]).filter(Boolean).length, result.stdout);
+  });
+}
