@@ -2,6 +2,7 @@
 // the demo run against: a Kubernetes control plane with kwok nodes, NATS with
 // JetStream, a MongoDB-wire server, moto and distccd, all on loopback with
 // free ports in one temporary directory.
+import { helmBinary, hadolintBinary } from './helm.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,8 +64,14 @@ export async function prepareAll(log: (line: string) => void = () => {}): Promis
   await ensureMoto(cacheRoot(), log);
   log(`Installed moto in ${Date.now() - t} ms`);
   t = Date.now();
-  await ensureDebianPackages(['distcc', 'gcc'], log);
-  log(`Installed distcc in ${Date.now() - t} ms`);
+  await ensureDebianPackages(['distcc', 'gcc', 'shellcheck'], log);
+  log(`Installed distcc and shellcheck in ${Date.now() - t} ms`);
+  // The chart tests need helm and hadolint; building them here keeps the
+  // slow cold builds out of the tests' own time limits.
+  t = Date.now();
+  await helmBinary(log);
+  await hadolintBinary(log);
+  log(`Prepared helm and hadolint in ${Date.now() - t} ms`);
 }
 
 interface Started<T> {
