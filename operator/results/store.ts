@@ -4,10 +4,18 @@
 // nothing: each run's result is stored exactly once.
 //
 // Order of a successful store: result files to GridFS, then scalars (with
-// deterministic _ids, so a duplicate insert is a no-op), then the run document
-// flips to `succeeded` with a filter `status != succeeded`. A reader that sees
-// `succeeded` therefore always finds the files and scalars. The loser of a race
-// deletes its own files; the winner deletes files left by killed attempts.
+// deterministic _ids, so a duplicate insert is a no-op), then the attempt
+// claims the run by inserting its marker into `runWinners` (unique _id: only
+// one insert can succeed), then the run document flips to `succeeded`. A
+// reader that sees `succeeded` therefore always finds the files and scalars.
+// The loser of a race deletes its own files; the winner deletes files left by
+// killed attempts.
+//
+// Hot-path writes filter on `_id` alone: FerretDB (the MongoDB-wire server of
+// the local stack) pushes down only a filter that is exactly `{_id}` and
+// scans the whole collection for any other, which made every conditional
+// update O(runs). The unique-_id insert gives the same atomic "first wins" on
+// every server.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -19,6 +27,7 @@ import type { ScalarRow } from './sca.ts';
 export const RUNS = 'runs';
 export const CAMPAIGNS = 'campaigns';
 export const SCALARS = 'scalars';
+export const RUN_WINNERS = 'runWinners';
 export const RESULTS_BUCKET = 'results';
 
 /** How many attempts a run document remembers; the count itself is never bounded. */
@@ -91,6 +100,15 @@ export interface ScalarDoc {
   iterationVars: Record<string, string>;
 }
 
+/** The attempt whose success is the run's result; one document per succeeded run. */
+export interface RunWinnerDoc {
+  _id: string;
+  campaignUid: string;
+  attempt: number;
+  runnerPod: string;
+  at: Date;
+}
+
 export function runId(campaignUid: string, run: number): string {
   return `${campaignUid}/${run}`;
 }
@@ -158,24 +176,25 @@ export type BeginResult =
  */
 export async function beginAttempt(db: Db, campaignUid: string, run: number, runnerPod: string, maxAttempts: number, now = new Date()): Promise<BeginResult> {
   const _id = runId(campaignUid, run);
+  const runs = runsOf(db);
+  // First attempt: a plain insert. (An upserting findOneAndUpdate with a
+  // conditional filter costs the MongoDB-wire test server a collection scan;
+  // the insert, and the update by _id below, are cheap everywhere.)
   try {
-    const doc = await runsOf(db).findOneAndUpdate(
-      { _id, status: { $nin: ['succeeded', 'failed'] }, attempts: { $lt: maxAttempts } },
-      {
-        $inc: { attempts: 1 },
-        $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now },
-        $setOnInsert: { campaignUid, run },
-      },
-      { upsert: true, returnDocument: 'after' },
-    );
-    if (doc) return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
+    await runs.insertOne({ _id, campaignUid, run, status: 'running', attempts: 1, runnerPod, startedAt: now, updatedAt: now });
+    return { state: 'run', attempt: 1, history: [] };
   } catch (err) {
-    // The filter did not match an existing document, so the upsert collided with it.
     if (!isDuplicateKey(err)) throw err;
   }
-  const doc = await runsOf(db).findOne({ _id });
-  if (doc?.status === 'succeeded' || doc?.status === 'failed') return { state: 'done', status: doc.status };
-  return { state: 'exhausted', attempts: doc?.attempts ?? maxAttempts };
+  const doc = await runs.findOneAndUpdate(
+    { _id, status: { $nin: ['succeeded', 'failed'] }, attempts: { $lt: maxAttempts } },
+    { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now } },
+    { returnDocument: 'after' },
+  );
+  if (doc) return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
+  const current = await runs.findOne({ _id });
+  if (current?.status === 'succeeded' || current?.status === 'failed') return { state: 'done', status: current.status };
+  return { state: 'exhausted', attempts: current?.attempts ?? maxAttempts };
 }
 
 export interface AttemptResult {
@@ -299,9 +318,13 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
     throw err;
   }
 
+  if (!(await claimRun(db, s, now))) {
+    await deleteFiles(db, refs);
+    return { won: false };
+  }
   const attemptHistory = await history(db, s, historyEntry(s, now));
-  const res = await runsOf(db).updateOne(
-    { _id, status: { $ne: 'succeeded' } },
+  await runsOf(db).updateOne(
+    { _id },
     {
       $set: {
         status: 'succeeded',
@@ -320,10 +343,6 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
       $unset: { errorLine: '', message: '' },
     },
   );
-  if (res.matchedCount === 0) {
-    await deleteFiles(db, refs);
-    return { won: false };
-  }
   // Files of attempts that died between upload and flip are no longer referenced.
   // Only a later attempt can find any (attempt numbers are unique per run).
   // The result is stored either way: a failed clean-up is left to sweepResultFiles.
@@ -342,6 +361,29 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
     }
   }
   return { won: true };
+}
+
+/**
+ * Makes this attempt the run's winner. The first attempt to insert the marker
+ * wins. If a marker exists but the run never flipped to succeeded, its winner
+ * died in between (the run was redelivered and run again): this attempt takes
+ * the claim over, so the run cannot stay unfinished.
+ */
+async function claimRun(db: Db, s: AttemptResult, now: Date): Promise<boolean> {
+  const _id = runId(s.campaignUid, s.run);
+  const winners = db.collection<RunWinnerDoc>(RUN_WINNERS);
+  try {
+    await winners.insertOne({ _id, campaignUid: s.campaignUid, attempt: s.attempt, runnerPod: s.runnerPod, at: now });
+    return true;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  const run = await runsOf(db).findOne({ _id }, { projection: { status: 1 } });
+  if (run?.status === 'succeeded') return false;
+  const marker = await winners.findOne({ _id });
+  if (marker?.attempt === s.attempt) return true;
+  await winners.updateOne({ _id }, { $set: { attempt: s.attempt, runnerPod: s.runnerPod, at: now } });
+  return true;
 }
 
 /**

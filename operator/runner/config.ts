@@ -111,6 +111,12 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
   const user = optional(env, 'INETSWARM_NATS_USER');
   const password = optional(env, 'INETSWARM_NATS_PASSWORD');
   const include = optional(env, 'INETSWARM_RESULTS_INCLUDE');
+  const ackWaitMs = seconds(env, 'INETSWARM_ACK_WAIT_SECONDS', 60);
+  const heartbeatMs = seconds(env, 'INETSWARM_HEARTBEAT_SECONDS', 15);
+  // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
+  if (heartbeatMs * 2 > ackWaitMs) {
+    throw new RunnerConfigError(`INETSWARM_HEARTBEAT_SECONDS (${heartbeatMs / 1000}) must be at most half of INETSWARM_ACK_WAIT_SECONDS (${ackWaitMs / 1000})`);
+  }
   return {
     namespace: required(env, 'INETSWARM_NAMESPACE'),
     campaign: required(env, 'INETSWARM_CAMPAIGN'),
@@ -119,8 +125,8 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     nats: { url: required(env, 'INETSWARM_NATS_URL'), ...(user ? { user } : {}), ...(password ? { password } : {}) },
     mongo: { uri: required(env, 'INETSWARM_MONGO_URI'), database: optional(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
     queuePrefix: optional(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
-    ackWaitMs: seconds(env, 'INETSWARM_ACK_WAIT_SECONDS', 60),
-    heartbeatMs: seconds(env, 'INETSWARM_HEARTBEAT_SECONDS', 15),
+    ackWaitMs,
+    heartbeatMs,
     artifact: { digest: required(env, 'INETSWARM_ARTIFACT_DIGEST'), cacheDir: optional(env, 'INETSWARM_ARTIFACT_CACHE') ?? '/var/cache/inet-swarm/artifacts' },
     workDir: optional(env, 'INETSWARM_WORK_DIR') ?? '/tmp/inet-swarm',
     simulation: parseSimulation(required(env, 'INETSWARM_SIMULATION')),

@@ -9,6 +9,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { MongoClient } from 'mongodb';
 import { pino, type Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { fetchArtifact } from '../artifacts/artifacts.ts';
 import { PermanentError } from '../errors.ts';
 import { ensureIndexes } from '../results/store.ts';
@@ -112,7 +113,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {

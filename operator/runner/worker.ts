@@ -149,7 +149,7 @@ async function handlePlan(deps: WorkerDeps, names: QueueNames, task: PlanTask, m
   const started = Date.now();
   let runs: number[];
   try {
-    runs = await expandRunNumbers({ ...planCommand(deps.root, config.simulation) });
+    runs = await expandRunNumbers(planCommand(deps.root, config.simulation));
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     log.error({ error: err.message }, 'Planned campaign: run expansion failed');
@@ -292,10 +292,12 @@ async function settle(deps: WorkerDeps, msg: JsMsg, result: AttemptResult, decis
 
 async function storeResults(deps: WorkerDeps, result: AttemptResult, resultDir: string): Promise<{ won: boolean }> {
   const { config } = deps;
-  const names = (await readdir(resultDir)).filter((n) => matchesInclude(n, config.results.include)).sort();
+  const all = (await readdir(resultDir)).sort();
+  const names = all.filter((n) => matchesInclude(n, config.results.include));
   const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
   let iterationVars: Record<string, string> = {};
-  for (const name of (await readdir(resultDir)).filter((n) => n.endsWith('.sca')).sort()) {
+  // Scalars and iteration variables come from every .sca, stored as a file or not.
+  for (const name of all.filter((n) => n.endsWith('.sca'))) {
     const parsed = parseSca(await readFile(join(resultDir, name), 'utf8'));
     if (parsed.problems.length) deps.log.warn({ run: result.run, file: name, problems: parsed.problems.slice(0, 5) }, 'Parsed scalar file with problems');
     for (const r of parsed.runs) {

@@ -1,0 +1,114 @@
+// Failure classes on real servers (DESIGN.md, Failure semantics): a simulation
+// error fails the run at once (unless retrySimulationErrors), a crash and a
+// timeout are retried up to maxAttempts and then failed with their reason; a
+// run that crashes once and then succeeds is stored as succeeded.
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readCampaignProgress } from '../../operator/progress/progress.ts';
+import { runsOf, type RunDoc } from '../../operator/results/store.ts';
+import { useStack } from '../stack/env.ts';
+import { setupCampaign, type Campaign } from './runner-harness.ts';
+
+interface Case {
+  campaign: Campaign;
+  exit: { code: number | null };
+  runs: Map<number, RunDoc>;
+}
+
+async function runToEnd(c: Campaign, env: Record<string, string> = {}): Promise<Case> {
+  const exit = await c.startRunner(undefined, env).exited;
+  const docs = await runsOf(c.db).find({ campaignUid: c.ref.campaignUid }).toArray();
+  return { campaign: c, exit, runs: new Map(docs.map((d) => [d.run, d])) };
+}
+
+describe('runner failure classes', { timeout: 240_000 }, () => {
+  const cases: Record<string, Case> = {};
+
+  before(async () => {
+    const stack = await useStack();
+    const attemptDir = await mkdtemp(join(tmpdir(), 'oppsim-attempts-'));
+    const [errors, errorsRetried, crash, hang, flaky] = await Promise.all([
+      setupCampaign(stack, { iniConfig: 'Errors' }),
+      setupCampaign(stack, { iniConfig: 'Errors', policy: { retrySimulationErrors: true, maxAttempts: 2 } }),
+      setupCampaign(stack, { iniConfig: 'Crash' }),
+      setupCampaign(stack, { iniConfig: 'Hang', policy: { runTimeoutMs: 1500 } }),
+      setupCampaign(stack, { iniConfig: 'Flaky' }),
+    ]);
+    const done = await Promise.all([
+      runToEnd(errors),
+      runToEnd(errorsRetried),
+      runToEnd(crash),
+      runToEnd(hang),
+      runToEnd(flaky, { OPPSIM_ATTEMPT_DIR: attemptDir }),
+    ]);
+    [cases.errors, cases.errorsRetried, cases.crash, cases.hang, cases.flaky] = done;
+  });
+  after(async () => {
+    await Promise.all(Object.values(cases).map((c) => c.campaign.close()));
+  });
+
+  it('exits 0 once every campaign is drained, failures included', () => {
+    for (const [name, c] of Object.entries(cases)) assert.equal(c.exit.code, 0, name);
+  });
+
+  it('fails a simulation error on its first attempt with the error line recorded', () => {
+    const { runs } = cases.errors!;
+    assert.equal(runs.size, 10);
+    for (const n of [3, 7]) {
+      const r = runs.get(n)!;
+      assert.equal(r.status, 'failed');
+      assert.equal(r.reason, 'SimulationError');
+      assert.equal(r.attempts, 1);
+      assert.equal(r.exitCode, 1);
+      assert.match(r.errorLine ?? '', new RegExp(`Injected error at run #${n}`));
+    }
+    const ok = [...runs.values()].filter((r) => r.status === 'succeeded').map((r) => r.run);
+    assert.deepEqual(ok.sort((a, b) => a - b), [0, 1, 2, 4, 5, 6, 8, 9]);
+  });
+
+  it('retries a simulation error when the campaign asks for it, up to maxAttempts', () => {
+    const r = cases.errorsRetried!.runs.get(3)!;
+    assert.equal(r.status, 'failed');
+    assert.equal(r.reason, 'SimulationError');
+    assert.equal(r.attempts, 2);
+    assert.deepEqual(r.attemptHistory?.map((a) => a.reason), ['SimulationError', 'SimulationError']);
+  });
+
+  it('retries a crash up to maxAttempts, then fails it as Crashed with the signal', () => {
+    const r = cases.crash!.runs.get(1)!;
+    assert.equal(r.status, 'failed');
+    assert.equal(r.reason, 'Crashed');
+    assert.equal(r.signal, 'SIGSEGV');
+    assert.equal(r.attempts, 3);
+    assert.equal(r.attemptHistory?.length, 3);
+    assert.ok([0, 2, 3].every((n) => cases.crash!.runs.get(n)?.status === 'succeeded'));
+  });
+
+  it('stops a hanging run at the timeout, retries it, then fails it as TimedOut', () => {
+    const r = cases.hang!.runs.get(2)!;
+    assert.equal(r.status, 'failed');
+    assert.equal(r.reason, 'TimedOut');
+    assert.equal(r.attempts, 3);
+    assert.ok((r.elapsedMs ?? 0) >= 1500 && (r.elapsedMs ?? 0) < 10_000, `elapsed ${r.elapsedMs}`);
+    assert.ok([0, 1, 3].every((n) => cases.hang!.runs.get(n)?.status === 'succeeded'));
+  });
+
+  it('stores a run that crashed once and then succeeded as succeeded on its second attempt', () => {
+    for (const r of cases.flaky!.runs.values()) {
+      assert.equal(r.status, 'succeeded', `run ${r.run}`);
+      assert.equal(r.attempts, 2, `run ${r.run}`);
+      assert.deepEqual(r.attemptHistory?.map((a) => a.reason), ['Crashed', 'Succeeded']);
+      assert.equal(r.resultFiles?.length, 3);
+    }
+  });
+
+  it('lists failed runs with their reasons in the campaign progress', async () => {
+    const p = await readCampaignProgress(cases.errors!.campaign.db, cases.errors!.campaign.ref.campaignUid);
+    assert.deepEqual({ total: p.total, succeeded: p.succeeded, failed: p.failed, pending: p.pending }, { total: 10, succeeded: 8, failed: 2, pending: 0 });
+    assert.deepEqual(p.failedRuns.map((f) => [f.run, f.exitCode, f.reason]), [[3, 1, 'SimulationError'], [7, 1, 'SimulationError']]);
+    assert.match(p.failedRuns[0]!.message, /Injected error at run #3/);
+  });
+});

@@ -1,0 +1,231 @@
+// Shared set-up of the runner integration tests: the oppsim fixture built and
+// stored as an artifact, a campaign on its own streams and database, and
+// runner processes started exactly as a pod would run them (env from runnerEnv).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { MongoClient, type Db } from 'mongodb';
+import { packRuntimeTree, uploadArtifact } from '../../operator/artifacts/artifacts.ts';
+import { ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../operator/queue/jetstream.ts';
+import { queueNames, type CampaignRef, type QueueNames } from '../../operator/queue/subjects.ts';
+import type { AttemptPolicy } from '../../operator/queue/task.ts';
+import { ensureIndexes } from '../../operator/results/store.ts';
+import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
+import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RUNNER_MAIN = join(REPO_ROOT, 'operator', 'runner', 'main.ts');
+
+let bundle: Promise<string> | undefined;
+
+// Temporary folders shared by a test process (fixture build, runner bundle) go when it exits.
+const processDirs: string[] = [];
+// Child processes must not outlive a test process that is stopped or times
+// out: runners and servers are killed on exit and on the usual signals.
+const onExit = new Set<() => void>();
+process.once('exit', () => {
+  for (const fn of onExit) fn();
+  for (const d of processDirs) rmSync(d, { recursive: true, force: true });
+});
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15)));
+}
+
+/** Runs `fn` (synchronous: kill, not wait) when the test process exits for any reason but SIGKILL. */
+export function killOnExit(fn: () => void): () => void {
+  onExit.add(fn);
+  return () => onExit.delete(fn);
+}
+
+/**
+ * The runner entrypoint bundled into one ES module (packages stay external,
+ * resolved through a node_modules link), so a runner process boots with plain
+ * node in a fraction of tsx's time: the chaos test starts one per second.
+ * RUNNER_TEST_TSX=1 runs main.ts through tsx instead.
+ */
+export function runnerCommand(): Promise<string[]> {
+  if (process.env.RUNNER_TEST_TSX === '1') return Promise.resolve(['--import', 'tsx', RUNNER_MAIN]);
+  bundle ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-bundle-'));
+    processDirs.push(dir);
+    await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+    const out = join(dir, 'runner.mjs');
+    await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'), [
+      RUNNER_MAIN,
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--log-level=warning',
+      `--outfile=${out}`,
+    ]);
+    return out;
+  })();
+  return bundle.then((file) => [file]);
+}
+
+let fixture: Promise<{ archive: string; dir: string }> | undefined;
+
+/** Builds oppsim once per test process and packs its runtime tree. */
+export function fixtureArchive(): Promise<{ archive: string; dir: string }> {
+  fixture ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-fixture-'));
+    processDirs.push(dir);
+    const { repoDir } = await makeFixtureRepo({ dir: join(dir, 'repo') });
+    await buildFixture(repoDir);
+    const archive = join(dir, 'runtime.tar.gz');
+    await packRuntimeTree(repoDir, archive, ['.git', '*.o', '*.c', '*.h']);
+    return { archive, dir };
+  })();
+  return fixture;
+}
+
+export interface Servers {
+  nats: { url: string; user: string; password: string };
+  mongo: { uri: string };
+}
+
+export interface Campaign {
+  config: RunnerConfig;
+  names: QueueNames;
+  ref: CampaignRef;
+  db: Db;
+  mongo: MongoClient;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  dir: string;
+  /** Starts a runner process; its output goes to `<dir>/<podName>.log`. */
+  startRunner(podName?: string, extraEnv?: Record<string, string>): Runner;
+  close(): Promise<void>;
+}
+
+export interface Runner {
+  podName: string;
+  /** True once the runner has connected and fetched its artifact (it then pulls tasks). */
+  ready: boolean;
+  child: ChildProcess;
+  logFile: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface CampaignOptions {
+  iniConfig: string;
+  policy?: Partial<AttemptPolicy>;
+  /** Overrides of the runner configuration (grace periods, AckWait, ...). */
+  runner?: Partial<RunnerConfig>;
+  /** Skip the plan task (tests that publish their own messages). */
+  noPlan?: boolean;
+  digest?: string;
+}
+
+/** Sets up one campaign on its own streams (prefix) and database, with the fixture artifact uploaded. */
+export async function setupCampaign(servers: Servers, opts: CampaignOptions): Promise<Campaign> {
+  const tag = randomBytes(4).toString('hex');
+  const dir = await mkdtemp(join(tmpdir(), `runner-${opts.iniConfig.toLowerCase()}-`));
+  const mongo = new MongoClient(servers.mongo.uri, { serverSelectionTimeoutMS: 30_000 });
+  await mongo.connect();
+  const db = mongo.db(`runner_${opts.iniConfig.toLowerCase()}_${tag}`);
+  await ensureIndexes(db);
+  const { archive } = await fixtureArchive();
+  const digest = opts.digest ?? (await uploadArtifact(db, archive)).digest;
+  const nc = await connect({ servers: servers.nats.url, user: servers.nats.user, pass: servers.nats.password, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const names = queueNames(`T${tag}`);
+  const ref: CampaignRef = { namespace: 'runner-test', campaign: opts.iniConfig.toLowerCase(), campaignUid: randomUUID() };
+  const policy: AttemptPolicy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 30_000, ...opts.policy };
+  const config: RunnerConfig = {
+    ...ref,
+    podName: 'runner',
+    nats: servers.nats,
+    mongo: { uri: servers.mongo.uri, database: db.databaseName },
+    queuePrefix: `T${tag}`,
+    ackWaitMs: 10_000,
+    heartbeatMs: 2_000,
+    artifact: { digest, cacheDir: join(dir, 'cache') },
+    workDir: join(dir, 'work'),
+    simulation: { executable: './oppsim', workingDir: '.', iniFiles: ['omnetpp.ini'], config: opts.iniConfig },
+    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
+    drainGraceMs: 2_000,
+    shutdownGraceMs: 5_000,
+    killGraceMs: 1_000,
+    connectTimeoutMs: 20_000,
+    ...opts.runner,
+  };
+  await ensureStreams(jsm, names);
+  await ensureCampaignConsumer(jsm, names, ref, { ackWaitMs: config.ackWaitMs });
+  if (!opts.noPlan) await publishPlanTask(js, names, ref, policy);
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  const runnerArgs = await runnerCommand();
+  const runners: Runner[] = [];
+  let count = 0;
+
+  return {
+    config,
+    names,
+    ref,
+    db,
+    mongo,
+    nc,
+    js,
+    jsm,
+    dir,
+    startRunner(podName = `runner-${count++}`, extraEnv = {}) {
+      const logFile = join(dir, 'logs', `${podName}.log`);
+      const out = createWriteStream(logFile);
+      const child = spawn(process.execPath, runnerArgs, {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...runnerEnv({ ...config, podName }), ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.pipe(out);
+      child.stderr!.pipe(out);
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const runner: Runner = { podName, ready: false, child, logFile, exited };
+      const forget = killOnExit(() => child.kill('SIGKILL'));
+      void exited.then(forget);
+      const onData = (chunk: Buffer) => {
+        if (chunk.includes('Fetched artifact')) {
+          runner.ready = true;
+          child.stdout!.off('data', onData);
+        }
+      };
+      child.stdout!.on('data', onData);
+      runners.push(runner);
+      return runner;
+    },
+    async close() {
+      for (const r of runners) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+      await Promise.all(runners.map((r) => r.exited));
+      await jsm.streams.delete(names.tasksStream).catch(() => undefined);
+      await jsm.streams.delete(names.eventsStream).catch(() => undefined);
+      await db.dropDatabase().catch(() => undefined);
+      await nc.close();
+      await mongo.close();
+      // Logs stay when RUNNER_TEST_KEEP=1, for a post-mortem.
+      if (process.env.RUNNER_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

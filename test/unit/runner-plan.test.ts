@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { planCommand, runCommand, type SimulationSpec } from '../../operator/runner/command.ts';
+import { parseRunNumbers } from '../../operator/runner/plan.ts';
+import { findErrorLine } from '../../operator/runner/simulate.ts';
+
+describe('parseRunNumbers', () => {
+  const cases: Array<[string, string, number[] | RegExp]> = [
+    ['reads the numbers, each preceded by a space', ' 0 1 2 3\n', [0, 1, 2, 3]],
+    ['returns no runs for an empty line', '\n', []],
+    ['returns no runs for no output', '', []],
+    ['ignores a banner line before the numbers', 'OMNeT++ Discrete Event Simulation\n 4 5\n', [4, 5]],
+    ['sorts and deduplicates', ' 9 3 3 1\n', [1, 3, 9]],
+    ['reports output without run numbers', 'Config Fast: 500\n', /no run numbers/],
+  ];
+  for (const [name, text, expected] of cases) {
+    it(name, () => {
+      const got = parseRunNumbers(text);
+      if (expected instanceof RegExp) assert.match(String(got), expected);
+      else assert.deepEqual(got, expected);
+    });
+  }
+});
+
+describe('findErrorLine', () => {
+  it('returns the message after the <!> Error: prefix', () => {
+    assert.equal(findErrorLine('Running...\n<!> Error: Unknown config `X\' -- x\nmore'), "Unknown config `X' -- x");
+  });
+  it('returns nothing when there is no error', () => assert.equal(findErrorLine('<!> Simulation time limit reached'), undefined));
+});
+
+const inet: SimulationSpec = {
+  executable: 'opp_run',
+  workingDir: 'examples/ethernet',
+  iniFiles: ['omnetpp.ini', 'extra.ini'],
+  config: 'Switch',
+  runFilter: '$x>2',
+  nedPath: ['src', 'examples'],
+  nedExcludes: ['inet.emulation', 'inet.showcases'],
+  libraries: ['src/INET'],
+  extraArgs: ['--sim-time-limit=10s'],
+};
+
+describe('simulation command', () => {
+  it('builds the INET opp_run plan query with NED path, exclusions and library from the build root', () => {
+    assert.deepEqual(planCommand('/b', inet), {
+      executable: 'opp_run',
+      cwd: '/b/examples/ethernet',
+      args: ['-s', '-q', 'runnumbers', '-c', 'Switch', '-n', '/b/src:/b/examples', '-x', 'inet.emulation;inet.showcases', '-l', '/b/src/INET', '-f', 'omnetpp.ini', '-f', 'extra.ini', '-r', '$x>2'],
+    });
+  });
+  it('builds one Cmdenv run into its own result folder with redirected output and extra args last', () => {
+    const cmd = runCommand('/b', inet, 14, '/tmp/r', { redirectOutput: true });
+    assert.deepEqual(cmd.args.slice(0, 4), ['-u', 'Cmdenv', '-c', 'Switch']);
+    assert.deepEqual(cmd.args.slice(-5), ['-r', '14', '--result-dir=/tmp/r', '--cmdenv-redirect-output=true', '--sim-time-limit=10s']);
+    assert.ok(!cmd.args.includes('$x>2'), 'the campaign filter is for planning only');
+  });
+  it('resolves a standalone model executable against the build root', () => {
+    const cmd = planCommand('/b', { executable: './aloha', workingDir: '.', iniFiles: ['omnetpp.ini'], config: 'A' });
+    assert.equal(cmd.executable, '/b/aloha');
+    assert.deepEqual(cmd.args, ['-s', '-q', 'runnumbers', '-c', 'A', '-f', 'omnetpp.ini']);
+  });
+});

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { estimateEtaSeconds, type EtaInput } from '../../operator/progress/eta.ts';
+import { globToRegExp, matchesInclude } from '../../operator/results/include.ts';
+
+describe('estimateEtaSeconds', () => {
+  const base: EtaInput = { remaining: 100, recentFinished: 0, windowMs: 60_000, meanRunMs: undefined, activeRunners: 0 };
+  const cases: Array<[string, Partial<EtaInput>, number | undefined]> = [
+    ['is zero when nothing remains', { remaining: 0 }, 0],
+    ['is unknown before anything was measured', {}, undefined],
+    ['uses the recent throughput when enough runs finished', { recentFinished: 50, meanRunMs: 999_999, activeRunners: 1 }, 120],
+    ['divides the mean run time by the active runners early on', { recentFinished: 2, meanRunMs: 2000, activeRunners: 4 }, 50],
+    ['is unknown with a mean but no active runner', { meanRunMs: 2000, activeRunners: 0 }, undefined],
+  ];
+  for (const [name, input, expected] of cases) {
+    it(name, () => assert.equal(estimateEtaSeconds({ ...base, ...input }), expected));
+  }
+});
+
+describe('result include patterns', () => {
+  const cases: Array<[string, string[], boolean]> = [
+    ['PureAloha-numHosts=10,iaMean=1-#0.sca', ['*.sca'], true],
+    ['General-#0.vec', ['*.sca', '*.vec'], true],
+    ['General-#0.out', ['*.sca'], false],
+    ['a.sca.tmp', ['*.sca'], false],
+    ['run1.vci', ['run?.vci'], true],
+    ['x.elog', ['*.[ev]log'], true],
+  ];
+  for (const [name, include, expected] of cases) {
+    it(`${expected ? 'keeps' : 'leaves out'} ${name} for ${include.join(',')}`, () => assert.equal(matchesInclude(name, include), expected));
+  }
+  it('treats regex characters in a pattern literally', () => assert.ok(globToRegExp('a+b(1).sca').test('a+b(1).sca')));
+});
