@@ -28,12 +28,16 @@ stop_stack() {
     kill -TERM "$stack_pid" 2>/dev/null || true
     wait "$stack_pid" 2>/dev/null || true
   fi
+  # Every server's command line names its directory under the stack's own
+  # directory: whatever outlived the stack command (a crash) is found by it.
+  pkill -KILL -f "$state_dir/stack/" 2>/dev/null || true
   rm -rf "$state_dir"
 }
 trap stop_stack EXIT
 
 log "Starting the local stack"
-npx tsx test/stack/cli.ts up --state "$state" > "$state_dir/stack.log" 2>&1 &
+# node itself (not npx) so that the PID we signal is the stack command's own.
+node --import tsx test/stack/cli.ts up --state "$state" --dir "$state_dir/stack" > "$state_dir/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 600); do
   [[ -s "$state" ]] && break
