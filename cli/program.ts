@@ -19,6 +19,36 @@ interface LazyCommand {
 const commandFactories: Array<(ctx: CliContext) => Command> = [makeRunCommand];
 const lazyCommands: LazyCommand[] = [
   {
+    name: 'list',
+    summary: 'list the campaigns of the namespace (-A: of every namespace)',
+    load: async (ctx) => (await import('./commands/list.ts')).makeListCommand(ctx),
+  },
+  {
+    name: 'status',
+    summary: "show a campaign's progress and failed runs (--watch: follow it)",
+    load: async (ctx) => (await import('./commands/status.ts')).makeStatusCommand(ctx),
+  },
+  {
+    name: 'logs',
+    summary: "show a run's output or the build log of a campaign",
+    load: async (ctx) => (await import('./commands/logs.ts')).makeLogsCommand(ctx),
+  },
+  {
+    name: 'cancel',
+    summary: 'cancel a campaign (its stored results stay)',
+    load: async (ctx) => (await import('./commands/cancel.ts')).makeCancelCommand(ctx),
+  },
+  {
+    name: 'results',
+    summary: "download a campaign's result files, or export its scalars as CSV",
+    load: async (ctx) => (await import('./commands/results.ts')).makeResultsCommand(ctx),
+  },
+  {
+    name: 'rerun',
+    summary: 'run the failed or missing runs of a campaign again, as a new campaign',
+    load: async (ctx) => (await import('./commands/rerun.ts')).makeRerunCommand(ctx),
+  },
+  {
     name: 'cluster',
     summary: 'show, halt or resume the EKS runner nodegroup',
     load: async (ctx) => (await import('./commands/cluster.ts')).clusterCommand({ stdout: ctx.stdout, env: ctx.env }),

@@ -6,11 +6,11 @@ import { Command, Option } from 'commander';
 import type { SimulationSpec } from '../../operator/runner/command.ts';
 import { PermanentError } from '../../operator/errors.ts';
 import { campaignManifests, type CampaignManifests } from '../campaign/manifests.ts';
+import type { ClusterRunResult } from '../cluster/run.ts';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { checkGitState } from '../git/decide.ts';
 import { findRepositoryRoot, readGitState } from '../git/state.ts';
-import { connectCluster } from '../kube/connect.ts';
 import { planLocalRuns, runLocalCampaign } from '../local/engine.ts';
 import { parseCount, parseDuration } from '../options.ts';
 import type { CampaignSummary } from '../output/events.ts';
@@ -38,12 +38,15 @@ export interface RunOptions {
   buildCommand: string[];
   rebuild: boolean;
   killGrace: number;
+  mongoUri?: string | undefined;
+  mongoDatabase?: string | undefined;
 }
 
 /** What `run` returns: a finished local campaign, or the objects of a cluster campaign. */
 export type RunResult =
   | { kind: 'local'; summary: CampaignSummary; notes: string[] }
-  | { kind: 'manifests'; manifests: CampaignManifests; notes: string[] };
+  | { kind: 'manifests'; manifests: CampaignManifests; notes: string[] }
+  | ClusterRunResult;
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -101,6 +104,8 @@ export function makeRunCommand(ctx: CliContext): Command {
         .argParser((v) => parseDuration(v, '--kill-grace'))
         .default(5000, '5s'),
     )
+    .option('--mongo-uri <uri>', 'result store URI for the download (env INET_SWARM_MONGO_URI; default: a port-forward the CLI opens)')
+    .option('--mongo-database <name>', 'database of the result store (env INET_SWARM_MONGO_DATABASE)')
     .argument('[simulation-args...]', 'extra arguments for every run, after --, e.g. -- --sim-time-limit=10s')
     .showHelpAfterError('(run inet-swarm run --help for usage)')
     .action(async (simulationArgs: string[], _opts: unknown, command: Command) => {
@@ -133,12 +138,15 @@ export function normalizeRunOptions(raw: Partial<RunOptions>): RunOptions {
     buildCommand: raw.buildCommand ?? [],
     rebuild: raw.rebuild === true,
     killGrace: raw.killGrace ?? 5000,
+    mongoUri: raw.mongoUri,
+    mongoDatabase: raw.mongoDatabase,
   };
 }
 
-/** 0 when everything succeeded, 130 after Ctrl-C, 1 when runs failed. */
+/** 0 when everything succeeded, 130 after Ctrl-C (cluster: detached), 1 when runs failed. */
 export function runExitCode(result: RunResult): number {
-  if (result.kind !== 'local') return ExitCode.ok;
+  if (result.kind === 'manifests') return ExitCode.ok;
+  if (result.kind === 'cluster' && result.detached) return ExitCode.interrupted;
   if (result.summary.interrupted) return ExitCode.interrupted;
   return result.summary.failed.length > 0 || result.summary.notRun > 0 ? ExitCode.failure : ExitCode.ok;
 }
@@ -258,13 +266,15 @@ async function prepareCluster(
   if (options.dryRun) {
     return { kind: 'manifests', manifests: manifestsFor(globals.namespace ?? 'default'), notes: verdict.notes };
   }
-  const target = await connectCluster({ env: ctx.env, context: globals.context, namespace: globals.namespace });
-  const manifests = manifestsFor(target.namespace);
-  throw new CliError(
-    `The cluster of context '${target.context}' (${target.server}) answers, but this version of inet-swarm cannot ` +
-      `submit campaigns yet (the operator side is not released). InetBuild ${manifests.build.metadata.name} and ` +
-      `SimulationCampaign ${manifests.campaign.metadata.name} were prepared; see them with --dry-run, or run with --local.`,
-  );
+  // Loaded here: the Kubernetes and MongoDB clients take a while to import and --local needs neither.
+  const { runOnCluster } = await import('../cluster/run.ts');
+  return runOnCluster({
+    manifestsFor,
+    globals,
+    mongo: { mongoUri: options.mongoUri, mongoDatabase: options.mongoDatabase },
+    out: options.out,
+    ctx,
+  });
 }
 
 /** The runner's simulation spec for this project and these options (paths relative to the repository root). */
@@ -288,12 +298,15 @@ export function printRunResult(result: RunResult, globals: GlobalOptions, ctx: C
     const data =
       result.kind === 'local'
         ? { type: 'summary', ...result.summary, notes: result.notes }
-        : { type: 'manifests', build: result.manifests.build, campaign: result.manifests.campaign, notes: result.notes };
+        : result.kind === 'cluster'
+          ? { type: 'summary', ...result.summary, namespace: result.namespace, campaign: result.campaign, build: result.build, detached: result.detached, notes: result.notes }
+          : { type: 'manifests', build: result.manifests.build, campaign: result.manifests.campaign, notes: result.notes };
     ctx.stdout.write(`${JSON.stringify(data)}\n`);
     return;
   }
   for (const note of result.notes) ctx.stderr.write(`Note: ${note}\n`);
-  if (result.kind === 'local') {
+  if (result.kind === 'cluster' && result.detached) return;
+  if (result.kind === 'local' || result.kind === 'cluster') {
     ctx.stdout.write(formatSummary({ ...result.summary, outDir: path.relative(ctx.cwd, result.summary.outDir) || '.' }));
   } else {
     ctx.stdout.write(`${JSON.stringify(result.manifests.build, null, 2)}\n${JSON.stringify(result.manifests.campaign, null, 2)}\n`);

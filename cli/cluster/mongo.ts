@@ -1,0 +1,133 @@
+// How the CLI reaches the result store. With --mongo-uri (or
+// INET_SWARM_MONGO_URI) directly; otherwise from the cluster: the URI the
+// operator put into the namespace's Secret and, when it names a Service inside
+// the cluster, through a port-forward the CLI opens itself over the API server
+// (no kubectl port-forward by hand).
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Db, MongoClient } from 'mongodb';
+import { CliError } from '../errors.ts';
+import { clusterServiceOf, localUri } from './decide.ts';
+import type { ClusterApi } from './kube.ts';
+
+/** The Secret the operator creates in every namespace it builds in (operator/config.ts MONGODB_SECRET_NAME), key `uri`. */
+export const MONGO_SECRET = { name: 'inet-swarm-mongodb', key: 'uri' } as const;
+/** The operator's default database (MONGODB_DATABASE). */
+export const DEFAULT_DATABASE = 'inetswarm';
+
+/** Options every results-reading command takes. */
+export interface MongoOptions {
+  mongoUri?: string | undefined;
+  mongoDatabase?: string | undefined;
+}
+
+export interface ResultsDb {
+  db: Db;
+  /** Where the store was reached, for messages: the URI without credentials, or the port-forward. */
+  via: string;
+  close(): Promise<void>;
+}
+
+/** The explicit URI and database, from the options or the environment. */
+export function mongoSettings(options: MongoOptions, env: NodeJS.ProcessEnv): { uri: string | undefined; database: string } {
+  return {
+    uri: options.mongoUri ?? (env.INET_SWARM_MONGO_URI || undefined),
+    database: options.mongoDatabase ?? (env.INET_SWARM_MONGO_DATABASE || DEFAULT_DATABASE),
+  };
+}
+
+/** Connects to the result store; `api` is needed only when no URI is given. */
+export async function openResultsDb(options: MongoOptions, env: NodeJS.ProcessEnv, api: () => Promise<ClusterApi>): Promise<ResultsDb> {
+  const settings = mongoSettings(options, env);
+  if (settings.uri) return connect(settings.uri, settings.database, redact(settings.uri), async () => undefined);
+  const cluster = await api();
+  const uri = await secretUri(cluster);
+  const target = clusterServiceOf(uri, cluster.namespace);
+  if (!target) return connect(uri, settings.database, redact(uri), async () => undefined);
+  const forward = await portForward(cluster, target);
+  return connect(localUri(uri, forward.port), settings.database, `port-forward to service ${target.namespace}/${target.service}`, forward.close);
+}
+
+async function connect(uri: string, database: string, via: string, cleanup: () => Promise<void>): Promise<ResultsDb> {
+  const { MongoClient } = await import('mongodb');
+  const client: MongoClient = new MongoClient(uri, { serverSelectionTimeoutMS: 15_000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    await cleanup();
+    throw new CliError(`Could not reach the result store (${via}): ${(err as Error).message}. Pass its address with --mongo-uri.`, { cause: err });
+  }
+  return {
+    db: client.db(database),
+    via,
+    close: async () => {
+      await client.close().catch(() => undefined);
+      await cleanup();
+    },
+  };
+}
+
+function redact(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+async function secretUri(api: ClusterApi): Promise<string> {
+  try {
+    const secret = await api.core.readNamespacedSecret({ name: MONGO_SECRET.name, namespace: api.namespace });
+    const value = secret.data?.[MONGO_SECRET.key];
+    if (value) return Buffer.from(value, 'base64').toString('utf8');
+  } catch {
+    // Explained below, with what to do instead.
+  }
+  throw new CliError(
+    `Could not read the result store's address from Secret ${api.namespace}/${MONGO_SECRET.name} (key ${MONGO_SECRET.key}): ` +
+      'it exists once the operator has built in this namespace and you may read Secrets there. ' +
+      'Pass the address with --mongo-uri (or INET_SWARM_MONGO_URI) instead.',
+  );
+}
+
+/** Forwards a local loopback port to a ready pod behind the Service, through the API server. */
+async function portForward(
+  api: ClusterApi,
+  target: { service: string; namespace: string; port: number },
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const k8s = await import('@kubernetes/client-node');
+  const where = `service ${target.namespace}/${target.service}`;
+  let podName: string | undefined;
+  let podPort = target.port;
+  try {
+    const service = await api.core.readNamespacedService({ name: target.service, namespace: target.namespace });
+    const selector = Object.entries(service.spec?.selector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const servicePort = service.spec?.ports?.find((p) => p.port === target.port) ?? service.spec?.ports?.[0];
+    if (typeof servicePort?.targetPort === 'number') podPort = servicePort.targetPort;
+    const pods = await api.core.listNamespacedPod({ namespace: target.namespace, labelSelector: selector });
+    const ready = pods.items.find(
+      (p) => p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+    podName = ready?.metadata?.name;
+  } catch (err) {
+    throw new CliError(`Could not find the result store's pod behind ${where}: ${(err as Error).message}. Pass --mongo-uri instead.`, { cause: err });
+  }
+  if (!podName) throw new CliError(`No ready pod behind ${where}: is MongoDB running? Pass --mongo-uri to reach it another way.`);
+  const forward = new k8s.PortForward(api.kubeConfig);
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    forward.portForward(target.namespace, podName ?? '', [podPort], socket, null, socket).catch(() => socket.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
