@@ -52,7 +52,14 @@ after(async () => {
 
 describe('SimulationCampaign', { timeout: 600_000 }, () => {
   it('runs a 42-run campaign to Succeeded with runners started from the Job pod template', async () => {
-    await world.createCampaign('aloha', { config: 'Aloha', execution: { parallelism: 3, cpu: '1', memory: '256Mi' } });
+    // Each run lasts 1 s so the 42 runs take ~14 s on 3 runners: the controller,
+    // which reads progress every 2 s, must see the planned total while runs
+    // remain (with zero-length runs the runners could finish first).
+    await world.createCampaign('aloha', {
+      config: 'Aloha',
+      simulation: { executable: './oppsim', extraArgs: ['--**.oppsim.durationMs=1000'] },
+      execution: { parallelism: 3, cpu: '1', memory: '256Mi' },
+    });
     const job = await world.runnerJob('aloha');
     const pod = job.spec?.template.spec;
     const container = pod?.containers[0];
