@@ -3,7 +3,7 @@
 // builder Job. Pure functions of the build and the operator's settings.
 import type { InetBuild } from './types.ts';
 
-export const FIELD_MANAGER = 'inet-swarm-operator';
+export { FIELD_MANAGER } from '../runtime/resources.ts';
 export const DISTCC_NAME = 'inet-swarm-distcc';
 export const DISTCC_PORT = 3632;
 export const BUILD_LABEL = 'inetswarm.dev/build';

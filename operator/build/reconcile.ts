@@ -2,12 +2,10 @@
 // record in MongoDB), call decideBuild, act (server-side apply of the
 // children, status when changed, Events).
 import {
-  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubernetesObjectApi,
   PatchStrategy,
-  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
   type V1Job,
@@ -15,11 +13,13 @@ import {
 } from '@kubernetes/client-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
-import { API_VERSION, GROUP, INET_BUILD, VERSION } from '../api/v1alpha1.ts';
-import { controllerKeys, keyOf, ResilientInformer, splitKey } from '../runtime/informer.ts';
+import { GROUP, INET_BUILD } from '../api/v1alpha1.ts';
+import { controllerKeys, keyOf, splitKey, type ResilientInformer } from '../runtime/informer.ts';
+import { customResourceInformer, jobInformer, podInformer } from '../runtime/informers.ts';
 import { classify } from '../runtime/k8s.ts';
+import { applyStatus, emitEvent } from '../runtime/resources.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
-import { decideBuild, sameStatus, type BuildEvent, type ObservedJob, type ObservedPod } from './decide.ts';
+import { decideBuild, sameStatus, type ObservedJob, type ObservedPod } from './decide.ts';
 import { BUILD_LABEL, COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL, builderJobName, type BuildSettings } from './manifests.ts';
 import { BUILDS_COLLECTION, type BuildRecord } from './record.ts';
 import type { InetBuild, InetBuildStatus } from './types.ts';
@@ -45,51 +45,17 @@ const builderSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${COMPONENT_LABEL}=bu
 
 /** Creates (not starts) the informers of the InetBuild controller, cluster-wide or for one `namespace`. */
 export function buildInformers(kubeConfig: KubeConfig, enqueue: (key: string) => void, log: Logger, namespace?: string): BuildInformers {
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const scope = namespace ? `/namespaces/${namespace}` : '';
+  const scope = { kubeConfig, enqueue, log, namespace };
   return {
-    builds: new ResilientInformer<InetBuild>({
-      kubeConfig,
-      name: 'inetbuilds',
-      path: `/apis/${GROUP}/${VERSION}${scope}/${INET_BUILD.plural}`,
-      list: () =>
-        (namespace
-          ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: INET_BUILD.plural })
-          : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: INET_BUILD.plural })) as never,
-      keys: (obj) => [keyOf(obj)],
-      enqueue,
-      log,
-    }),
-    jobs: new ResilientInformer<V1Job>({
-      kubeConfig,
-      name: 'builder-jobs',
-      path: `/apis/batch/v1${scope}/jobs`,
-      list: () =>
-        namespace
-          ? batch.listNamespacedJob({ namespace, labelSelector: builderSelector })
-          : batch.listJobForAllNamespaces({ labelSelector: builderSelector }),
-      labelSelector: builderSelector,
-      keys: controllerKeys(INET_BUILD.kind, `${GROUP}/`),
-      enqueue,
-      log,
-    }),
-    pods: new ResilientInformer<V1Pod>({
-      kubeConfig,
+    builds: customResourceInformer<InetBuild>(scope, { name: 'inetbuilds', plural: INET_BUILD.plural, keys: (obj) => [keyOf(obj)] }),
+    jobs: jobInformer(scope, { name: 'builder-jobs', labelSelector: builderSelector, keys: controllerKeys(INET_BUILD.kind, `${GROUP}/`) }),
+    pods: podInformer(scope, {
       name: 'builder-pods',
-      path: `/api/v1${scope}/pods`,
-      list: () =>
-        namespace
-          ? core.listNamespacedPod({ namespace, labelSelector: builderSelector })
-          : core.listPodForAllNamespaces({ labelSelector: builderSelector }),
       labelSelector: builderSelector,
       keys: (pod) => {
         const build = pod.metadata?.labels?.[BUILD_LABEL];
         return build ? [`${pod.metadata?.namespace ?? ''}/${build}`] : [];
       },
-      enqueue,
-      log,
     }),
   };
 }
@@ -171,11 +137,11 @@ export function buildReconciler(deps: BuildControllerDeps, informers: BuildInfor
       }
     }
     if (decision.status) {
-      await writeStatus(custom, build, decision.status);
+      await applyStatus(custom, INET_BUILD, build, decision.status);
       written.set(uid, { key, status: decision.status });
       deps.log.info({ build: key, phase: decision.status.phase, reason: decision.status.conditions?.[0]?.reason }, 'Updated build status');
     }
-    for (const event of decision.events) await emitEvent(core, build, event, deps);
+    for (const event of decision.events) await emitEvent(core, INET_BUILD, build, event, deps);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
   };
 }
@@ -189,49 +155,4 @@ function isOlder(cached: InetBuildStatus | undefined, written: InetBuildStatus):
   const a = phaseOrder.indexOf(cached.phase ?? 'Pending');
   const b = phaseOrder.indexOf(written.phase ?? 'Pending');
   return a < b || (a === b && (cached.conditions?.[0]?.lastTransitionTime ?? '') <= (written.conditions?.[0]?.lastTransitionTime ?? ''));
-}
-
-async function writeStatus(custom: CustomObjectsApi, build: InetBuild, status: InetBuildStatus): Promise<void> {
-  try {
-    await custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: build.metadata.namespace ?? '',
-        plural: INET_BUILD.plural,
-        name: build.metadata.name ?? '',
-        body: { apiVersion: API_VERSION, kind: INET_BUILD.kind, metadata: { name: build.metadata.name, namespace: build.metadata.namespace }, status },
-        fieldManager: FIELD_MANAGER,
-        force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
-  } catch (error) {
-    throw classify(error, `writing the status of ${keyOf(build)}`);
-  }
-}
-
-async function emitEvent(core: CoreV1Api, build: InetBuild, event: BuildEvent, deps: BuildControllerDeps): Promise<void> {
-  const time = new Date();
-  try {
-    await core.createNamespacedEvent({
-      namespace: build.metadata.namespace ?? '',
-      body: {
-        metadata: { generateName: `${build.metadata.name ?? 'build'}.`, namespace: build.metadata.namespace ?? '' },
-        involvedObject: { apiVersion: API_VERSION, kind: INET_BUILD.kind, name: build.metadata.name ?? '', namespace: build.metadata.namespace ?? '', uid: build.metadata.uid ?? '' },
-        type: event.type,
-        reason: event.reason,
-        message: event.message.slice(0, 1024),
-        source: { component: FIELD_MANAGER },
-        reportingComponent: FIELD_MANAGER,
-        reportingInstance: deps.identity,
-        firstTimestamp: time,
-        lastTimestamp: time,
-        count: 1,
-      },
-    });
-  } catch (error) {
-    // An Event is a courtesy to the user; a lost one must not block the build.
-    deps.log.warn({ build: keyOf(build), reason: event.reason, err: classify(error, 'creating an event').message }, 'Failed to emit event');
-  }
 }

@@ -24,9 +24,11 @@ import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publis
 import { queueNames, type CampaignRef } from '../queue/subjects.ts';
 import { readCampaign } from '../results/store.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
-import { controllerKeys, keyOf, ResilientInformer, splitKey } from '../runtime/informer.ts';
+import { controllerKeys, keyOf, splitKey, type ResilientInformer } from '../runtime/informer.ts';
+import { customResourceInformer, jobInformer } from '../runtime/informers.ts';
 import { classify, isNotFound, statusCode } from '../runtime/k8s.ts';
-import { decideCampaign, isFinal, type CampaignEvent, type ObservedProgress, type ObservedRunnerJob } from './decide.ts';
+import { applyStatus, emitEvent } from '../runtime/resources.ts';
+import { decideCampaign, isFinal, type ObservedProgress, type ObservedRunnerJob } from './decide.ts';
 import { attemptPolicy, CAMPAIGN_FINALIZER, FIELD_MANAGER, runnerJobName, runnerSecret } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
 
@@ -53,49 +55,25 @@ const runnerSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${COMPONENT_LABEL}=run
 
 /** Creates (not starts) the informers of the campaign controller, cluster-wide or for one `namespace`. */
 export function campaignInformers(kubeConfig: KubeConfig, enqueue: (key: string) => void, log: Logger, namespace?: string): CampaignInformers {
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const batch = kubeConfig.makeApiClient(BatchV1Api);
-  const scope = namespace ? `/namespaces/${namespace}` : '';
-  const listCustom = (plural: string) => () =>
-    (namespace
-      ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })
-      : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })) as never;
-  const campaigns = new ResilientInformer<SimulationCampaign>({
-    kubeConfig,
+  const scope = { kubeConfig, enqueue, log, namespace };
+  const campaigns = customResourceInformer<SimulationCampaign>(scope, {
     name: 'simulationcampaigns',
-    path: `/apis/${GROUP}/${VERSION}${scope}/${SIMULATION_CAMPAIGN.plural}`,
-    list: listCustom(SIMULATION_CAMPAIGN.plural),
+    plural: SIMULATION_CAMPAIGN.plural,
     keys: (obj) => [keyOf(obj)],
-    enqueue,
-    log,
   });
   return {
     campaigns,
-    builds: new ResilientInformer<InetBuild>({
-      kubeConfig,
+    builds: customResourceInformer<InetBuild>(scope, {
       name: 'campaign-builds',
-      path: `/apis/${GROUP}/${VERSION}${scope}/${INET_BUILD.plural}`,
-      list: listCustom(INET_BUILD.plural),
+      plural: INET_BUILD.plural,
       // A build's progress moves every campaign that names it.
       keys: (build) =>
         campaigns
-          .list(build.metadata.namespace)
-          .filter((c) => c.spec.buildRef.name === build.metadata.name)
+          .list(build.metadata?.namespace)
+          .filter((c) => c.spec.buildRef.name === build.metadata?.name)
           .map(keyOf),
-      enqueue,
-      log,
     }),
-    jobs: new ResilientInformer<V1Job>({
-      kubeConfig,
-      name: 'runner-jobs',
-      path: `/apis/batch/v1${scope}/jobs`,
-      list: () =>
-        namespace ? batch.listNamespacedJob({ namespace, labelSelector: runnerSelector }) : batch.listJobForAllNamespaces({ labelSelector: runnerSelector }),
-      labelSelector: runnerSelector,
-      keys: controllerKeys(SIMULATION_CAMPAIGN.kind, `${GROUP}/`),
-      enqueue,
-      log,
-    }),
+    jobs: jobInformer(scope, { name: 'runner-jobs', labelSelector: runnerSelector, keys: controllerKeys(SIMULATION_CAMPAIGN.kind, `${GROUP}/`) }),
   };
 }
 
@@ -265,7 +243,7 @@ export function campaignReconciler(deps: CampaignControllerDeps, informers: Camp
     }
 
     if (decision.status) {
-      const written = await writeStatus(custom, campaign, decision.status);
+      const written = await applyStatus(custom, SIMULATION_CAMPAIGN, campaign, decision.status);
       mem.lastStatusWrite = now();
       mem.written = { status: decision.status, resourceVersion: written.metadata?.resourceVersion ?? '' };
       const runs = decision.status.runs;
@@ -276,7 +254,7 @@ export function campaignReconciler(deps: CampaignControllerDeps, informers: Camp
       }
     }
     // After the status write: a crash between the two loses the Event rather than repeating it (at most once).
-    for (const event of decision.events) await emitEvent(core, campaign, event, deps);
+    for (const event of decision.events) await emitEvent(core, SIMULATION_CAMPAIGN, campaign, event, deps);
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
   };
 
@@ -305,55 +283,4 @@ function finalizerPatch(campaign: SimulationCampaign, finalizers: string[]): Kub
     kind: SIMULATION_CAMPAIGN.kind,
     metadata: { name: campaign.metadata.name ?? '', namespace: campaign.metadata.namespace ?? '', finalizers },
   } as KubernetesObject;
-}
-
-async function writeStatus(custom: CustomObjectsApi, campaign: SimulationCampaign, status: SimulationCampaignStatus): Promise<SimulationCampaign> {
-  try {
-    return (await custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: campaign.metadata.namespace ?? '',
-        plural: SIMULATION_CAMPAIGN.plural,
-        name: campaign.metadata.name ?? '',
-        body: { apiVersion: API_VERSION, kind: SIMULATION_CAMPAIGN.kind, metadata: { name: campaign.metadata.name, namespace: campaign.metadata.namespace }, status },
-        fieldManager: FIELD_MANAGER,
-        force: true,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    )) as SimulationCampaign;
-  } catch (error) {
-    throw classify(error, `writing the status of ${keyOf(campaign)}`);
-  }
-}
-
-async function emitEvent(core: CoreV1Api, campaign: SimulationCampaign, event: CampaignEvent, deps: CampaignControllerDeps): Promise<void> {
-  const time = new Date();
-  try {
-    await core.createNamespacedEvent({
-      namespace: campaign.metadata.namespace ?? '',
-      body: {
-        metadata: { generateName: `${campaign.metadata.name ?? 'campaign'}.`, namespace: campaign.metadata.namespace ?? '' },
-        involvedObject: {
-          apiVersion: API_VERSION,
-          kind: SIMULATION_CAMPAIGN.kind,
-          name: campaign.metadata.name ?? '',
-          namespace: campaign.metadata.namespace ?? '',
-          uid: campaign.metadata.uid ?? '',
-        },
-        type: event.type,
-        reason: event.reason,
-        message: event.message.slice(0, 1024),
-        source: { component: FIELD_MANAGER },
-        reportingComponent: FIELD_MANAGER,
-        reportingInstance: deps.identity,
-        firstTimestamp: time,
-        lastTimestamp: time,
-        count: 1,
-      },
-    });
-  } catch (error) {
-    // An Event is a courtesy to the user; a lost one must not block the campaign.
-    deps.log.warn({ campaign: keyOf(campaign), reason: event.reason, err: classify(error, 'creating an event').message }, 'Failed to emit event');
-  }
 }
