@@ -7,7 +7,7 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { buildInformers, buildReconciler } from './build/reconcile.ts';
 import { startCampaignController } from './campaign/controller.ts';
-import { CapacityManager, capacityConfigFromEnv } from './capacity/loop.ts';
+import { capacityConfigFromEnv, capacityEnabled } from './capacity/config.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { Controller } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader.ts';
@@ -57,12 +57,12 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   log.info({ port: health.port }, 'Started metrics and health server');
 
   // Scales the EKS runner nodegroup while leading; off unless INET_SWARM_EKS_CLUSTER and INET_SWARM_EKS_NODEGROUP are set.
-  const capacity = new CapacityManager({
-    config: { ...capacityConfigFromEnv(process.env), namespace: config.leaderElection.namespace, watchNamespace: config.watchNamespace },
-    logger: log,
-    registry,
-    kubeConfig,
-  });
+  // The loop (and with it the AWS SDK) is loaded only when it will run.
+  const capacityConfig = { ...capacityConfigFromEnv(process.env), namespace: config.leaderElection.namespace, watchNamespace: config.watchNamespace };
+  const capacity = capacityEnabled(capacityConfig)
+    ? new (await import('./capacity/loop.ts')).CapacityManager({ config: capacityConfig, logger: log, registry, kubeConfig })
+    : undefined;
+  if (!capacity) log.info('Capacity manager disabled: no EKS cluster and nodegroup configured');
 
   const startControllers = async (): Promise<void> => {
     // The informers need the queue to enqueue into and the reconcile needs the informers' caches.
@@ -91,7 +91,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     synced = true;
     if (stopping) return;
     for (const c of controllers) c.start();
-    capacity.start();
+    capacity?.start();
     log.info({ controllers: controllers.map((c) => c.name) }, 'Started controllers');
   };
 
@@ -112,7 +112,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     stopping = true;
     await Promise.all(informers.map((i) => i.stop()));
     await Promise.all(controllers.map((c) => c.stop()));
-    await capacity.stop();
+    await capacity?.stop();
     for (const close of closers) await close();
     await elector?.release();
     await mongo.close();

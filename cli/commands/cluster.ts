@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PermanentError, TemporaryError } from '../../operator/errors.ts';
 import { createCapacityAws, type AwsSettings, type CapacityAws, type NodegroupRef, type NodegroupState } from '../../operator/capacity/aws.ts';
-import { defaultCapacityConfig } from '../../operator/capacity/loop.ts';
+import { defaultCapacityConfig } from '../../operator/capacity/config.ts';
 import { kubernetesDemandObserver, type ObservedDemand } from '../../operator/capacity/observe.ts';
 import { capacityStatusName, readCapacityStatus, type CapacityStatus } from '../../operator/capacity/status.ts';
 import { kubeconfigPaths } from '../kube/connect.ts';

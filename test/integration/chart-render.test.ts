@@ -12,7 +12,7 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
 import { helmBinary, runHelm } from '../stack/helm.ts';
 import { loadConfig } from '../../operator/config.ts';
-import { capacityConfigFromEnv } from '../../operator/capacity/loop.ts';
+import { capacityConfigFromEnv } from '../../operator/capacity/config.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const chart = join(root, 'charts/inet-swarm');

@@ -11,7 +11,7 @@ import {
   type CapacityReason,
 } from '../../operator/capacity/decide.ts';
 import { mapAwsError } from '../../operator/capacity/aws.ts';
-import { capacityConfigFromEnv } from '../../operator/capacity/loop.ts';
+import { capacityConfigFromEnv } from '../../operator/capacity/config.ts';
 import { PermanentError, TemporaryError } from '../../operator/errors.ts';
 
 const now = new Date('2026-01-01T12:00:00Z');
