@@ -2,6 +2,10 @@
 // A plan task expands the runs and publishes them; a run task runs one
 // simulation and stores its result. Every outcome ends in exactly one of
 // ack (result stored), nak with delay (try again) or term (failure recorded).
+//
+// A run's result is stored while the next run's simulation already runs, so
+// that a runner keeps its core busy: at most one store is in flight, and a
+// task is acked only once its store succeeded.
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,6 +60,8 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
   const consumer = await js.consumers.get(names.tasksStream, consumerName(ref));
   const pollMs = Math.max(1000, Math.min(2000, config.drainGraceMs));
   let emptySince: number | undefined;
+  // The store (and ack) of the previous run, overlapping the current simulation; it never rejects.
+  let storing: Promise<void> = Promise.resolve();
 
   while (!stop.aborted) {
     let msg: JsMsg | null;
@@ -72,6 +78,8 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
       break;
     }
     if (!msg) {
+      // The run being stored counts as done or in flight only once its store ended.
+      await storing;
       const state = await drainState(deps, names, ref).catch((err: unknown) => {
         log.warn({ err: String(err) }, 'Checked drain state: failed');
         return 'busy' as const;
@@ -90,8 +98,9 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
       continue;
     }
     emptySince = undefined;
-    await handleMessage(deps, names, ref, msg);
+    storing = (await handleMessage(deps, names, ref, msg, storing)).storing;
   }
+  await storing;
   return 'stopped';
 }
 
@@ -121,26 +130,46 @@ async function drainState(deps: WorkerDeps, names: QueueNames, ref: CampaignRef)
   return depth.pending + depth.ackPending === 0 ? 'empty' : 'busy';
 }
 
-async function handleMessage(deps: WorkerDeps, names: QueueNames, ref: CampaignRef, msg: JsMsg): Promise<void> {
+/**
+ * What is left of a task once its simulation ended: storing its result and the
+ * ack. Settles after `previous` (the store before it) and never rejects.
+ * (Wrapped in an object: an async function cannot return a bare promise.)
+ */
+interface Tail {
+  storing: Promise<void>;
+}
+
+/** Handles a task up to the end of its simulation; the returned tail stores its result. */
+async function handleMessage(deps: WorkerDeps, names: QueueNames, ref: CampaignRef, msg: JsMsg, previous: Promise<void>): Promise<Tail> {
   const { log, config } = deps;
   const parsed = parseTask(msg.data);
   if (!parsed.ok || parsed.task.campaignUid !== ref.campaignUid) {
     const error = parsed.ok ? `task of campaign ${parsed.task.campaignUid} on the queue of ${ref.campaignUid}` : parsed.error;
     log.error({ subject: msg.subject, seq: msg.seq, error }, 'Rejected malformed task');
     msg.term(`malformed task: ${error}`.slice(0, 200));
-    return;
+    return { storing: previous };
   }
-  // In-progress acks keep the task ours while it runs, however long.
+  // In-progress acks keep the task ours while it runs and while its result is stored, however long.
   const heartbeat = setInterval(() => msg.working(), config.heartbeatMs);
-  try {
-    if (parsed.task.kind === 'plan') await handlePlan(deps, names, parsed.task, msg);
-    else await handleRun(deps, names, parsed.task, msg);
-  } catch (err) {
+  const handBack = (err: unknown) => {
     // Anything unexpected: the task comes back later rather than being lost.
     log.error({ err: String(err), seq: msg.seq }, 'Handled task: unexpected failure, handed back');
     msg.nak(INFRA_RETRY_MS);
-  } finally {
+  };
+  try {
+    if (parsed.task.kind === 'plan') {
+      // The plan publishes runs: nothing of the previous task may still be unsettled.
+      await previous;
+      await handlePlan(deps, names, parsed.task, msg);
+      clearInterval(heartbeat);
+      return { storing: previous };
+    }
+    const tail = await handleRun(deps, names, parsed.task, msg, previous);
+    return { storing: tail.storing.catch(handBack).finally(() => clearInterval(heartbeat)) };
+  } catch (err) {
+    handBack(err);
     clearInterval(heartbeat);
+    return { storing: previous };
   }
 }
 
@@ -175,7 +204,7 @@ function event(deps: WorkerDeps, names: QueueNames, task: RunTask, body: Record<
   }
 }
 
-async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg: JsMsg): Promise<void> {
+async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg: JsMsg, previous: Promise<void>): Promise<Tail> {
   const { config, log, db } = deps;
   const { campaignUid, run, policy } = task;
   const t0 = performance.now();
@@ -185,22 +214,21 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   } catch (err) {
     log.warn({ run, err: String(err) }, 'Started no attempt: store unreachable, handed back');
     msg.nak(INFRA_RETRY_MS);
-    return;
+    return { storing: previous };
   }
   if (begin.state === 'done') {
     // A duplicate delivery of a run whose result is already stored.
     log.debug({ run, status: begin.status }, 'Skipped run already stored');
     msg.ack();
-    return;
+    return { storing: previous };
   }
   const base = { campaignUid, run, runnerPod: config.podName, exitCode: null, signal: null, elapsedMs: 0 };
   if (begin.state === 'exhausted') {
     const result: AttemptResult = { ...base, attempt: begin.attempts, reason: 'RunnerLost', message: `all ${policy.maxAttempts} attempts started, none finished (runners lost)` };
     await settle(deps, msg, result, { action: 'term', runStatus: 'failed', reason: 'RunnerLost' });
-    return;
+    return { storing: previous };
   }
   const attempt = begin.attempt;
-  const history = begin.history;
   event(deps, names, task, { kind: 'started', attempt });
 
   // A run may finish within the shutdown grace after SIGTERM; after that it is killed and handed back.
@@ -208,52 +236,74 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   const onStop = () => setTimeout(() => abort.abort(), config.shutdownGraceMs).unref();
   deps.stop.addEventListener('abort', onStop, { once: true });
   const resultDir = await mkdtemp(join(config.workDir, `run-${run}-`));
+  const removeDir = () => rm(resultDir, { recursive: true, force: true });
   const t1 = performance.now();
-  let t2 = t1;
-  let t3 = t1;
+  let outcome: RunOutcome;
   try {
     const cmd = runCommand(deps.root, config.simulation, run, resultDir, { redirectOutput: true });
-    const outcome = await runSimulation(cmd, { timeoutMs: policy.runTimeoutMs, killGraceMs: config.killGraceMs, signal: abort.signal });
-    const result: AttemptResult = {
-      ...base,
-      attempt,
-      history,
-      reason: 'Succeeded',
-      exitCode: outcome.exitCode,
-      signal: outcome.signal,
-      ...(outcome.errorLine !== undefined ? { errorLine: outcome.errorLine } : {}),
-      message: describe(outcome),
-      elapsedMs: outcome.elapsedMs,
-      outputTail: outcome.outputTail,
-    };
-    let finalOutcome: AttemptOutcome = outcome;
-    t2 = performance.now();
-    if (outcome.kind === 'succeeded') {
-      try {
-        const stored = await storeResults(deps, result, resultDir);
-        if (!stored.won) log.info({ run, attempt }, 'Stored nothing: another attempt stored the run first');
-      } catch (err) {
-        log.warn({ run, attempt, err: String(err) }, 'Stored no result: upload failed');
-        finalOutcome = { kind: 'upload-failed' };
-        result.message = `storing the results failed: ${(err as Error).message}`;
-      }
-    }
-    t3 = performance.now();
-    const decision = decideAttempt(finalOutcome, attempt, policy);
-    result.reason = decision.reason;
-    if (decision.runStatus === 'succeeded') {
-      msg.ack();
-    } else {
-      await settle(deps, msg, result, decision);
-    }
-    event(deps, names, task, { kind: 'finished', attempt, status: decision.runStatus, reason: decision.reason, elapsedMs: outcome.elapsedMs });
-    // Where the time of a run went besides the simulation: the per-run overhead.
-    const phasesMs = { begin: Math.round(t1 - t0), simulate: Math.round(t2 - t1), store: Math.round(t3 - t2), settle: Math.round(performance.now() - t3) };
-    log.info({ run, attempt, status: decision.runStatus, reason: decision.reason, action: decision.action, elapsedMs: outcome.elapsedMs, phasesMs }, 'Finished run');
+    outcome = await runSimulation(cmd, { timeoutMs: policy.runTimeoutMs, killGraceMs: config.killGraceMs, signal: abort.signal });
+  } catch (err) {
+    await removeDir();
+    throw err;
   } finally {
     deps.stop.removeEventListener('abort', onStop);
-    await rm(resultDir, { recursive: true, force: true });
   }
+  const phases = { begin: t1 - t0, simulate: performance.now() - t1 };
+  const result: AttemptResult = {
+    ...base,
+    attempt,
+    history: begin.history,
+    reason: 'Succeeded',
+    exitCode: outcome.exitCode,
+    signal: outcome.signal,
+    ...(outcome.errorLine !== undefined ? { errorLine: outcome.errorLine } : {}),
+    message: describe(outcome),
+    elapsedMs: outcome.elapsedMs,
+    outputTail: outcome.outputTail,
+  };
+  const storing = (async () => {
+    // At most one store in flight: this run's waits for the previous run's.
+    await previous;
+    await finishRun(deps, names, task, msg, { result, outcome, resultDir, phases });
+  })();
+  return { storing: storing.finally(removeDir) };
+}
+
+/** Stores a finished simulation's result, then acks, naks or terms its task. */
+async function finishRun(
+  deps: WorkerDeps,
+  names: QueueNames,
+  task: RunTask,
+  msg: JsMsg,
+  r: { result: AttemptResult; outcome: RunOutcome; resultDir: string; phases: { begin: number; simulate: number } },
+): Promise<void> {
+  const { log } = deps;
+  const { result, outcome } = r;
+  const { run, attempt } = result;
+  const t2 = performance.now();
+  let finalOutcome: AttemptOutcome = outcome;
+  if (outcome.kind === 'succeeded') {
+    try {
+      const stored = await storeResults(deps, result, r.resultDir);
+      if (!stored.won) log.info({ run, attempt }, 'Stored nothing: another attempt stored the run first');
+    } catch (err) {
+      log.warn({ run, attempt, err: String(err) }, 'Stored no result: upload failed');
+      finalOutcome = { kind: 'upload-failed' };
+      result.message = `storing the results failed: ${(err as Error).message}`;
+    }
+  }
+  const t3 = performance.now();
+  const decision = decideAttempt(finalOutcome, attempt, task.policy);
+  result.reason = decision.reason;
+  if (decision.runStatus === 'succeeded') {
+    msg.ack();
+  } else {
+    await settle(deps, msg, result, decision);
+  }
+  event(deps, names, task, { kind: 'finished', attempt, status: decision.runStatus, reason: decision.reason, elapsedMs: outcome.elapsedMs });
+  // Where the time of a run went besides the simulation: the per-run overhead.
+  const phasesMs = { begin: Math.round(r.phases.begin), simulate: Math.round(r.phases.simulate), store: Math.round(t3 - t2), settle: Math.round(performance.now() - t3) };
+  log.info({ run, attempt, status: decision.runStatus, reason: decision.reason, action: decision.action, elapsedMs: outcome.elapsedMs, phasesMs }, 'Finished run');
 }
 
 function describe(outcome: RunOutcome): string {
