@@ -1,6 +1,7 @@
 // The InetBuild decision: from the observed build, its Job, the Job's pods
 // and the builder's record, the children that should exist, the status, the
 // Events to emit and when to look again. No I/O here.
+import { canonical } from '../runtime/canonical.ts';
 import { setCondition } from './conditions.ts';
 import {
   builderJob,
@@ -188,14 +189,3 @@ export function sameStatus(a: InetBuildStatus, b: InetBuildStatus): boolean {
   return canonical(a) === canonical(b);
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(seconds(value));
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([x], [y]) => (x < y ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}

@@ -9,6 +9,7 @@
 // succeeded are stored all the same.
 import { MAX_FAILED_RUNS, progressText, type CampaignPhase, type Condition, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../api/v1alpha1.ts';
 import { setCondition } from '../build/conditions.ts';
+import { canonical } from '../runtime/canonical.ts';
 import type { Manifest } from '../build/manifests.ts';
 import { consumerName, queueNames, taskSubject } from '../queue/subjects.ts';
 import { CAMPAIGN_FINALIZER, runnerJob } from './manifests.ts';
@@ -389,14 +390,3 @@ export function decideCampaign(o: CampaignObservation): CampaignDecision {
   };
 }
 
-/** JSON with sorted keys and without undefined fields: equal statuses give equal text whatever their key order. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([x], [y]) => (x < y ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}

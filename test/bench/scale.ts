@@ -17,7 +17,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
 import { packRuntimeTree } from '../../operator/artifacts/artifacts.ts';
-import { canonical } from '../../operator/campaign/decide.ts';
+import { canonical } from '../../operator/runtime/canonical.ts';
 import { queueNames } from '../../operator/queue/subjects.ts';
 import { campaignsOf, runsOf, type RunDoc } from '../../operator/results/store.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';

@@ -9,7 +9,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
@@ -20,27 +19,15 @@ import { BUILDS_COLLECTION, type BuildRecord } from '../../operator/build/record
 import { ensureIndexes } from '../../operator/results/store.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { freePort } from '../stack/process.ts';
+import { eventually } from './eventually.ts';
 import { fixtureArchive } from './runner-harness.ts';
+
+export { eventually };
 
 const run = promisify(execFile);
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const GROUP = { group: 'inetswarm.dev', version: 'v1alpha1' } as const;
 
-/** Polls `probe` until it returns a value other than undefined; fails naming `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 300): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(everyMs);
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting until ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
 
 export interface OperatorProcess {
   child: ChildProcess;

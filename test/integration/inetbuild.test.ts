@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { MongoClient, type Db } from 'mongodb';
 import { pino } from 'pino';
 import { useStack } from '../stack/env.ts';
+import { eventually } from './eventually.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { makeFixtureRepo } from '../fixtures/fixture.ts';
 import { startOperator, type RunningOperator } from '../../operator/main.ts';
@@ -45,20 +45,6 @@ async function fixtureRepo(): Promise<{ repoDir: string; commit: string; remoteD
   return { ...repo, remoteDir: repo.remoteDir ?? '' };
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  assert.fail(`Timed out waiting until ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-}
 
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await run(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, ...args]);

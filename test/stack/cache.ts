@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StackServerError, logTail } from './process.ts';
 
@@ -75,4 +75,43 @@ export async function cachedBinary(build: CachedBuild): Promise<string> {
   }
   await rename(partial, target);
   return target;
+}
+
+export interface GoInstall {
+  /** Binary name, as `go install` writes it and as cached. */
+  name: string;
+  key: string;
+  /** Package path with version, e.g. `sigs.k8s.io/kwok/cmd/kwok@v0.8.0`. */
+  pkg: string;
+  /** Extra `go install` flags, e.g. `['-trimpath', '-ldflags=-s -w']`. */
+  flags?: string[];
+  env?: NodeJS.ProcessEnv;
+  onProgress?: (line: string) => void;
+}
+
+/**
+ * A tool built with `go install pkg@version` (the module proxy is the only
+ * source we have) into a private GOBIN, then cached like any other binary.
+ */
+export function goInstalledBinary(install: GoInstall): Promise<string> {
+  return cachedBinary({
+    name: install.name,
+    key: install.key,
+    onProgress: install.onProgress,
+    command: (output) => ({
+      command: 'sh',
+      args: [
+        '-c',
+        'set -e; export GOBIN="$(mktemp -d)"; name="$1"; out="$2"; shift 2; go install "$@"; mv "$GOBIN/$name" "$out"; rmdir "$GOBIN"',
+        'sh',
+        install.name,
+        output,
+        ...(install.flags ?? []),
+        install.pkg,
+      ],
+      // Outside any module, so that `go install pkg@version` uses the package's own go.mod.
+      cwd: tmpdir(),
+      env: { ...process.env, ...install.env },
+    }),
+  });
 }

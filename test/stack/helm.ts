@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { access, mkdir, rmdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheRoot, cachedBinary, inputsKey } from './cache.ts';
+import { cacheRoot, cachedBinary, goInstalledBinary, inputsKey } from './cache.ts';
 
 /** The pinned helm release; the cache key, so changing it rebuilds. */
 export const HELM_VERSION = 'v3.21.4';
@@ -25,32 +25,22 @@ export async function helmBinary(onProgress?: (line: string) => void): Promise<s
 }
 
 function buildHelm(key: string, onProgress?: (line: string) => void): Promise<string> {
-  return cachedBinary({
+  const version = (path: string, value: string) => `-X helm.sh/helm/v3/${path}=${value}`;
+  const { major, minor } = HELM_KUBE_VERSION;
+  const ldflags = [
+    version('internal/version.version', HELM_VERSION),
+    version('pkg/lint/rules.k8sVersionMajor', major),
+    version('pkg/lint/rules.k8sVersionMinor', minor),
+    version('pkg/chartutil.k8sVersionMajor', major),
+    version('pkg/chartutil.k8sVersionMinor', minor),
+  ].join(' ');
+  return goInstalledBinary({
     name: 'helm',
     key,
+    pkg: `helm.sh/helm/v3/cmd/helm@${HELM_VERSION}`,
+    flags: ['-ldflags', ldflags],
+    env: { CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
     onProgress,
-    command: (output) => {
-      const gobin = join(tmpdir(), `inet-swarm-gobin-helm-${process.pid}-${Date.now()}`);
-      return {
-        command: 'sh',
-        args: [
-          '-c',
-          'set -e; go install -ldflags "$3" "helm.sh/helm/v3/cmd/helm@$1"; mv "$GOBIN/helm" "$2"; rmdir "$GOBIN"',
-          'sh',
-          HELM_VERSION,
-          output,
-          [
-            `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,
-            `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=${HELM_KUBE_VERSION.major}`,
-            `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${HELM_KUBE_VERSION.minor}`,
-            `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=${HELM_KUBE_VERSION.major}`,
-            `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${HELM_KUBE_VERSION.minor}`,
-          ].join(' '),
-        ],
-        cwd: tmpdir(),
-        env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
-      };
-    },
   });
 }
 

@@ -5,7 +5,7 @@
 // template's command itself.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cachedBinary, inputsKey } from '../cache.ts';
+import { cachedBinary, goInstalledBinary, inputsKey } from '../cache.ts';
 import { ManagedProcess, StackServerError, freePort } from '../process.ts';
 import { apiRequest, type ApiAccess } from './kube.ts';
 
@@ -30,20 +30,11 @@ const STAGE_FILES = {
 
 /** Returns the cached kwok binary, building it with `go install` on a miss. */
 export async function kwokBinary(onProgress?: (line: string) => void): Promise<string> {
-  return cachedBinary({
+  return goInstalledBinary({
     name: 'kwok',
     key: await inputsKey([], [KWOK_VERSION, '-trimpath -ldflags=-s -w']),
-    command: (output) => ({
-      command: 'sh',
-      args: [
-        '-c',
-        'set -e; export GOBIN="$(mktemp -d)"; go install -trimpath -ldflags="-s -w" "$1"; mv "$GOBIN/kwok" "$2"; rmdir "$GOBIN"',
-        'sh',
-        `${KWOK_MODULE}/cmd/kwok@${KWOK_VERSION}`,
-        output,
-      ],
-      cwd: '/',
-    }),
+    pkg: `${KWOK_MODULE}/cmd/kwok@${KWOK_VERSION}`,
+    flags: ['-trimpath', '-ldflags=-s -w'],
     onProgress,
   });
 }

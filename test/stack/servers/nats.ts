@@ -3,9 +3,8 @@
 // that the code under test must pass credentials the way it will in a cluster.
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cachedBinary, inputsKey } from '../cache.ts';
+import { goInstalledBinary, inputsKey } from '../cache.ts';
 import { ManagedProcess, freePort } from '../process.ts';
 
 /** The pinned nats-server release; the cache key, so changing it rebuilds. */
@@ -29,25 +28,12 @@ export interface NatsServer {
 
 /** Builds (once, cached) and returns the path of the pinned nats-server binary. */
 export async function natsServerBinary(onProgress?: (line: string) => void): Promise<string> {
-  return cachedBinary({
+  return goInstalledBinary({
     name: 'nats-server',
     key: await inputsKey([], [NATS_SERVER_VERSION]),
+    pkg: `github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}`,
+    env: { CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
     onProgress,
-    command: (output) => {
-      const gobin = join(tmpdir(), `inet-swarm-gobin-nats-${process.pid}-${Date.now()}`);
-      return {
-        command: 'sh',
-        args: [
-          '-c',
-          'set -e; go install "github.com/nats-io/nats-server/v2@$1"; mv "$GOBIN/nats-server" "$2"; rmdir "$GOBIN"',
-          'sh',
-          NATS_SERVER_VERSION,
-          output,
-        ],
-        cwd: tmpdir(),
-        env: { ...process.env, GOBIN: gobin, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
-      };
-    },
   });
 }
 
