@@ -34,6 +34,8 @@ export class LeaderElector {
   private lastRenew = 0;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  /** The renewal in flight, if any: release waits for it, or its write would conflict with the hand-back. */
+  private renewing: Promise<void> = Promise.resolve();
   private resolveLost: (() => void) | undefined;
   /** Resolves when leadership was lost (not released). */
   readonly lost: Promise<void>;
@@ -72,6 +74,7 @@ export class LeaderElector {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
+    await this.renewing;
     if (!this.leading) return;
     this.leading = false;
     try {
@@ -89,7 +92,9 @@ export class LeaderElector {
   }
 
   private scheduleRenew(): void {
-    this.timer = setTimeout(() => void this.renew(), this.options.retryPeriodMs);
+    this.timer = setTimeout(() => {
+      this.renewing = this.renew();
+    }, this.options.retryPeriodMs);
   }
 
   private async renew(): Promise<void> {
