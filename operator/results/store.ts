@@ -3,7 +3,7 @@
 // (a redelivered task whose ack was lost, a runner thought dead) changes
 // nothing: each run's result is stored exactly once.
 //
-// Order of a successful store: result files to GridFS, then scalars (with
+// Order of a successful store: result files to GridFS and scalars (with
 // deterministic _ids, so a duplicate insert is a no-op), then the attempt
 // claims the run by inserting its marker into `runWinners` (unique _id: only
 // one insert can succeed), then the run document flips to `succeeded`. A
@@ -16,12 +16,10 @@
 // scans the whole collection for any other, which made every conditional
 // update O(runs). The unique-_id insert gives the same atomic "first wins" on
 // every server.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, MongoServerError, type Collection, type Db, type ObjectId } from 'mongodb';
 import type { RunReason, RunStatus } from '../runner/decide.ts';
+import { storeFiles } from './gridfs.ts';
 import type { ScalarRow } from './sca.ts';
 
 export const RUNS = 'runs';
@@ -148,6 +146,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
   await scalarsOf(db).createIndex({ campaignUid: 1, name: 1 }, { name: 'campaign_name' });
   // Result download per campaign and per run.
   await db.collection(`${RESULTS_BUCKET}.files`).createIndex({ 'metadata.campaignUid': 1, 'metadata.run': 1 }, { name: 'campaign_run' });
+  // The GridFS spec's own indexes, which the driver creates only on its first upload stream.
+  await db.collection(`${RESULTS_BUCKET}.files`).createIndex({ filename: 1, uploadDate: 1 });
+  await db.collection(`${RESULTS_BUCKET}.chunks`).createIndex({ files_id: 1, n: 1 }, { unique: true });
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -279,15 +280,11 @@ export interface SuccessInput extends AttemptResult {
   scalars: Array<{ file: string; rows: ScalarRow[] }>;
 }
 
-/** Uploads one file into the results bucket with its run's identity; returns its reference. */
-export async function uploadResultFile(db: Db, path: string, meta: { campaignUid: string; run: number; attempt: number }): Promise<ResultFileRef> {
-  const name = basename(path);
-  const { size } = await stat(path);
-  const upload = resultsBucket(db).openUploadStream(`${meta.campaignUid}/${meta.run}/${name}`, {
-    metadata: { ...meta, fileName: name },
-  });
-  await pipeline(createReadStream(path), upload);
-  return { name, gridfsId: upload.id, size };
+/** Stores result files into the results bucket with their run's identity; returns their references in order. */
+export async function uploadResultFiles(db: Db, paths: string[], meta: { campaignUid: string; run: number; attempt: number }): Promise<ResultFileRef[]> {
+  const files = paths.map((path) => ({ path, filename: `${meta.campaignUid}/${meta.run}/${basename(path)}`, metadata: { ...meta, fileName: basename(path) } }));
+  const stored = await storeFiles(db, resultsBucket(db), RESULTS_BUCKET, files);
+  return stored.map((f) => ({ name: basename(f.path), gridfsId: f.id, size: f.size }));
 }
 
 async function deleteFiles(db: Db, refs: ResultFileRef[]): Promise<void> {
@@ -306,16 +303,12 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
   const docs: ScalarDoc[] = s.scalars.flatMap(({ file, rows }) =>
     rows.map((row, i) => ({ _id: `${_id}/${file}/${i}`, campaignUid: s.campaignUid, run: s.run, file, ...row, iterationVars: s.iterationVars })),
   );
-  // Files and scalars are independent writes: in parallel, the run's store latency is one round trip deep.
-  const uploads = await Promise.allSettled(s.files.map((f) => uploadResultFile(db, f, meta)));
-  const refs = uploads.flatMap((u) => (u.status === 'fulfilled' ? [u.value] : []));
-  try {
-    const failed = uploads.find((u): u is PromiseRejectedResult => u.status === 'rejected');
-    if (failed) throw failed.reason;
-    await insertIgnoringDuplicates(scalarsOf(db), docs);
-  } catch (err) {
+  // Files and scalars are independent writes: in parallel, so that their round trips overlap.
+  const [uploads, inserts] = await Promise.allSettled([uploadResultFiles(db, s.files, meta), insertIgnoringDuplicates(scalarsOf(db), docs)]);
+  const refs = uploads.status === 'fulfilled' ? uploads.value : [];
+  if (uploads.status === 'rejected' || inserts.status === 'rejected') {
     await deleteFiles(db, refs);
-    throw err;
+    throw uploads.status === 'rejected' ? uploads.reason : (inserts as PromiseRejectedResult).reason;
   }
 
   if (!(await claimRun(db, s, now))) {

@@ -19,7 +19,19 @@ import { consumerName, eventSubject, queueNames, type CampaignRef, type QueueNam
 import { parseTask, type PlanTask, type RunTask } from '../queue/task.ts';
 import { matchesInclude } from '../results/include.ts';
 import { parseSca, scalarRows, type ScalarRow } from '../results/sca.ts';
-import { beginAttempt, campaignsOf, readCampaign, recordFailure, recordPlan, recordRetry, recordSuccess, runsOf, sweepResultFiles, type AttemptResult } from '../results/store.ts';
+import {
+  beginAttempt,
+  campaignsOf,
+  readCampaign,
+  recordFailure,
+  recordPlan,
+  recordRetry,
+  recordSuccess,
+  runsOf,
+  sweepResultFiles,
+  type AttemptResult,
+  type BeginResult,
+} from '../results/store.ts';
 import { planCommand, runCommand } from './command.ts';
 import type { RunnerConfig } from './config.ts';
 import { decideAttempt, type AttemptOutcome } from './decide.ts';
@@ -205,34 +217,30 @@ function event(deps: WorkerDeps, names: QueueNames, task: RunTask, body: Record<
 }
 
 async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg: JsMsg, previous: Promise<void>): Promise<Tail> {
-  const { config, log, db } = deps;
+  const { config, db } = deps;
   const { campaignUid, run, policy } = task;
   const t0 = performance.now();
-  let begin;
-  try {
-    begin = await beginAttempt(db, campaignUid, run, config.podName, policy.maxAttempts);
-  } catch (err) {
-    log.warn({ run, err: String(err) }, 'Started no attempt: store unreachable, handed back');
-    msg.nak(INFRA_RETRY_MS);
-    return { storing: previous };
+  const beginning: Promise<BeginResult | { state: 'unreachable'; err: unknown }> = beginAttempt(db, campaignUid, run, config.podName, policy.maxAttempts).catch(
+    (err: unknown) => ({ state: 'unreachable', err }) as const,
+  );
+  // A first delivery is neither a duplicate nor out of attempts, so its
+  // simulation starts while the attempt is being counted. A redelivery waits
+  // for the count: a run that kills its runner must not start once its
+  // attempts are used up.
+  if (msg.redelivered) {
+    const begin = await beginning;
+    if (begin.state !== 'run') return noAttempt(deps, task, msg, begin, previous);
   }
-  if (begin.state === 'done') {
-    // A duplicate delivery of a run whose result is already stored.
-    log.debug({ run, status: begin.status }, 'Skipped run already stored');
-    msg.ack();
-    return { storing: previous };
-  }
-  const base = { campaignUid, run, runnerPod: config.podName, exitCode: null, signal: null, elapsedMs: 0 };
-  if (begin.state === 'exhausted') {
-    const result: AttemptResult = { ...base, attempt: begin.attempts, reason: 'RunnerLost', message: `all ${policy.maxAttempts} attempts started, none finished (runners lost)` };
-    await settle(deps, msg, result, { action: 'term', runStatus: 'failed', reason: 'RunnerLost' });
-    return { storing: previous };
-  }
-  const attempt = begin.attempt;
-  event(deps, names, task, { kind: 'started', attempt });
+  let beginMs = 0;
+  void beginning.then((begin) => {
+    beginMs = performance.now() - t0;
+    if (begin.state === 'run') event(deps, names, task, { kind: 'started', attempt: begin.attempt });
+  });
 
-  // A run may finish within the shutdown grace after SIGTERM; after that it is killed and handed back.
+  // A run may finish within the shutdown grace after SIGTERM; after that it is
+  // killed and handed back. It is stopped at once when it gets no attempt.
   const abort = new AbortController();
+  void beginning.then((begin) => begin.state !== 'run' && abort.abort());
   const onStop = () => setTimeout(() => abort.abort(), config.shutdownGraceMs).unref();
   deps.stop.addEventListener('abort', onStop, { once: true });
   const resultDir = await mkdtemp(join(config.workDir, `run-${run}-`));
@@ -248,10 +256,17 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   } finally {
     deps.stop.removeEventListener('abort', onStop);
   }
-  const phases = { begin: t1 - t0, simulate: performance.now() - t1 };
+  const simulateMs = performance.now() - t1;
+  const begin = await beginning;
+  if (begin.state !== 'run') {
+    await removeDir();
+    return noAttempt(deps, task, msg, begin, previous);
+  }
   const result: AttemptResult = {
-    ...base,
-    attempt,
+    campaignUid,
+    run,
+    runnerPod: config.podName,
+    attempt: begin.attempt,
     history: begin.history,
     reason: 'Succeeded',
     exitCode: outcome.exitCode,
@@ -264,9 +279,35 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   const storing = (async () => {
     // At most one store in flight: this run's waits for the previous run's.
     await previous;
-    await finishRun(deps, names, task, msg, { result, outcome, resultDir, phases });
+    await finishRun(deps, names, task, msg, { result, outcome, resultDir, phases: { begin: beginMs, simulate: simulateMs } });
   })();
   return { storing: storing.finally(removeDir) };
+}
+
+/** A task that got no attempt: a duplicate of a stored run, a run out of attempts, or no store to count it in. */
+async function noAttempt(deps: WorkerDeps, task: RunTask, msg: JsMsg, begin: Exclude<BeginResult, { state: 'run' }> | { state: 'unreachable'; err: unknown }, previous: Promise<void>): Promise<Tail> {
+  const { run, policy } = task;
+  if (begin.state === 'unreachable') {
+    deps.log.warn({ run, err: String(begin.err) }, 'Started no attempt: store unreachable, handed back');
+    msg.nak(INFRA_RETRY_MS);
+  } else if (begin.state === 'done') {
+    deps.log.debug({ run, status: begin.status }, 'Skipped run already stored');
+    msg.ack();
+  } else {
+    const result: AttemptResult = {
+      campaignUid: task.campaignUid,
+      run,
+      runnerPod: deps.config.podName,
+      exitCode: null,
+      signal: null,
+      elapsedMs: 0,
+      attempt: begin.attempts,
+      reason: 'RunnerLost',
+      message: `all ${policy.maxAttempts} attempts started, none finished (runners lost)`,
+    };
+    await settle(deps, msg, result, { action: 'term', runStatus: 'failed', reason: 'RunnerLost' });
+  }
+  return { storing: previous };
 }
 
 /** Stores a finished simulation's result, then acks, naks or terms its task. */
@@ -303,7 +344,10 @@ async function finishRun(
   event(deps, names, task, { kind: 'finished', attempt, status: decision.runStatus, reason: decision.reason, elapsedMs: outcome.elapsedMs });
   // Where the time of a run went besides the simulation: the per-run overhead.
   const phasesMs = { begin: Math.round(r.phases.begin), simulate: Math.round(r.phases.simulate), store: Math.round(t3 - t2), settle: Math.round(performance.now() - t3) };
-  log.info({ run, attempt, status: decision.runStatus, reason: decision.reason, action: decision.action, elapsedMs: outcome.elapsedMs, phasesMs }, 'Finished run');
+  // Successes at debug (a campaign has thousands of them); anything else at info.
+  const line = { run, attempt, status: decision.runStatus, reason: decision.reason, action: decision.action, elapsedMs: outcome.elapsedMs, phasesMs };
+  if (decision.runStatus === 'succeeded') log.debug(line, 'Finished run');
+  else log.info(line, 'Finished run');
 }
 
 function describe(outcome: RunOutcome): string {

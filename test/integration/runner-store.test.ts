@@ -6,7 +6,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MongoClient, type Db } from 'mongodb';
+import { GridFSBucket, MongoClient, type Db, type ObjectId } from 'mongodb';
+import { CHUNK_SIZE, storeFiles } from '../../operator/results/gridfs.ts';
 import type { ScalarRow } from '../../operator/results/sca.ts';
 import {
   beginAttempt,
@@ -19,7 +20,7 @@ import {
   runsOf,
   scalarsOf,
   sweepResultFiles,
-  uploadResultFile,
+  uploadResultFiles,
   type AttemptResult,
 } from '../../operator/results/store.ts';
 import { readCampaignProgress } from '../../operator/progress/progress.ts';
@@ -81,9 +82,9 @@ describe('result store', () => {
     await beginAttempt(db, uid, 0, 'p', 3);
     await recordSuccess(db, { ...result(uid, 0, 1), files: await resultFiles('kept'), iterationVars: {}, scalars: [] });
     const [orphan] = await resultFiles('orphan');
-    await uploadResultFile(db, orphan!, { campaignUid: uid, run: 0, attempt: 5 });
+    await uploadResultFiles(db, [orphan!], { campaignUid: uid, run: 0, attempt: 5 });
     await beginAttempt(db, uid, 1, 'p', 3);
-    await uploadResultFile(db, orphan!, { campaignUid: uid, run: 1, attempt: 1 });
+    await uploadResultFiles(db, [orphan!], { campaignUid: uid, run: 1, attempt: 1 });
     assert.equal(await sweepResultFiles(db, uid), 1);
     assert.equal(await sweepResultFiles(db, uid), 0);
     const left = await db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': uid }).toArray();
@@ -130,5 +131,52 @@ describe('result store', () => {
       'the first plan total stays',
     );
     assert.deepEqual(p.failedRuns, [{ run: 1, exitCode: 1, reason: 'SimulationError', message: 'boom' }]);
+  });
+});
+
+describe('batched GridFS writes', () => {
+  async function download(id: ObjectId): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const chunk of new GridFSBucket(db, { bucketName: RESULTS_BUCKET }).openDownloadStream(id)) parts.push(chunk as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  it('stores files of every size so that the driver reads them back byte for byte', async () => {
+    const contents = { 'empty.out': Buffer.alloc(0), 'one.sca': Buffer.from('x'), 'three-chunks.vec': randomBytes(CHUNK_SIZE * 2 + 17), 'exact.vci': randomBytes(CHUNK_SIZE) };
+    const paths = await Promise.all(Object.entries(contents).map(async ([name, data]) => {
+      const path = join(dir, `gridfs-${name}`);
+      await writeFile(path, data);
+      return path;
+    }));
+    const meta = { campaignUid: 'gridfs', run: 7, attempt: 1 };
+    const refs = await uploadResultFiles(db, paths, meta);
+    assert.deepEqual(refs.map((r) => [r.name, r.size]), Object.entries(contents).map(([name, data]) => [`gridfs-${name}`, data.length]));
+    for (const [i, data] of Object.values(contents).entries()) assert.ok((await download(refs[i]!.gridfsId)).equals(data), `file ${i} reads back`);
+    const files = await db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': 'gridfs' }).toArray();
+    assert.deepEqual(files.map((f) => f.metadata.fileName).sort(), paths.map((p) => p.slice(dir.length + 1)).sort());
+    assert.ok(files.every((f) => f.filename.startsWith('gridfs/7/') && f.chunkSize === CHUNK_SIZE && f.uploadDate instanceof Date));
+  });
+
+  it('streams a file above the batch limit through the driver and batches the rest', async () => {
+    const small = join(dir, 'batch-small.sca');
+    const big = join(dir, 'batch-big.vec');
+    await writeFile(small, 'small');
+    const bigData = randomBytes(3000);
+    await writeFile(big, bigData);
+    const stored = await storeFiles(db, new GridFSBucket(db, { bucketName: RESULTS_BUCKET }), RESULTS_BUCKET, [big, small].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-big' } })), { batchBytes: 1000 });
+    assert.deepEqual(stored.map((s) => [s.path, s.size]), [[big, 3000], [small, 5]]);
+    assert.ok((await download(stored[0]!.id)).equals(bigData));
+    assert.equal((await download(stored[1]!.id)).toString(), 'small');
+  });
+
+  it('deletes what it wrote when a later file cannot be read', async () => {
+    const good = join(dir, 'fail-good.sca');
+    await writeFile(good, 'fine');
+    // A folder passes stat() and fails the read, after the first batch was written.
+    const unreadable = await mkdtemp(join(dir, 'fail-folder-'));
+    const bucket = new GridFSBucket(db, { bucketName: RESULTS_BUCKET });
+    const files = [good, unreadable].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-fail' } }));
+    await assert.rejects(storeFiles(db, bucket, RESULTS_BUCKET, files, { batchBytes: 5 }), /EISDIR/);
+    assert.equal(await db.collection(`${RESULTS_BUCKET}.files`).countDocuments({ 'metadata.campaignUid': 'gridfs-fail' }), 0);
   });
 });
