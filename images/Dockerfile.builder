@@ -18,11 +18,16 @@ COPY images/omnetpp-build.sh /usr/local/bin/omnetpp-build.sh
 RUN /usr/local/bin/omnetpp-build.sh "${OMNETPP_VERSION}" /opt/omnetpp
 
 FROM ${NODE_IMAGE} AS app
-WORKDIR /app
+WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY operator/ operator/
+# Compiled like the operator image: no TypeScript compiler at run time, a faster start, less memory.
+RUN npx tsc -p tsconfig.json --rootDir . --outDir /app \
+    && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force \
+    && cp -r node_modules package.json /app/ \
+    && test -f /app/operator/builder/main.js
 
 FROM ${DEBIAN_IMAGE}
 ARG OMNETPP_VERSION
@@ -44,4 +49,4 @@ ENV OMNETPP_ROOT=/opt/omnetpp \
 WORKDIR /app
 USER 1000:1000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "operator/builder/main.ts"]
+CMD ["node", "operator/builder/main.js"]

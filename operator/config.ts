@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): OperatorConf
       mongoUri: env.BUILDER_MONGODB_URI ?? mongoUri,
       mongoDatabase: database,
       builderWorkingDir: env.BUILDER_WORKDIR ?? '/app',
-      builderCommand: ['node', '--import', 'tsx', 'operator/builder/main.ts'],
+      builderCommand: ['node', 'operator/builder/main.js'],
       runAsUser: integer('RUN_AS_USER', env.RUN_AS_USER, 1000),
     },
     campaign: campaignSettingsFromEnv(env, { uri: mongoUri, database }, integer('RUN_AS_USER', env.RUN_AS_USER, 1000)),

@@ -49,7 +49,7 @@ export function campaignSettingsFromEnv(env: NodeJS.ProcessEnv, mongo: { uri: st
     mongoDatabase: mongo.database,
     runnerImageTemplate: env.RUNNER_IMAGE || 'ghcr.io/inet-swarm/runner:omnetpp-{version}',
     runnerWorkingDir: env.RUNNER_WORKDIR || '/app',
-    runnerCommand: ['node', '--import', 'tsx', 'operator/runner/main.ts'],
+    runnerCommand: ['node', 'operator/runner/main.js'],
     runnerSecretName: env.RUNNER_SECRET_NAME || 'inet-swarm-runner',
     runAsUser,
     capacity: positive(env, 'RUNNER_CAPACITY'),

@@ -8,8 +8,9 @@
 // claims the run by inserting its marker into `runWinners` (unique _id: only
 // one insert can succeed), then the run document flips to `succeeded`. A
 // reader that sees `succeeded` therefore always finds the files and scalars.
-// The loser of a race deletes its own files; the winner deletes files left by
-// killed attempts.
+// The loser of a race deletes its own files; files left by killed attempts are
+// deleted by sweepResultFiles once the campaign is done (finding them takes a
+// query on file metadata, too slow to run per run).
 //
 // Hot-path writes filter on `_id` alone: FerretDB (the MongoDB-wire server of
 // the local stack) pushes down only a filter that is exactly `{_id}` and
@@ -180,22 +181,23 @@ export async function beginAttempt(db: Db, campaignUid: string, run: number, run
   const runs = runsOf(db);
   // First attempt: a plain insert. (An upserting findOneAndUpdate with a
   // conditional filter costs the MongoDB-wire test server a collection scan;
-  // the insert, and the update by _id below, are cheap everywhere.)
+  // an insert is cheap everywhere.)
   try {
     await runs.insertOne({ _id, campaignUid, run, status: 'running', attempts: 1, runnerPod, startedAt: now, updatedAt: now });
     return { state: 'run', attempt: 1, history: [] };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  const doc = await runs.findOneAndUpdate(
-    { _id, status: { $nin: ['succeeded', 'failed'] }, attempts: { $lt: maxAttempts } },
-    { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now } },
-    { returnDocument: 'after' },
-  );
-  if (doc) return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
-  const current = await runs.findOne({ _id });
+  // A later attempt: read, decide, then count it, each by _id alone (a
+  // conditional findOneAndUpdate costs the test server a collection scan).
+  // Two deliveries of one run racing here may both run it; the first success
+  // still wins.
+  const current = await runs.findOne({ _id }, { projection: { status: 1, attempts: 1 } });
   if (current?.status === 'succeeded' || current?.status === 'failed') return { state: 'done', status: current.status };
-  return { state: 'exhausted', attempts: current?.attempts ?? maxAttempts };
+  if ((current?.attempts ?? 0) >= maxAttempts) return { state: 'exhausted', attempts: current?.attempts ?? maxAttempts };
+  const doc = await runs.findOneAndUpdate({ _id }, { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now } }, { returnDocument: 'after' });
+  if (!doc) throw new Error(`run ${_id} vanished while its attempt started`);
+  return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
 }
 
 export interface AttemptResult {
@@ -287,9 +289,16 @@ export async function uploadResultFiles(db: Db, paths: string[], meta: { campaig
   return stored.map((f) => ({ name: basename(f.path), gridfsId: f.id, size: f.size }));
 }
 
-async function deleteFiles(db: Db, refs: ResultFileRef[]): Promise<void> {
-  const bucket = resultsBucket(db);
-  for (const ref of refs) await bucket.delete(ref.gridfsId).catch(() => undefined);
+/**
+ * Deletes result files in two writes, whatever their number: the files
+ * documents first (so that no reader finds a file without its chunks), then
+ * their chunks. (The driver's delete takes two writes per file, and deleting
+ * chunks by files_id scans the whole chunks collection on the test server.)
+ */
+async function deleteFiles(db: Db, ids: ObjectId[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.collection(`${RESULTS_BUCKET}.files`).deleteMany({ _id: { $in: ids } });
+  await db.collection(`${RESULTS_BUCKET}.chunks`).deleteMany({ files_id: { $in: ids } });
 }
 
 /**
@@ -307,12 +316,12 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
   const [uploads, inserts] = await Promise.allSettled([uploadResultFiles(db, s.files, meta), insertIgnoringDuplicates(scalarsOf(db), docs)]);
   const refs = uploads.status === 'fulfilled' ? uploads.value : [];
   if (uploads.status === 'rejected' || inserts.status === 'rejected') {
-    await deleteFiles(db, refs);
+    await deleteFiles(db, refs.map((r) => r.gridfsId)).catch(() => undefined);
     throw uploads.status === 'rejected' ? uploads.reason : (inserts as PromiseRejectedResult).reason;
   }
 
   if (!(await claimRun(db, s, now))) {
-    await deleteFiles(db, refs);
+    await deleteFiles(db, refs.map((r) => r.gridfsId)).catch(() => undefined);
     return { won: false };
   }
   const attemptHistory = await history(db, s, historyEntry(s, now));
@@ -336,23 +345,6 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
       $unset: { errorLine: '', message: '' },
     },
   );
-  // Files of attempts that died between upload and flip are no longer referenced.
-  // Only a later attempt can find any (attempt numbers are unique per run).
-  // The result is stored either way: a failed clean-up is left to sweepResultFiles.
-  if (s.attempt > 1) {
-    try {
-      const stale = await db
-        .collection(`${RESULTS_BUCKET}.files`)
-        .find({ 'metadata.campaignUid': s.campaignUid, 'metadata.run': s.run, 'metadata.attempt': { $ne: s.attempt } }, { projection: { _id: 1 } })
-        .toArray();
-      await deleteFiles(
-        db,
-        stale.map((d) => ({ name: '', size: 0, gridfsId: d._id as ObjectId })),
-      );
-    } catch {
-      // See above.
-    }
-  }
   return { won: true };
 }
 
@@ -391,11 +383,11 @@ export async function sweepResultFiles(db: Db, campaignUid: string): Promise<num
   for await (const r of runsOf(db).find({ campaignUid, status: { $in: ['succeeded', 'failed'] } }, { projection: { run: 1, resultFiles: 1 } })) {
     terminal.set(r.run, new Set((r.resultFiles ?? []).map((f) => String(f.gridfsId))));
   }
-  const garbage: ResultFileRef[] = [];
+  const garbage: ObjectId[] = [];
   const files = db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': campaignUid }, { projection: { _id: 1, 'metadata.run': 1 } });
   for await (const f of files) {
     const keep = terminal.get(f.metadata?.run as number);
-    if (keep && !keep.has(String(f._id))) garbage.push({ name: '', size: 0, gridfsId: f._id as ObjectId });
+    if (keep && !keep.has(String(f._id))) garbage.push(f._id as ObjectId);
   }
   await deleteFiles(db, garbage);
   return garbage.length;

@@ -1,5 +1,5 @@
-// Entrypoint of a runner pod: `npx tsx operator/runner/main.ts` (the runner
-// image runs the compiled equivalent). Configured only by environment
+// Entrypoint of a runner pod: `node operator/runner/main.js` in the runner
+// image (compiled), `npx tsx operator/runner/main.ts` from source. Configured only by environment
 // variables (config.ts). Exit codes: 0 once the campaign's queue is drained
 // (the Job's work-queue pattern reads a success as "all work done", so only a
 // drained runner may report it), 1 on a configuration, artifact or store

@@ -130,16 +130,17 @@ async function sweep(deps: WorkerDeps): Promise<void> {
  * `finished`: every planned run has a terminal result (nothing can come back).
  * `empty`: planned and nothing pending or in flight on the queue (wait the grace).
  * `busy`: otherwise.
+ * The queue is asked first: it answers `busy` for most of a campaign, and
+ * the count of finished runs is a query over the campaign's runs.
  */
 async function drainState(deps: WorkerDeps, names: QueueNames, ref: CampaignRef): Promise<'finished' | 'empty' | 'busy'> {
+  const depth = await campaignQueueDepth(deps.jsm, names, ref);
+  if (depth && depth.pending + depth.ackPending > 0) return 'busy';
   const campaign = await readCampaign(deps.db, ref.campaignUid);
   if (!campaign) return 'busy';
-  if (campaign.planError !== undefined) return 'finished';
+  if (campaign.planError !== undefined || !depth) return 'finished';
   const done = await runsOf(deps.db).countDocuments({ campaignUid: ref.campaignUid, status: { $in: ['succeeded', 'failed'] } });
-  if (campaign.total !== undefined && done >= campaign.total) return 'finished';
-  const depth = await campaignQueueDepth(deps.jsm, names, ref);
-  if (!depth) return 'finished';
-  return depth.pending + depth.ackPending === 0 ? 'empty' : 'busy';
+  return campaign.total !== undefined && done >= campaign.total ? 'finished' : 'empty';
 }
 
 /**

@@ -241,7 +241,7 @@ function report(samples: Sample[], reps: number, jobs: number, startLoad: string
   out.push(
     formatDefinitions({
       [LABELS.xargs(jobs)]: `\`seq 0 ${RUNS - 1} | xargs -P ${jobs} -I{} ./oppsim -u Cmdenv -c ${CONFIG} -f omnetpp.ini -r {} --result-dir=DIR --cmdenv-redirect-output=true\`, start to exit`,
-      [LABELS.runners(jobs)]: `${jobs} runner processes (operator/runner/main.ts, as in a pod) already waiting; from publishing the plan task to the last run's result stored (.sca .vec .vci .out in GridFS + scalars + run document), planning included`,
+      [LABELS.runners(jobs)]: `${jobs} runner processes (the compiled runner entrypoint, as in a pod) already waiting; from publishing the plan task to the last run's result stored (.sca .vec .vci .out in GridFS + scalars + run document), planning included`,
       [LABELS['runners-record-only'](jobs)]: 'the same, but the runners store only the run document (no result file, no scalar): the storage share of the figure above',
       [LABELS.cli(jobs)]: 'the CLI process (bin/inet-swarm.js through tsx) from start to exit, results into a fresh folder',
       'ratio to xargs': 'median makespan / median xargs makespan',

@@ -20,13 +20,13 @@ import { consumerName, eventSubject, queueNames, type CampaignRef, type QueueNam
 import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 import type { SimulationSpec } from '../../operator/runner/command.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
+import { runnerNodeArgs } from '../runner-command.ts';
 import { cacheRoot } from '../stack/cache.ts';
 import type { Completion } from './stats.ts';
 
 const exec = promisify(execFile);
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RUNNER_MAIN = join(REPO_ROOT, 'operator', 'runner', 'main.ts');
 export const RQ_DIR = join(REPO_ROOT, 'test', 'bench', 'rq');
 
 /** The simulation spec of an oppsim config, as a campaign of the fixture has it. */
@@ -211,6 +211,7 @@ export async function swarmCampaign(
   };
   await ensureStreams(clients.jsm, names);
   await ensureCampaignConsumer(clients.jsm, names, ref, { ackWaitMs: config.ackWaitMs });
+  const runnerArgs = await runnerNodeArgs(dir);
 
   const completions: Completion[] = [];
   let failure: Error | undefined;
@@ -258,7 +259,7 @@ export async function swarmCampaign(
         const podName = `${tag}-runner-${runners.length + i}`;
         const logFile = join(dir, `${podName}.log`);
         const out = createWriteStream(logFile);
-        const child = spawn(process.execPath, ['--import', 'tsx', RUNNER_MAIN], {
+        const child = spawn(process.execPath, runnerArgs, {
           cwd: REPO_ROOT,
           env: { ...process.env, ...runnerEnv({ ...config, podName }) },
           stdio: ['ignore', 'pipe', 'pipe'],

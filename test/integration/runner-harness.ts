@@ -1,15 +1,14 @@
 // Shared set-up of the runner integration tests: the oppsim fixture built and
 // stored as an artifact, a campaign on its own streams and database, and
 // runner processes started exactly as a pod would run them (env from runnerEnv).
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MongoClient, type Db } from 'mongodb';
@@ -20,11 +19,11 @@ import type { AttemptPolicy } from '../../operator/queue/task.ts';
 import { ensureIndexes } from '../../operator/results/store.ts';
 import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
+import { runnerNodeArgs } from '../runner-command.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RUNNER_MAIN = join(REPO_ROOT, 'operator', 'runner', 'main.ts');
 
-let bundle: Promise<string> | undefined;
+let bundle: Promise<string[]> | undefined;
 
 // Temporary folders shared by a test process (fixture build, runner bundle) go when it exits.
 const processDirs: string[] = [];
@@ -45,31 +44,14 @@ export function killOnExit(fn: () => void): () => void {
   return () => onExit.delete(fn);
 }
 
-/**
- * The runner entrypoint bundled into one ES module (packages stay external,
- * resolved through a node_modules link), so a runner process boots with plain
- * node in a fraction of tsx's time: the chaos test starts one per second.
- * RUNNER_TEST_TSX=1 runs main.ts through tsx instead.
- */
+/** The node arguments that start a runner (see runner-command.ts); bundled once per test process. */
 export function runnerCommand(): Promise<string[]> {
-  if (process.env.RUNNER_TEST_TSX === '1') return Promise.resolve(['--import', 'tsx', RUNNER_MAIN]);
   bundle ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runner-bundle-'));
     processDirs.push(dir);
-    await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
-    const out = join(dir, 'runner.mjs');
-    await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'), [
-      RUNNER_MAIN,
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--packages=external',
-      '--log-level=warning',
-      `--outfile=${out}`,
-    ]);
-    return out;
+    return runnerNodeArgs(dir);
   })();
-  return bundle.then((file) => [file]);
+  return bundle;
 }
 
 let fixture: Promise<{ archive: string; dir: string }> | undefined;

@@ -12,7 +12,7 @@ const settings: BuildSettings = {
   mongoUri: 'mongodb://db:27017',
   mongoDatabase: 'inetswarm',
   builderWorkingDir: '/app',
-  builderCommand: ['node', '--import', 'tsx', 'operator/builder/main.ts'],
+  builderCommand: ['node', 'operator/builder/main.js'],
   runAsUser: 1000,
 };
 const now = new Date('2026-01-01T12:00:00Z');
