@@ -188,16 +188,18 @@ export async function beginAttempt(db: Db, campaignUid: string, run: number, run
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
   }
-  // A later attempt: read, decide, then count it, each by _id alone (a
-  // conditional findOneAndUpdate costs the test server a collection scan).
-  // Two deliveries of one run racing here may both run it; the first success
-  // still wins.
+  // A later attempt: counted only while the run is neither finished nor out
+  // of attempts, in one conditional write (a read and a write by _id could
+  // mark a run running after another attempt stored its success in between).
+  const doc = await runs.findOneAndUpdate(
+    { _id, status: { $nin: ['succeeded', 'failed'] }, attempts: { $lt: maxAttempts } },
+    { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now } },
+    { returnDocument: 'after' },
+  );
+  if (doc) return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
   const current = await runs.findOne({ _id }, { projection: { status: 1, attempts: 1 } });
   if (current?.status === 'succeeded' || current?.status === 'failed') return { state: 'done', status: current.status };
-  if ((current?.attempts ?? 0) >= maxAttempts) return { state: 'exhausted', attempts: current?.attempts ?? maxAttempts };
-  const doc = await runs.findOneAndUpdate({ _id }, { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now } }, { returnDocument: 'after' });
-  if (!doc) throw new Error(`run ${_id} vanished while its attempt started`);
-  return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };
+  return { state: 'exhausted', attempts: current?.attempts ?? maxAttempts };
 }
 
 export interface AttemptResult {

@@ -4,7 +4,8 @@
 // ack (result stored), nak with delay (try again) or term (failure recorded).
 //
 // A run's result is stored while the next run's simulation already runs, so
-// that a runner keeps its core busy: at most one store is in flight, and a
+// that a runner keeps its core busy: the next task is taken only once the
+// store before the last one ended, so at most one store is in flight, and a
 // task is acked only once its store succeeded.
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -110,7 +111,12 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
       continue;
     }
     emptySince = undefined;
-    storing = (await handleMessage(deps, names, ref, msg, storing)).storing;
+    const previous = storing;
+    storing = (await handleMessage(deps, names, ref, msg, previous)).storing;
+    // At most one store in flight while the next simulation runs: a runner
+    // whose stores are slower than its simulations must not take tasks it
+    // cannot store soon (they would wait, held, and all come back if it dies).
+    await previous;
   }
   await storing;
   return 'stopped';

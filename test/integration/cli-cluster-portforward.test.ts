@@ -44,6 +44,10 @@ before(async () => {
   core = kc.makeApiClient(CoreV1Api);
   mongo = await new MongoClient(stack.mongo.uri).connect();
   await core.createNamespace({ body: { metadata: { name: namespace } } });
+  // The CRDs, so that this file passes run alone too (in the suite an earlier file installed them).
+  const kubectl = (...args: string[]) => exec(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, ...args]);
+  await kubectl('apply', '--server-side', '--force-conflicts', '-f', path.join(import.meta.dirname, '..', '..', 'crds'));
+  await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/simulationcampaigns.inetswarm.dev');
 
   // A kubelet for one node: kwok with a serving certificate (the API server talks HTTPS to kubelets).
   await exec('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
