@@ -3,10 +3,12 @@
 // simulation and stores its result. Every outcome ends in exactly one of
 // ack (result stored), nak with delay (try again) or term (failure recorded).
 //
-// A run's result is stored while the next run's simulation already runs, so
-// that a runner keeps its core busy: the next task is taken only once the
-// store before the last one ended, so at most one store is in flight, and a
-// task is acked only once its store succeeded.
+// A run's result is stored while the next runs' simulations already run, so
+// that a runner keeps its core busy even when a store takes longer than a
+// simulation: up to STORES_IN_FLIGHT stores run at once, the next task is
+// taken only when a slot is free (a runner must not hold tasks it cannot store
+// soon: they would wait, and all come back if it dies), and a task is acked
+// only once its store succeeded.
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,6 +60,28 @@ export type WorkerExit = 'drained' | 'stopped';
 /** Delay before a task is offered again after the store or the queue failed around it. */
 const INFRA_RETRY_MS = 2000;
 
+/** Stores that may run at once behind the simulations; each holds its task until it is stored. */
+const STORES_IN_FLIGHT = 2;
+
+/** The stores in flight. Each one settles its own task and never rejects. */
+class Stores {
+  private readonly pending = new Set<Promise<void>>();
+
+  add(store: Promise<void>): void {
+    this.pending.add(store);
+    void store.finally(() => this.pending.delete(store));
+  }
+
+  /** Waits until fewer than `limit` stores are in flight. */
+  async below(limit: number): Promise<void> {
+    while (this.pending.size >= limit) await Promise.race(this.pending);
+  }
+
+  async all(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+}
+
 /** Runs the work loop until the campaign's queue is drained or `stop` is aborted. */
 export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
   const { config, log, js, jsm, stop } = deps;
@@ -73,8 +97,7 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
   const consumer = await js.consumers.get(names.tasksStream, consumerName(ref));
   const pollMs = Math.max(1000, Math.min(2000, config.drainGraceMs));
   let emptySince: number | undefined;
-  // The store (and ack) of the previous run, overlapping the current simulation; it never rejects.
-  let storing: Promise<void> = Promise.resolve();
+  const stores = new Stores();
 
   while (!stop.aborted) {
     let msg: JsMsg | null;
@@ -91,8 +114,8 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
       break;
     }
     if (!msg) {
-      // The run being stored counts as done or in flight only once its store ended.
-      await storing;
+      // A run being stored counts as done or in flight only once its store ended.
+      await stores.all();
       const state = await drainState(deps, names, ref).catch((err: unknown) => {
         log.warn({ err: String(err) }, 'Checked drain state: failed');
         return 'busy' as const;
@@ -111,14 +134,10 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
       continue;
     }
     emptySince = undefined;
-    const previous = storing;
-    storing = (await handleMessage(deps, names, ref, msg, previous)).storing;
-    // At most one store in flight while the next simulation runs: a runner
-    // whose stores are slower than its simulations must not take tasks it
-    // cannot store soon (they would wait, held, and all come back if it dies).
-    await previous;
+    await handleMessage(deps, names, ref, msg, stores);
+    await stores.below(STORES_IN_FLIGHT);
   }
-  await storing;
+  await stores.all();
   return 'stopped';
 }
 
@@ -150,23 +169,22 @@ async function drainState(deps: WorkerDeps, names: QueueNames, ref: CampaignRef)
 }
 
 /**
- * What is left of a task once its simulation ended: storing its result and the
- * ack. Settles after `previous` (the store before it) and never rejects.
- * (Wrapped in an object: an async function cannot return a bare promise.)
+ * What is left of a task once its simulation ended: storing its result, then
+ * the ack. (Wrapped in an object: an async function cannot return a bare promise.)
  */
 interface Tail {
-  storing: Promise<void>;
+  storing?: Promise<void>;
 }
 
-/** Handles a task up to the end of its simulation; the returned tail stores its result. */
-async function handleMessage(deps: WorkerDeps, names: QueueNames, ref: CampaignRef, msg: JsMsg, previous: Promise<void>): Promise<Tail> {
+/** Handles a task up to the end of its simulation; its store, if any, joins `stores`. */
+async function handleMessage(deps: WorkerDeps, names: QueueNames, ref: CampaignRef, msg: JsMsg, stores: Stores): Promise<void> {
   const { log, config } = deps;
   const parsed = parseTask(msg.data);
   if (!parsed.ok || parsed.task.campaignUid !== ref.campaignUid) {
     const error = parsed.ok ? `task of campaign ${parsed.task.campaignUid} on the queue of ${ref.campaignUid}` : parsed.error;
     log.error({ subject: msg.subject, seq: msg.seq, error }, 'Rejected malformed task');
     msg.term(`malformed task: ${error}`.slice(0, 200));
-    return { storing: previous };
+    return;
   }
   // In-progress acks keep the task ours while it runs and while its result is stored, however long.
   const heartbeat = setInterval(() => msg.working(), config.heartbeatMs);
@@ -177,18 +195,18 @@ async function handleMessage(deps: WorkerDeps, names: QueueNames, ref: CampaignR
   };
   try {
     if (parsed.task.kind === 'plan') {
-      // The plan publishes runs: nothing of the previous task may still be unsettled.
-      await previous;
+      // The plan publishes runs: nothing of an earlier task may still be unsettled.
+      await stores.all();
       await handlePlan(deps, names, parsed.task, msg);
       clearInterval(heartbeat);
-      return { storing: previous };
+      return;
     }
-    const tail = await handleRun(deps, names, parsed.task, msg, previous);
-    return { storing: tail.storing.catch(handBack).finally(() => clearInterval(heartbeat)) };
+    const { storing } = await handleRun(deps, names, parsed.task, msg);
+    if (storing) stores.add(storing.catch(handBack).finally(() => clearInterval(heartbeat)));
+    else clearInterval(heartbeat);
   } catch (err) {
     handBack(err);
     clearInterval(heartbeat);
-    return { storing: previous };
   }
 }
 
@@ -223,7 +241,7 @@ function event(deps: WorkerDeps, names: QueueNames, task: RunTask, body: Record<
   }
 }
 
-async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg: JsMsg, previous: Promise<void>): Promise<Tail> {
+async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg: JsMsg): Promise<Tail> {
   const { config, db } = deps;
   const { campaignUid, run, policy } = task;
   const t0 = performance.now();
@@ -236,7 +254,7 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   // attempts are used up.
   if (msg.redelivered) {
     const begin = await beginning;
-    if (begin.state !== 'run') return noAttempt(deps, task, msg, begin, previous);
+    if (begin.state !== 'run') return noAttempt(deps, task, msg, begin);
   }
   let beginMs = 0;
   void beginning.then((begin) => {
@@ -267,7 +285,7 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   const begin = await beginning;
   if (begin.state !== 'run') {
     await removeDir();
-    return noAttempt(deps, task, msg, begin, previous);
+    return noAttempt(deps, task, msg, begin);
   }
   const result: AttemptResult = {
     campaignUid,
@@ -283,16 +301,12 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
     elapsedMs: outcome.elapsedMs,
     outputTail: outcome.outputTail,
   };
-  const storing = (async () => {
-    // At most one store in flight: this run's waits for the previous run's.
-    await previous;
-    await finishRun(deps, names, task, msg, { result, outcome, resultDir, phases: { begin: beginMs, simulate: simulateMs } });
-  })();
+  const storing = finishRun(deps, names, task, msg, { result, outcome, resultDir, phases: { begin: beginMs, simulate: simulateMs } });
   return { storing: storing.finally(removeDir) };
 }
 
 /** A task that got no attempt: a duplicate of a stored run, a run out of attempts, or no store to count it in. */
-async function noAttempt(deps: WorkerDeps, task: RunTask, msg: JsMsg, begin: Exclude<BeginResult, { state: 'run' }> | { state: 'unreachable'; err: unknown }, previous: Promise<void>): Promise<Tail> {
+async function noAttempt(deps: WorkerDeps, task: RunTask, msg: JsMsg, begin: Exclude<BeginResult, { state: 'run' }> | { state: 'unreachable'; err: unknown }): Promise<Tail> {
   const { run, policy } = task;
   if (begin.state === 'unreachable') {
     deps.log.warn({ run, err: String(begin.err) }, 'Started no attempt: store unreachable, handed back');
@@ -314,7 +328,7 @@ async function noAttempt(deps: WorkerDeps, task: RunTask, msg: JsMsg, begin: Exc
     };
     await settle(deps, msg, result, { action: 'term', runStatus: 'failed', reason: 'RunnerLost' });
   }
-  return { storing: previous };
+  return {};
 }
 
 /** Stores a finished simulation's result, then acks, naks or terms its task. */
