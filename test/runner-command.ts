@@ -29,3 +29,16 @@ export async function runnerNodeArgs(dir: string): Promise<string[]> {
   ]);
   return [out];
 }
+
+/**
+ * A pod's command as it runs in this checkout: the images run tsc's output
+ * (`node operator/runner/main.js`), the checkout has its source, run through
+ * tsx. Any other command is returned as is.
+ */
+export function commandInCheckout(command: string[]): string[] {
+  const [node, entry, ...rest] = command;
+  if (node === 'node' && entry?.startsWith('operator/') && entry.endsWith('.js')) {
+    return [process.execPath, '--import', 'tsx', join(REPO_ROOT, entry.replace(/\.js$/, '.ts')), ...rest];
+  }
+  return command;
+}

@@ -21,6 +21,7 @@ import type { StackInfo } from '../stack/types.ts';
 import { freePort } from '../stack/process.ts';
 import { eventually } from './eventually.ts';
 import { fixtureArchive } from './runner-harness.ts';
+import { commandInCheckout } from '../runner-command.ts';
 
 export { eventually };
 
@@ -251,7 +252,7 @@ export class CampaignWorld {
     env.INETSWARM_DRAIN_GRACE_SECONDS = '2';
     const logFile = join(this.dir, `${pod}.log`);
     const out = createWriteStream(logFile);
-    const [command, ...args] = [...container.command, ...(container.args ?? [])];
+    const [command, ...args] = commandInCheckout([...container.command, ...(container.args ?? [])]);
     const child = spawn(command ?? '', args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);

@@ -21,6 +21,7 @@ import { makeFixtureRepo } from '../fixtures/fixture.ts';
 import { startOperator, type RunningOperator } from '../../operator/main.ts';
 import { loadConfig } from '../../operator/config.ts';
 import type { InetBuild } from '../../operator/api/v1alpha1.ts';
+import { commandInCheckout } from '../runner-command.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -106,7 +107,7 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
     TERMINATION_LOG: join(workspace, 'termination-log'),
     INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(','),
   });
-  const [command, ...args] = [...container.command, ...(container.args ?? [])];
+  const [command, ...args] = commandInCheckout([...container.command, ...(container.args ?? [])]);
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command ?? '', args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
