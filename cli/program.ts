@@ -106,8 +106,19 @@ export async function runProgram(argv: string[], ctx: CliContext): Promise<numbe
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    return reportError(err, ctx);
+    const code = reportError(err, ctx);
+    // With --json a script reads stdout: the error is there too, as one JSON line.
+    if (code !== ExitCode.ok && argv.includes('--json')) {
+      ctx.stdout.write(`${JSON.stringify({ error: { message: errorMessage(err), exitCode: code } })}\n`);
+    }
+    return code;
   }
+}
+
+/** The one-line message of an error, as reportError prints it without the `Error:` prefix. */
+function errorMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.replace(/^error: /, '').trim();
 }
 
 /** The one place errors become messages and exit codes. */

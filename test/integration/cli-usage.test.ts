@@ -62,3 +62,20 @@ describe('inet-swarm usage errors', () => {
     });
   }
 });
+
+describe('inet-swarm errors with --json', () => {
+  it('also writes a usage error as one JSON line on stdout', async () => {
+    const result = await runCli(['--json', 'run', '--local', '-j', 'many'], { cwd });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--jobs: 'many' must be a whole number/);
+    assert.deepEqual(JSON.parse(result.stdout), { error: { message: "--jobs: 'many' must be a whole number of at least 1", exitCode: 2 } });
+  });
+
+  it('also writes a refusal as one JSON line on stdout', async () => {
+    const result = await runCli(['--json', 'run', '--local', '-c', 'General'], { cwd });
+    assert.equal(result.code, 1);
+    const line = JSON.parse(result.stdout) as { error: { message: string; exitCode: number } };
+    assert.equal(line.error.exitCode, 1);
+    assert.ok(line.error.message.length > 0 && result.stderr.includes(line.error.message), `stderr: ${result.stderr}`);
+  });
+});
