@@ -24,6 +24,7 @@ import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { CampaignWorld, eventually, REPO_ROOT } from './campaign-support.ts';
 import { cliEnv, collect, git, spawnCli, type CliRun } from './cli-harness.ts';
+import { commandInCheckout } from '../runner-command.ts';
 
 const exec = promisify(execFile);
 const VEC_MTIME = '1700000000';
@@ -63,7 +64,7 @@ async function runLikeThePod(job: V1Job, pod: string, extraEnv: Record<string, s
   }
   Object.assign(vars, extraEnv);
   const out = createWriteStream(path.join(root, `${logName}.log`));
-  const [command, ...args] = [...container.command, ...(container.args ?? [])];
+  const [command, ...args] = commandInCheckout([...container.command, ...(container.args ?? [])]);
   const child = spawn(command ?? '', args, { cwd: REPO_ROOT, env: vars, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
