@@ -1,9 +1,9 @@
-// How tests and benchmarks start a runner process: as a pod does, from code
-// compiled ahead of time (the image runs tsc's output; here esbuild bundles
-// main.ts into one ES module whose packages stay external, resolved through a
-// node_modules link), so a runner boots with plain node in a fraction of
-// tsx's time and runs no compiler hooks. RUNNER_TEST_TSX=1 runs main.ts
-// through tsx instead.
+// How tests and benchmarks run the product's entrypoints. A runner process
+// starts as a pod starts it, from code compiled ahead of time (the image runs
+// tsc's output; here esbuild bundles main.ts into one ES module whose
+// packages stay external, resolved through a node_modules link), so it boots
+// with plain node in a fraction of tsx's time and runs no compiler hooks.
+// RUNNER_TEST_TSX=1 runs main.ts through tsx instead.
 import { execFile } from 'node:child_process';
 import { symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
