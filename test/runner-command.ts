@@ -1,9 +1,9 @@
-// How tests and benchmarks run the product's entrypoints. A runner process
-// starts as a pod starts it, from code compiled ahead of time (the image runs
-// tsc's output; here esbuild bundles main.ts into one ES module whose
-// packages stay external, resolved through a node_modules link), so it boots
-// with plain node in a fraction of tsx's time and runs no compiler hooks.
-// RUNNER_TEST_TSX=1 runs main.ts through tsx instead.
+// How tests and benchmarks start a runner process: as a pod starts it, from
+// code compiled ahead of time (the image runs tsc's output; here esbuild
+// bundles main.ts into one ES module whose packages stay external, resolved
+// through a node_modules link), so it boots with plain node in a fraction of
+// tsx's time and runs no compiler hooks. RUNNER_TEST_TSX=1 runs main.ts
+// through tsx instead.
 import { execFile } from 'node:child_process';
 import { symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -30,15 +30,3 @@ export async function runnerNodeArgs(dir: string): Promise<string[]> {
   return [out];
 }
 
-/**
- * A pod's command as it runs in this checkout: the images run tsc's output
- * (`node operator/runner/main.js`), the checkout has its source, run through
- * tsx. Any other command is returned as is.
- */
-export function commandInCheckout(command: string[]): string[] {
-  const [node, entry, ...rest] = command;
-  if (node === 'node' && entry?.startsWith('operator/') && entry.endsWith('.js')) {
-    return [process.execPath, '--import', 'tsx', join(REPO_ROOT, entry.replace(/\.js$/, '.ts')), ...rest];
-  }
-  return command;
-}

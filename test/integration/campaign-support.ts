@@ -21,7 +21,7 @@ import type { StackInfo } from '../stack/types.ts';
 import { freePort } from '../stack/process.ts';
 import { eventually } from './eventually.ts';
 import { fixtureArchive } from './runner-harness.ts';
-import { commandInCheckout } from '../runner-command.ts';
+import { containerCommand, containerEnv } from './pod-like.ts';
 
 export { eventually };
 
@@ -234,26 +234,15 @@ export class CampaignWorld {
   async startRunner(job: V1Job, pod: string): Promise<Runner> {
     const container = job.spec?.template.spec?.containers[0];
     if (!container?.command) throw new Error('the runner container has no command');
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.dir };
-    for (const variable of container.env ?? []) {
-      const secretRef = variable.valueFrom?.secretKeyRef;
-      if (secretRef) {
-        const secret = await this.core.readNamespacedSecret({ name: secretRef.name ?? '', namespace: this.namespace });
-        env[variable.name] = Buffer.from(secret.data?.[secretRef.key] ?? '', 'base64').toString('utf8');
-      } else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.name') {
-        env[variable.name] = pod;
-      } else {
-        env[variable.name] = variable.value ?? '';
-      }
-    }
+    const env: Record<string, string> = { ...(await containerEnv(this.core, this.namespace, container, pod)), HOME: this.dir };
     env.INETSWARM_NATS_URL = this.stack.nats.url;
     env.INETSWARM_ARTIFACT_CACHE = join(this.dir, pod, 'cache');
     env.INETSWARM_WORK_DIR = join(this.dir, pod, 'work');
     env.INETSWARM_DRAIN_GRACE_SECONDS = '2';
     const logFile = join(this.dir, `${pod}.log`);
     const out = createWriteStream(logFile);
-    const [command, ...args] = commandInCheckout([...container.command, ...(container.args ?? [])]);
-    const child = spawn(command ?? '', args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const { command, args } = containerCommand(container);
+    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.pipe(out);
     child.stderr!.pipe(out);
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));

@@ -24,7 +24,7 @@ import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { CampaignWorld, eventually, REPO_ROOT } from './campaign-support.ts';
 import { cliEnv, collect, git, spawnCli, type CliRun } from './cli-harness.ts';
-import { commandInCheckout } from '../runner-command.ts';
+import { containerCommand, containerEnv } from './pod-like.ts';
 
 const exec = promisify(execFile);
 const VEC_MTIME = '1700000000';
@@ -50,22 +50,11 @@ function cli(args: string[], cwd = repoDir): Promise<CliRun> {
 async function runLikeThePod(job: V1Job, pod: string, extraEnv: Record<string, string>, logName: string): Promise<{ exited: Promise<number | null> }> {
   const container = job.spec?.template.spec?.containers[0];
   assert.ok(container?.command, `${job.metadata?.name ?? ''} has a command`);
-  const vars: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const variable of container.env ?? []) {
-    const ref = variable.valueFrom?.secretKeyRef;
-    if (ref) {
-      const secret = await world.core.readNamespacedSecret({ name: ref.name ?? '', namespace: world.namespace });
-      vars[variable.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
-    } else if (variable.valueFrom?.fieldRef?.fieldPath === 'metadata.name') {
-      vars[variable.name] = pod;
-    } else {
-      vars[variable.name] = variable.value ?? '';
-    }
-  }
+  const vars = await containerEnv(world.core, world.namespace, container, pod);
   Object.assign(vars, extraEnv);
   const out = createWriteStream(path.join(root, `${logName}.log`));
-  const [command, ...args] = commandInCheckout([...container.command, ...(container.args ?? [])]);
-  const child = spawn(command ?? '', args, { cwd: REPO_ROOT, env: vars, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { command, args } = containerCommand(container);
+  const child = spawn(command, args, { cwd: REPO_ROOT, env: vars, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -21,7 +21,7 @@ import { makeFixtureRepo } from '../fixtures/fixture.ts';
 import { startOperator, type RunningOperator } from '../../operator/main.ts';
 import { loadConfig } from '../../operator/config.ts';
 import type { InetBuild } from '../../operator/api/v1alpha1.ts';
-import { commandInCheckout } from '../runner-command.ts';
+import { containerCommand, containerEnv } from './pod-like.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -89,16 +89,7 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
   const container = job.spec?.template.spec?.containers[0];
   assert.ok(container?.command, 'the builder container has a command');
   assert.equal(container.workingDir, '/app');
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const variable of container.env ?? []) {
-    const ref = variable.valueFrom?.secretKeyRef;
-    if (ref) {
-      const secret = await core.readNamespacedSecret({ name: ref.name ?? '', namespace });
-      env[variable.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
-    } else {
-      env[variable.name] = variable.value ?? '';
-    }
-  }
+  const env = await containerEnv(core, namespace, container, job.metadata?.name ?? 'builder');
   const workspace = await mkdtemp(join(tmpdir(), 'builder-ws-'));
   temporary.push(workspace);
   Object.assign(env, {
@@ -107,9 +98,9 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
     TERMINATION_LOG: join(workspace, 'termination-log'),
     INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(','),
   });
-  const [command, ...args] = commandInCheckout([...container.command, ...(container.args ?? [])]);
+  const { command, args } = containerCommand(container);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command ?? '', args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
