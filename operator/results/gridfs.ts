@@ -82,11 +82,22 @@ async function writeBatch(db: Db, bucketName: string, files: Sized[], now: Date)
     );
   } catch (err) {
     // Best effort: chunks without a files document are invisible to readers, but take space.
-    await db.collection(`${bucketName}.chunks`).deleteMany({ files_id: { $in: ids } }).catch(() => undefined);
-    await db.collection(`${bucketName}.files`).deleteMany({ _id: { $in: ids } }).catch(() => undefined);
+    await deleteFiles(db, bucketName, ids).catch(() => undefined);
     throw err;
   }
   return files.map((f, i) => ({ path: f.path, id: ids[i]!, size: contents[i]!.length }));
+}
+
+/**
+ * Deletes files in two writes, whatever their number: the files documents
+ * first (so that no reader finds a file without its chunks), then their
+ * chunks. (The driver's delete takes two writes per file, and deleting chunks
+ * by files_id scans the whole chunks collection on the test server.)
+ */
+export async function deleteFiles(db: Db, bucketName: string, ids: ObjectId[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.collection(`${bucketName}.files`).deleteMany({ _id: { $in: ids } });
+  await db.collection(`${bucketName}.chunks`).deleteMany({ files_id: { $in: ids } });
 }
 
 async function writeStreamed(bucket: GridFSBucket, f: Sized): Promise<StoredFile> {
@@ -120,7 +131,7 @@ export async function storeFiles(
     for (const batch of batches) stored.push(...(await writeBatch(db, bucketName, batch, now)));
     for (const f of streamed) stored.push(await writeStreamed(bucket, f));
   } catch (err) {
-    for (const s of stored) await bucket.delete(s.id).catch(() => undefined);
+    await deleteFiles(db, bucketName, stored.map((s) => s.id)).catch(() => undefined);
     throw err;
   }
   const byPath = new Map(stored.map((s) => [s.path, s]));

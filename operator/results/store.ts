@@ -20,7 +20,7 @@
 import { basename } from 'node:path';
 import { GridFSBucket, MongoServerError, type Collection, type Db, type ObjectId } from 'mongodb';
 import type { RunReason, RunStatus } from '../runner/decide.ts';
-import { storeFiles } from './gridfs.ts';
+import { deleteFiles, storeFiles } from './gridfs.ts';
 import type { ScalarRow } from './sca.ts';
 
 export const RUNS = 'runs';
@@ -202,17 +202,11 @@ export async function beginAttempt(db: Db, campaignUid: string, run: number, run
   return { state: 'exhausted', attempts: current?.attempts ?? maxAttempts };
 }
 
-export interface AttemptResult {
+/** What an attempt reports when it ends: its history entry (without the time) and the run's details. */
+export interface AttemptResult extends Omit<AttemptRecord, 'finishedAt'> {
   campaignUid: string;
   run: number;
-  attempt: number;
-  runnerPod: string;
-  reason: RunReason;
-  exitCode: number | null;
-  signal: string | null;
-  errorLine?: string;
   message?: string;
-  elapsedMs: number;
   outputTail?: string;
   /** The run's attempt history as beginAttempt returned it; saves a read per run. */
   history?: AttemptRecord[];
@@ -292,18 +286,6 @@ export async function uploadResultFiles(db: Db, paths: string[], meta: { campaig
 }
 
 /**
- * Deletes result files in two writes, whatever their number: the files
- * documents first (so that no reader finds a file without its chunks), then
- * their chunks. (The driver's delete takes two writes per file, and deleting
- * chunks by files_id scans the whole chunks collection on the test server.)
- */
-async function deleteFiles(db: Db, ids: ObjectId[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.collection(`${RESULTS_BUCKET}.files`).deleteMany({ _id: { $in: ids } });
-  await db.collection(`${RESULTS_BUCKET}.chunks`).deleteMany({ files_id: { $in: ids } });
-}
-
-/**
  * Stores a successful attempt. Returns `won: false` when another attempt's
  * success was stored first; then this attempt's files are deleted and the
  * stored run is unchanged.
@@ -318,12 +300,12 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
   const [uploads, inserts] = await Promise.allSettled([uploadResultFiles(db, s.files, meta), insertIgnoringDuplicates(scalarsOf(db), docs)]);
   const refs = uploads.status === 'fulfilled' ? uploads.value : [];
   if (uploads.status === 'rejected' || inserts.status === 'rejected') {
-    await deleteFiles(db, refs.map((r) => r.gridfsId)).catch(() => undefined);
+    await deleteFiles(db, RESULTS_BUCKET, refs.map((r) => r.gridfsId)).catch(() => undefined);
     throw uploads.status === 'rejected' ? uploads.reason : (inserts as PromiseRejectedResult).reason;
   }
 
   if (!(await claimRun(db, s, now))) {
-    await deleteFiles(db, refs.map((r) => r.gridfsId)).catch(() => undefined);
+    await deleteFiles(db, RESULTS_BUCKET, refs.map((r) => r.gridfsId)).catch(() => undefined);
     return { won: false };
   }
   const attemptHistory = await history(db, s, historyEntry(s, now));
@@ -391,7 +373,7 @@ export async function sweepResultFiles(db: Db, campaignUid: string): Promise<num
     const keep = terminal.get(f.metadata?.run as number);
     if (keep && !keep.has(String(f._id))) garbage.push(f._id as ObjectId);
   }
-  await deleteFiles(db, garbage);
+  await deleteFiles(db, RESULTS_BUCKET, garbage);
   return garbage.length;
 }
 

@@ -256,16 +256,15 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
     const begin = await beginning;
     if (begin.state !== 'run') return noAttempt(deps, task, msg, begin);
   }
+  // A run may finish within the shutdown grace after SIGTERM; after that it is
+  // killed and handed back. It is stopped at once when it gets no attempt.
+  const abort = new AbortController();
   let beginMs = 0;
   void beginning.then((begin) => {
     beginMs = performance.now() - t0;
     if (begin.state === 'run') event(deps, names, task, { kind: 'started', attempt: begin.attempt });
+    else abort.abort();
   });
-
-  // A run may finish within the shutdown grace after SIGTERM; after that it is
-  // killed and handed back. It is stopped at once when it gets no attempt.
-  const abort = new AbortController();
-  void beginning.then((begin) => begin.state !== 'run' && abort.abort());
   const onStop = () => setTimeout(() => abort.abort(), config.shutdownGraceMs).unref();
   deps.stop.addEventListener('abort', onStop, { once: true });
   const resultDir = await mkdtemp(join(config.workDir, `run-${run}-`));

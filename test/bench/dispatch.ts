@@ -47,6 +47,7 @@ import {
   type CpuGroup,
   type SwarmClients,
   type SwarmServers,
+  runBenchmark,
 } from './setup.ts';
 import { cycleTimes, fmt, formatDefinitions, formatTable, nowMs, summarize, type Completion, type Summary } from './stats.ts';
 
@@ -441,10 +442,4 @@ function report(results: Measurement[], bareRun: { wall: Summary; cpuMs: number 
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`dispatch benchmark failed: ${String((err as Error)?.stack ?? err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('dispatch', main);

@@ -36,6 +36,7 @@ import {
   type CpuGroup,
   type SwarmClients,
   type SwarmServers,
+  runBenchmark,
 } from './setup.ts';
 import { fmt, formatDefinitions, formatTable, nowMs, summarize } from './stats.ts';
 
@@ -260,10 +261,4 @@ function report(samples: Sample[], reps: number, jobs: number, startLoad: string
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`makespan benchmark failed: ${String((err as Error)?.stack ?? err)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('makespan', main);

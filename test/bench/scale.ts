@@ -23,7 +23,7 @@ import { campaignsOf, runsOf, type RunDoc } from '../../operator/results/store.t
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
 import { CampaignWorld, eventually } from '../integration/campaign-support.ts';
 import { useStack } from '../stack/env.ts';
-import { machineLine, parseFlags } from './setup.ts';
+import { machineLine, parseFlags, runBenchmark } from './setup.ts';
 import { formatTable } from './stats.ts';
 
 const flags = parseFlags(process.argv.slice(2), { runs: 100_000, rate: 1000, failures: 100, operator: '' });
@@ -187,10 +187,4 @@ async function main(): Promise<void> {
   await nc.close();
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBenchmark('scale', main);

@@ -174,6 +174,8 @@ interface FinishedEvent {
   elapsedMs?: number;
 }
 
+let runnerArgs: Promise<string[]> | undefined;
+
 /**
  * Sets up one campaign (streams, consumer, an event subscription) whose
  * runners are configured by `runner` overrides, e.g. the result include
@@ -211,7 +213,9 @@ export async function swarmCampaign(
   };
   await ensureStreams(clients.jsm, names);
   await ensureCampaignConsumer(clients.jsm, names, ref, { ackWaitMs: config.ackWaitMs });
-  const runnerArgs = await runnerNodeArgs(dir);
+  // One runner bundle per benchmark process, in its own temporary folder.
+  runnerArgs ??= runnerNodeArgs(opts.dir);
+  const nodeArgs = await runnerArgs;
 
   const completions: Completion[] = [];
   let failure: Error | undefined;
@@ -259,7 +263,7 @@ export async function swarmCampaign(
         const podName = `${tag}-runner-${runners.length + i}`;
         const logFile = join(dir, `${podName}.log`);
         const out = createWriteStream(logFile);
-        const child = spawn(process.execPath, runnerArgs, {
+        const child = spawn(process.execPath, nodeArgs, {
           cwd: REPO_ROOT,
           env: { ...process.env, ...runnerEnv({ ...config, podName }) },
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -384,4 +388,15 @@ export function serverGroups(): CpuGroup[] {
   const kids = childProcesses(process.pid);
   const group = (name: string, prefix: string): CpuGroup => ({ name, pids: kids.filter((k) => k.name.startsWith(prefix)).map((k) => k.pid), withChildren: false });
   return [group('nats-server', 'nats-server'), group('FerretDB', 'ferretdb'), group('redis-server', 'redis-server')];
+}
+
+/** Runs a benchmark's main function and exits: 0, or 1 with the error on stderr. */
+export function runBenchmark(name: string, main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${name} benchmark failed: ${String((err as Error)?.stack ?? err)}\n`);
+      process.exit(1);
+    },
+  );
 }
