@@ -22,6 +22,7 @@ import type { SimulationSpec } from '../../operator/runner/command.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
 import { runnerNodeArgs } from '../runner-command.ts';
 import { cacheRoot } from '../stack/cache.ts';
+import type { StackInfo } from '../stack/types.ts';
 import type { Completion } from './stats.ts';
 
 const exec = promisify(execFile);
@@ -126,10 +127,8 @@ export function loadLine(): string {
     .join(' ')}`;
 }
 
-export interface SwarmServers {
-  nats: { url: string; user: string; password: string };
-  mongo: { uri: string };
-}
+/** The servers a benchmark campaign uses: the benchmark's own, shaped like the test stack's. */
+export type SwarmServers = Pick<StackInfo, 'nats' | 'mongo'>;
 
 /** A campaign of the benchmark: its own queue prefix, consumer and uid, in the benchmark's database. */
 export interface SwarmCampaign {

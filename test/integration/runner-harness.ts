@@ -20,6 +20,7 @@ import { ensureIndexes } from '../../operator/results/store.ts';
 import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
 import { runnerNodeArgs } from '../runner-command.ts';
+import type { StackInfo } from '../stack/types.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -70,10 +71,8 @@ export function fixtureArchive(): Promise<{ archive: string; dir: string }> {
   return fixture;
 }
 
-export interface Servers {
-  nats: { url: string; user: string; password: string };
-  mongo: { uri: string };
-}
+/** The servers a campaign uses: the shared stack's, or a test's own (the chaos test restarts them). */
+export type Servers = Pick<StackInfo, 'nats' | 'mongo'>;
 
 export interface Campaign {
   config: RunnerConfig;
