@@ -3,15 +3,29 @@
 // bundles main.ts into one ES module whose packages stay external, resolved
 // through a node_modules link), so it boots with plain node in a fraction of
 // tsx's time and runs no compiler hooks. RUNNER_TEST_TSX=1 runs main.ts
-// through tsx instead.
+// through tsx instead. The launcher the runner image carries is compiled here
+// with the same flags as in the image, and cached like the stack's servers.
 import { execFile } from 'node:child_process';
 import { symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { cachedBinary, inputsKey } from './stack/cache.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNNER_MAIN = join(REPO_ROOT, 'operator', 'runner', 'main.ts');
+const LAUNCHER_SOURCE = join(REPO_ROOT, 'operator', 'runner', 'launcher.c');
+/** As in images/Dockerfile.runner. */
+export const LAUNCHER_CFLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11'];
+
+/** inet-swarm-launcher built from this checkout's source (cached by the source's hash). */
+export async function launcherBinary(): Promise<string> {
+  return cachedBinary({
+    name: 'inet-swarm-launcher',
+    key: await inputsKey([LAUNCHER_SOURCE], LAUNCHER_CFLAGS),
+    command: (output) => ({ command: 'gcc', args: [...LAUNCHER_CFLAGS, '-o', output, LAUNCHER_SOURCE], cwd: REPO_ROOT }),
+  });
+}
 
 /** The node arguments that start a runner; a bundle is written into `dir` (which the caller removes). */
 export async function runnerNodeArgs(dir: string): Promise<string[]> {

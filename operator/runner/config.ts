@@ -32,10 +32,25 @@ export interface RunnerConfig {
   killGraceMs: number;
   /** How long the runner keeps retrying to reach NATS and MongoDB at start before it exits 1. */
   connectTimeoutMs: number;
+  /**
+   * inet-swarm-launcher (launcher.c), which starts simulations for a fraction
+   * of the CPU of Node's own spawn; the runner image sets it. Without it the
+   * runner spawns simulations itself.
+   */
+  launcher?: string;
 }
 
 /** Env vars carrying credentials: the operator maps them from a Secret instead of writing values. */
 export const SECRET_ENV = ['INETSWARM_NATS_PASSWORD', 'INETSWARM_MONGO_URI'] as const;
+
+/**
+ * The environment a simulation runs in: the runner's, without the runner's
+ * own settings. Simulations are user code; the queue's and the store's
+ * credentials are none of their business.
+ */
+export function simulationEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('INETSWARM_')));
+}
 
 /** A missing or malformed variable, named so the pod's log says exactly what to fix. */
 export class RunnerConfigError extends Error {
@@ -111,6 +126,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
   const user = optional(env, 'INETSWARM_NATS_USER');
   const password = optional(env, 'INETSWARM_NATS_PASSWORD');
   const include = optional(env, 'INETSWARM_RESULTS_INCLUDE');
+  const launcher = optional(env, 'INETSWARM_LAUNCHER');
   const ackWaitMs = seconds(env, 'INETSWARM_ACK_WAIT_SECONDS', 60);
   const heartbeatMs = seconds(env, 'INETSWARM_HEARTBEAT_SECONDS', 15);
   // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
@@ -138,6 +154,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     shutdownGraceMs: seconds(env, 'INETSWARM_SHUTDOWN_GRACE_SECONDS', 20),
     killGraceMs: seconds(env, 'INETSWARM_KILL_GRACE_SECONDS', 5),
     connectTimeoutMs: seconds(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS', 60),
+    ...(launcher ? { launcher } : {}),
   };
 }
 
@@ -171,6 +188,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
   };
   if (config.nats.user) env.INETSWARM_NATS_USER = config.nats.user;
   if (config.nats.password) env.INETSWARM_NATS_PASSWORD = config.nats.password;
+  if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
   return env;
 }
 

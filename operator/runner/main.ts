@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { fetchArtifact } from '../artifacts/artifacts.ts';
 import { PermanentError } from '../errors.ts';
 import { ensureIndexes } from '../results/store.ts';
-import { describeRunnerConfig, redactUri, runnerConfigFromEnv, RunnerConfigError, type RunnerConfig } from './config.ts';
+import { describeRunnerConfig, redactUri, runnerConfigFromEnv, RunnerConfigError, simulationEnv, type RunnerConfig } from './config.ts';
+import { Launcher } from './launcher.ts';
 import { runWorker } from './worker.ts';
 
 const EXIT_DRAINED = 0;
@@ -92,6 +93,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const deadline = Date.now() + config.connectTimeoutMs;
   let mongo: MongoClient | undefined;
   let nc: NatsConnection | undefined;
+  const simEnv = simulationEnv(env);
+  const launcher = config.launcher ? new Launcher(config.launcher, simEnv) : undefined;
   try {
     mongo = await connectMongo(config, deadline);
     const db = mongo.db(config.mongo.database);
@@ -99,7 +102,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const root = await fetchWithRetry(config, mongo, clog, deadline);
     clog.info({ digest: config.artifact.digest, root }, 'Fetched artifact');
     nc = await connectNats(config, clog, deadline);
-    const exit = await runWorker({ config, log: clog, nc, js: jetstream(nc), jsm: await jetstreamManager(nc), db, root, stop: stop.signal });
+    const exit = await runWorker({ config, log: clog, nc, js: jetstream(nc), jsm: await jetstreamManager(nc), db, root, stop: stop.signal, simulationEnv: simEnv, launcher });
     clog.info({ exit }, exit === 'drained' ? 'Drained queue, exiting' : 'Stopped runner');
     return exit === 'drained' ? EXIT_DRAINED : EXIT_STOPPED;
   } catch (err) {
@@ -110,6 +113,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     // Drain flushes the last acks before the connection closes.
     await nc?.drain().catch(() => undefined);
     await mongo?.close().catch(() => undefined);
+    await launcher?.close();
   }
 }
 

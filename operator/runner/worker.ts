@@ -9,7 +9,7 @@
 // taken only when a slot is free (a runner must not hold tasks it cannot store
 // soon: they would wait, and all come back if it dies), and a task is acked
 // only once its store succeeded.
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
@@ -39,6 +39,7 @@ import { planCommand, runCommand } from './command.ts';
 import type { RunnerConfig } from './config.ts';
 import { decideAttempt, type AttemptOutcome } from './decide.ts';
 import { expandRunNumbers } from './plan.ts';
+import type { Launcher } from './launcher.ts';
 import { runSimulation, type RunOutcome } from './simulate.ts';
 
 export interface WorkerDeps {
@@ -52,6 +53,10 @@ export interface WorkerDeps {
   root: string;
   /** Aborted on SIGTERM: stop pulling; the current run may finish within shutdownGraceMs. */
   stop: AbortSignal;
+  /** The environment of the simulations (simulationEnv of the runner's). */
+  simulationEnv: NodeJS.ProcessEnv;
+  /** Starts the simulations when set (with simulationEnv); else the runner spawns them itself. */
+  launcher?: Launcher | undefined;
 }
 
 /** Why the loop ended: the queue was drained, or the runner was told to stop. */
@@ -215,7 +220,7 @@ async function handlePlan(deps: WorkerDeps, names: QueueNames, task: PlanTask, m
   const started = Date.now();
   let runs: number[];
   try {
-    runs = await expandRunNumbers(planCommand(deps.root, config.simulation));
+    runs = await expandRunNumbers({ ...planCommand(deps.root, config.simulation), env: deps.simulationEnv });
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     log.error({ error: err.message }, 'Planned campaign: run expansion failed');
@@ -268,12 +273,19 @@ async function handleRun(deps: WorkerDeps, names: QueueNames, task: RunTask, msg
   const onStop = () => setTimeout(() => abort.abort(), config.shutdownGraceMs).unref();
   deps.stop.addEventListener('abort', onStop, { once: true });
   const resultDir = await mkdtemp(join(config.workDir, `run-${run}-`));
-  const removeDir = () => rm(resultDir, { recursive: true, force: true });
+  // Beside the result folder, so that no include pattern can pick it up as a result file.
+  const outputFile = `${resultDir}.output`;
+  const removeDir = () => Promise.all([removeResultDir(resultDir), rm(outputFile, { force: true })]);
   const t1 = performance.now();
   let outcome: RunOutcome;
   try {
-    const cmd = runCommand(deps.root, config.simulation, run, resultDir, { redirectOutput: true });
-    outcome = await runSimulation(cmd, { timeoutMs: policy.runTimeoutMs, killGraceMs: config.killGraceMs, signal: abort.signal });
+    const cmd = { ...runCommand(deps.root, config.simulation, run, resultDir, { redirectOutput: true }), env: deps.simulationEnv };
+    outcome = await runSimulation(cmd, {
+      timeoutMs: policy.runTimeoutMs,
+      killGraceMs: config.killGraceMs,
+      signal: abort.signal,
+      ...(deps.launcher ? { launcher: { launcher: deps.launcher, outputFile } } : {}),
+    });
   } catch (err) {
     await removeDir();
     throw err;
@@ -420,6 +432,22 @@ async function storeResults(deps: WorkerDeps, result: AttemptResult, resultDir: 
     }
   }
   return recordSuccess(deps.db, { ...result, files: names.map((n) => join(resultDir, n)), iterationVars, scalars });
+}
+
+/**
+ * Removes a run's result folder. Its files are unlinked by name and the
+ * folder removed (a run leaves a few plain files; this skips the per-entry
+ * lstat of a recursive rm, a measurable share of a short run's overhead);
+ * anything else, such as a subfolder, goes through the recursive rm.
+ */
+async function removeResultDir(dir: string): Promise<void> {
+  try {
+    const names = await readdir(dir);
+    await Promise.all(names.map((n) => unlink(join(dir, n))));
+    await rmdir(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Retries a setup step until it succeeds or the runner is stopped. */

@@ -20,7 +20,7 @@ import { consumerName, eventSubject, queueNames, type CampaignRef, type QueueNam
 import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 import type { SimulationSpec } from '../../operator/runner/command.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
-import { runnerNodeArgs } from '../runner-command.ts';
+import { launcherBinary, runnerNodeArgs } from '../runner-command.ts';
 import { cacheRoot } from '../stack/cache.ts';
 import type { StackInfo } from '../stack/types.ts';
 import type { Completion } from './stats.ts';
@@ -208,6 +208,7 @@ export async function swarmCampaign(
     shutdownGraceMs: 5_000,
     killGraceMs: 2_000,
     connectTimeoutMs: 30_000,
+    launcher: await launcherBinary(),
     ...opts.runner,
   };
   await ensureStreams(clients.jsm, names);
@@ -366,18 +367,26 @@ export function childProcesses(ppid: number): Array<{ pid: number; name: string 
 export interface CpuGroup {
   name: string;
   pids: number[];
-  /** Count the children's CPU too (a runner's simulations, an RQ worker's work horses). */
+  /**
+   * Count the descendants' CPU too: a runner's launcher and simulations, an
+   * RQ worker's work horses. Live descendants are visited, since a reaped
+   * process counts in its parent only (the launcher reaps the simulations).
+   */
   withChildren: boolean;
+}
+
+/** CPU ms of a process with its reaped children, plus the same for each live descendant. */
+function treeCpuMs(pid: number): number {
+  const t = cpuTimes(pid);
+  if (!t) return 0;
+  return t.selfMs + t.childrenMs + childProcesses(pid).reduce((sum, child) => sum + treeCpuMs(child.pid), 0);
 }
 
 /** Total CPU ms per group at this moment; processes already gone count as 0, so sample before stopping them. */
 export function sampleCpu(groups: readonly CpuGroup[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const g of groups) {
-    out[g.name] = g.pids.reduce((sum, pid) => {
-      const t = cpuTimes(pid);
-      return sum + (t ? t.selfMs + (g.withChildren ? t.childrenMs : 0) : 0);
-    }, 0);
+    out[g.name] = g.pids.reduce((sum, pid) => sum + (g.withChildren ? treeCpuMs(pid) : (cpuTimes(pid)?.selfMs ?? 0)), 0);
   }
   return out;
 }

@@ -1,7 +1,9 @@
 // Failure classes on real servers (DESIGN.md, Failure semantics): a simulation
 // error fails the run at once (unless retrySimulationErrors), a crash and a
 // timeout are retried up to maxAttempts and then failed with their reason; a
-// run that crashes once and then succeeds is stored as succeeded.
+// run that crashes once and then succeeds is stored as succeeded. Once with
+// the simulations started by the launcher (as in the runner image), once by
+// the runner's own spawn (a runner without a launcher).
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,24 +20,26 @@ interface Case {
   runs: Map<number, RunDoc>;
 }
 
+const spawnPaths = { launcher: {}, 'runner spawn': { launcher: undefined } } as const;
+
 async function runToEnd(c: Campaign, env: Record<string, string> = {}): Promise<Case> {
   const exit = await c.startRunner(undefined, env).exited;
   const docs = await runsOf(c.db).find({ campaignUid: c.ref.campaignUid }).toArray();
   return { campaign: c, exit, runs: new Map(docs.map((d) => [d.run, d])) };
 }
 
-describe('runner failure classes', { timeout: 240_000 }, () => {
+for (const [spawnPath, runner] of Object.entries(spawnPaths)) describe(`runner failure classes (${spawnPath})`, { timeout: 240_000 }, () => {
   const cases: Record<string, Case> = {};
 
   before(async () => {
     const stack = await useStack();
     const attemptDir = await mkdtemp(join(tmpdir(), 'oppsim-attempts-'));
     const [errors, errorsRetried, crash, hang, flaky] = await Promise.all([
-      setupCampaign(stack, { iniConfig: 'Errors' }),
-      setupCampaign(stack, { iniConfig: 'Errors', policy: { retrySimulationErrors: true, maxAttempts: 2 } }),
-      setupCampaign(stack, { iniConfig: 'Crash' }),
-      setupCampaign(stack, { iniConfig: 'Hang', policy: { runTimeoutMs: 1500 } }),
-      setupCampaign(stack, { iniConfig: 'Flaky' }),
+      setupCampaign(stack, { iniConfig: 'Errors', runner }),
+      setupCampaign(stack, { iniConfig: 'Errors', policy: { retrySimulationErrors: true, maxAttempts: 2 }, runner }),
+      setupCampaign(stack, { iniConfig: 'Crash', runner }),
+      setupCampaign(stack, { iniConfig: 'Hang', policy: { runTimeoutMs: 1500 }, runner }),
+      setupCampaign(stack, { iniConfig: 'Flaky', runner }),
     ]);
     const done = await Promise.all([
       runToEnd(errors),

@@ -19,7 +19,7 @@ import type { AttemptPolicy } from '../../operator/queue/task.ts';
 import { ensureIndexes } from '../../operator/results/store.ts';
 import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
-import { runnerNodeArgs } from '../runner-command.ts';
+import { launcherBinary, runnerNodeArgs } from '../runner-command.ts';
 import type { StackInfo } from '../stack/types.ts';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -140,6 +140,8 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
     shutdownGraceMs: 5_000,
     killGraceMs: 1_000,
     connectTimeoutMs: 20_000,
+    // As in the runner image; `runner: { launcher: undefined }` tests the runner's own spawn.
+    launcher: await launcherBinary(),
     ...opts.runner,
   };
   await ensureStreams(jsm, names);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeRunnerConfig, redactUri, runnerConfigFromEnv, runnerEnv, SECRET_ENV, type RunnerConfig } from '../../operator/runner/config.ts';
+import { describeRunnerConfig, redactUri, runnerConfigFromEnv, runnerEnv, SECRET_ENV, simulationEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 
 const config: RunnerConfig = {
   namespace: 'sims',
@@ -25,6 +25,15 @@ const config: RunnerConfig = {
 describe('runner configuration', () => {
   it('reads back exactly the configuration the operator wrote into the environment', () => {
     assert.deepEqual(runnerConfigFromEnv(runnerEnv(config)), config);
+  });
+  it('reads the launcher path when the image sets one, and spawns without it otherwise', () => {
+    const withLauncher = { ...config, launcher: '/usr/local/bin/inet-swarm-launcher' };
+    assert.deepEqual(runnerConfigFromEnv(runnerEnv(withLauncher)), withLauncher);
+    assert.equal(runnerConfigFromEnv(runnerEnv(config)).launcher, undefined);
+  });
+  it('gives simulations the runner environment without any of its own settings or credentials', () => {
+    const env = simulationEnv({ ...runnerEnv(config), PATH: '/usr/bin', LD_LIBRARY_PATH: '/opt/omnetpp/lib' });
+    assert.deepEqual(env, { PATH: '/usr/bin', LD_LIBRARY_PATH: '/opt/omnetpp/lib' });
   });
   it('names the missing variable', () => {
     const env = runnerEnv(config);

@@ -89,9 +89,13 @@ export async function startMongo(opts: { dir: string; port?: number; onProgress?
   const { user, password } = await credentials(home);
   const uri = `mongodb://${user}:${encodeURIComponent(password)}@127.0.0.1:${port}/?authSource=admin`;
   const logFile = join(home, 'ferretdb.log');
+  // synchronous(normal): a commit is durable against a crash of the server
+  // (the chaos test kills it) but not of the machine, like MongoDB's default
+  // write concern, which does not wait for the journal; SQLite's default
+  // syncs the WAL on every commit.
   const args = [
     '--handler=sqlite',
-    `--sqlite-url=file:${dataDir}/`,
+    `--sqlite-url=file:${dataDir}/?_pragma=synchronous(normal)`,
     `--listen-addr=127.0.0.1:${port}`,
     `--state-dir=${stateDir}`,
     '--debug-addr=-',

@@ -1,0 +1,148 @@
+// inet-swarm-launcher (operator/runner/launcher.c), built from this checkout
+// with the image's flags, driven through the runner's Launcher and
+// runSimulation: exits, signals, start failures, kills, its environment, and
+// what happens to runs when the launcher itself dies or is closed.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { simulationEnv } from '../../operator/runner/config.ts';
+import { Launcher } from '../../operator/runner/launcher.ts';
+import { runSimulation } from '../../operator/runner/simulate.ts';
+import { launcherBinary } from '../runner-command.ts';
+import { eventually } from './eventually.ts';
+
+let dir: string;
+let binary: string;
+let launcher: Launcher;
+let outputs = 0;
+const output = () => join(dir, `run-${outputs++}.output`);
+const sh = (script: string, cwd = dir) => ({ executable: 'sh', args: ['-c', script], cwd });
+
+/** A process's command name, parent and state from /proc; undefined once it is gone. */
+function procStat(pid: number): { name: string; ppid: number; state: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: Number(ppid), state: state! };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Running: present and not a zombie waiting for whoever inherited it. */
+const alive = (pid: number) => ![undefined, 'Z'].includes(procStat(pid)?.state);
+
+/** The launcher processes this test process started (the kernel truncates the name to 15 characters). */
+const launcherPids = () =>
+  readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      const stat = procStat(pid);
+      return stat?.ppid === process.pid && stat.name === 'inet-swarm-laun' && stat.state !== 'Z';
+    });
+
+describe('inet-swarm-launcher', () => {
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'launcher-test-'));
+    binary = await launcherBinary();
+    launcher = new Launcher(binary, simulationEnv({ ...process.env, INETSWARM_MONGO_URI: 'mongodb://runner:hunter2@mongo/' }));
+  });
+  after(async () => {
+    await launcher.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs a command in its folder, with its output in the file and its exit code', async () => {
+    const file = output();
+    const run = await launcher.launch(sh('pwd; echo to-stderr >&2; exit 3'), file);
+    assert.deepEqual(await run.exited, { exitCode: 3, signal: null });
+    assert.equal(await readFile(file, 'utf8'), `${dir}\nto-stderr\n`);
+  });
+
+  it('passes arguments through exactly, spaces, quotes, newlines and empty ones included', async () => {
+    const file = output();
+    const args = ['a b', '', "it's", 'line\nbreak', '${x=1..3}'];
+    const run = await launcher.launch({ executable: 'printf', args: ['[%s]', ...args], cwd: dir }, file);
+    assert.deepEqual(await run.exited, { exitCode: 0, signal: null });
+    assert.equal(await readFile(file, 'utf8'), args.map((a) => `[${a}]`).join(''));
+  });
+
+  it('reports a process killed by a signal with the signal name', async () => {
+    const run = await launcher.launch(sh('sleep 30'), output());
+    run.kill('SIGTERM');
+    assert.deepEqual(await run.exited, { exitCode: null, signal: 'SIGTERM' });
+  });
+
+  it('fails a start like spawn would, naming what could not be opened', async () => {
+    await assert.rejects(launcher.launch({ executable: 'no-such-simulation', args: [], cwd: dir }, output()), { code: 'ENOENT', message: 'spawn no-such-simulation ENOENT' });
+    await assert.rejects(launcher.launch(sh('true', join(dir, 'missing')), output()), { code: 'ENOENT', message: `chdir ${join(dir, 'missing')} ENOENT` });
+    await assert.rejects(launcher.launch(sh('true'), join(dir, 'missing', 'out')), { code: 'ENOENT', message: `open ${join(dir, 'missing', 'out')} ENOENT` });
+  });
+
+  it('keeps 100 concurrent runs apart', async () => {
+    const runs = await Promise.all(Array.from({ length: 100 }, (_, i) => launcher.launch(sh(`exit ${i}`), output())));
+    const exits = await Promise.all(runs.map((r) => r.exited));
+    assert.deepEqual(
+      exits.map((e) => e.exitCode),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+  });
+
+  it('gives a simulation the environment it was started with, without the runner credentials', async () => {
+    const file = output();
+    await (await launcher.launch(sh('env'), file)).exited;
+    const env = await readFile(file, 'utf8');
+    assert.match(env, /^PATH=/m);
+    assert.ok(!env.includes('hunter2') && !env.includes('INETSWARM_'), env);
+  });
+
+  it('classifies through runSimulation: error line from the output file, timeout, abort', async () => {
+    const via = () => ({ launcher, outputFile: output() });
+    const failed = await runSimulation(sh('echo "<!> Error: Unknown parameter p -- in module (X) x" >&2; exit 1'), { timeoutMs: 10_000, killGraceMs: 500, launcher: via() });
+    assert.equal(failed.kind, 'simulation-error');
+    assert.equal(failed.errorLine, 'Unknown parameter p -- in module (X) x');
+    assert.match(failed.outputTail, /<!> Error: Unknown parameter/);
+
+    const hung = await runSimulation(sh('trap "" TERM; sleep 30'), { timeoutMs: 300, killGraceMs: 300, launcher: via() });
+    assert.equal(hung.kind, 'timed-out');
+    assert.equal(hung.signal, 'SIGKILL');
+
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    const interrupted = await runSimulation(sh('sleep 30'), { timeoutMs: 10_000, killGraceMs: 500, signal: abort.signal, launcher: via() });
+    assert.equal(interrupted.kind, 'interrupted');
+    assert.equal(interrupted.signal, 'SIGTERM');
+  });
+
+  it('fails the runs of a launcher that died, takes their processes along, and starts a new one for the next run', async () => {
+    const run = await launcher.launch(sh('sleep 30'), output());
+    const [pid] = launcherPids();
+    assert.ok(pid, 'a launcher process runs');
+    process.kill(pid, 'SIGKILL');
+    await assert.rejects(run.exited, /the launcher exited \(SIGKILL\)/);
+    await eventually('the orphaned simulation is gone', async () => (alive(run.pid) ? undefined : true), 10_000, 50);
+
+    const next = await launcher.launch(sh('exit 0'), output());
+    assert.deepEqual(await next.exited, { exitCode: 0, signal: null });
+    assert.notEqual(launcherPids()[0], pid);
+  });
+
+  it('kills what still runs when it is closed', async () => {
+    const own = new Launcher(binary, simulationEnv(process.env));
+    const run = await own.launch(sh('sleep 30'), output());
+    await own.close();
+    await assert.rejects(run.exited, /the launcher exited/);
+    await eventually('the simulation is gone', async () => (alive(run.pid) ? undefined : true), 10_000, 50);
+  });
+
+  it('reports a launcher that cannot start as a failed start', async () => {
+    const broken = new Launcher(join(dir, 'no-launcher-here'), process.env);
+    await assert.rejects(broken.launch(sh('true'), output()), /no-launcher-here/);
+    const outcome = await runSimulation(sh('true'), { timeoutMs: 1000, killGraceMs: 100, launcher: { launcher: broken, outputFile: output() } });
+    assert.equal(outcome.kind, 'spawn-failed');
+  });
+});
