@@ -436,8 +436,14 @@ function report(results: Measurement[], bareRun: { wall: Summary; cpuMs: number 
       );
     }
   }
+  // Two readings of "overhead beyond the process spawn": against the bare command spawned alone, and against each
+  // run's own spawn-to-exit time (the first also counts the slow-down of the process by CPU contention).
   for (const m of results.filter((r) => r.system === 'inet-swarm')) {
-    out.push(`inet-swarm p50 overhead beyond the bare command, storage ${m.storage}: ${fmt(m.overheadVsBare.p50, 2)} ms (target <= 5 ms: ${m.overheadVsBare.p50 <= 5 ? 'met' : 'NOT met'})`);
+    const met = (v: number) => (v <= 5 ? 'met' : 'NOT met');
+    out.push(
+      `inet-swarm p50 overhead, storage ${m.storage}: ${fmt(m.overheadVsBare.p50, 2)} ms beyond the bare command (target <= 5 ms: ${met(m.overheadVsBare.p50)}), ` +
+        `${fmt(m.overheadVsOwn.p50, 2)} ms beyond the run's own process time (${met(m.overheadVsOwn.p50)})`,
+    );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }
