@@ -6,7 +6,12 @@
 // per-run cycle and overhead) and CPU time per run from /proc, which stays
 // meaningful on a machine that other work keeps busy. Asserts nothing.
 //
-//   npx tsx test/bench/dispatch.ts [--runs 200] [--workers 2] [--spawns 200] [--rq-worker fork|simple]
+//   npx tsx test/bench/dispatch.ts [--runs 1000] [--warmup 100] [--workers 2] [--spawns 200] [--rq-worker fork|simple]
+//
+// Each system first runs --warmup runs that are not measured, with the same
+// workers: the figures are those of a campaign under way, not of processes
+// that have just started (a runner's first runs execute code that V8 has not
+// compiled yet; at 200 runs a whole campaign lasts about a second).
 //
 // Every measurement uses a fresh database: FerretDB v1 on SQLite (the local
 // MongoDB-wire server) scans the whole collection on every update, so its
@@ -130,7 +135,12 @@ interface SwarmContext {
   dir: string;
 }
 
-async function runSwarm(ctx: SwarmContext, storage: Storage, runs: number, workers: number, bareP50: number): Promise<Measurement> {
+const POLICY = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 60_000 };
+
+/** Run numbers `from`, `from + 1`, ... (`count` of them). */
+const runNumbers = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+async function runSwarm(ctx: SwarmContext, storage: Storage, runs: number, warmup: number, workers: number, bareP50: number): Promise<Measurement> {
   const db = ctx.mongo.db(`bench_swarm_${storage.replace('+', '_')}`);
   await db.dropDatabase();
   const { clients } = ctx;
@@ -143,27 +153,28 @@ async function runSwarm(ctx: SwarmContext, storage: Storage, runs: number, worke
   });
   try {
     const started = await campaign.startRunners(workers);
+    // Warm-up runs are numbered after the measured ones and forgotten once done.
+    await publishRunTasks(clients.js, campaign.names, campaign.ref, runNumbers(runs, warmup), POLICY);
+    await campaign.allDone(warmup, 15 * 60_000);
+    campaign.completions.length = 0;
     const groups: CpuGroup[] = [{ name: 'workers', pids: started.map((r) => r.child.pid!), withChildren: true }, ...serverGroups()];
     const cpuBefore = sampleCpu(groups);
     const start = nowMs();
-    await publishRunTasks(clients.js, campaign.names, campaign.ref, Array.from({ length: runs }, (_, i) => i), {
-      maxAttempts: 3,
-      retrySimulationErrors: false,
-      runTimeoutMs: 60_000,
-    });
+    await publishRunTasks(clients.js, campaign.names, campaign.ref, runNumbers(0, runs), POLICY);
     await campaign.allDone(runs, 15 * 60_000);
     const cpu = cpuPerRun(cpuBefore, sampleCpu(groups), runs);
-    const stored = await storedCounts(db, campaign.ref.campaignUid);
+    const stored = await storedCounts(db, campaign.ref.campaignUid, runs);
     return measure('inet-swarm', storage, start, campaign.completions, bareP50, stored, cpu);
   } finally {
     await campaign.close();
   }
 }
 
-async function storedCounts(db: Db, campaignUid: string): Promise<{ runs: number; files: number }> {
+/** What the measured runs (numbers below `runs`; the warm-up's come after) left in the store. */
+async function storedCounts(db: Db, campaignUid: string, runs: number): Promise<{ runs: number; files: number }> {
   return {
-    runs: await runsOf(db).countDocuments({ campaignUid, status: 'succeeded' }),
-    files: await db.collection(`${RESULTS_BUCKET}.files`).countDocuments({ 'metadata.campaignUid': campaignUid }),
+    runs: await runsOf(db).countDocuments({ campaignUid, status: 'succeeded', run: { $lt: runs } }),
+    files: await db.collection(`${RESULTS_BUCKET}.files`).countDocuments({ 'metadata.campaignUid': campaignUid, 'metadata.run': { $lt: runs } }),
   };
 }
 
@@ -177,7 +188,7 @@ interface RqContext {
   workerClass: 'fork' | 'simple';
 }
 
-async function runRq(rq: RqContext, storage: Exclude<Storage, 'files+scalars'>, runs: number, workers: number, bareP50: number): Promise<Measurement> {
+async function runRq(rq: RqContext, storage: Exclude<Storage, 'files+scalars'>, runs: number, warmup: number, workers: number, bareP50: number): Promise<Measurement> {
   const queue = `bench-${storage}-${Date.now().toString(36)}`;
   const campaignUid = `rq-${queue}`;
   const db = rq.mongo.db(`bench_rq_${storage}`);
@@ -208,7 +219,7 @@ async function runRq(rq: RqContext, storage: Exclude<Storage, 'files+scalars'>, 
     const groups: CpuGroup[] = [{ name: 'workers', pids: procs.map((p) => p.child.pid!), withChildren: true }, ...serverGroups()];
     let cpuBefore: Record<string, number> = {};
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(join(rq.bin, 'python'), [join(RQ_DIR, 'drive.py'), rq.redisUrl, queue, String(workers), specFile, String(runs), String(30 * 60)], {
+      const child = spawn(join(rq.bin, 'python'), [join(RQ_DIR, 'drive.py'), rq.redisUrl, queue, String(workers), specFile, String(runs), String(warmup), String(30 * 60)], {
         cwd: RQ_DIR,
         env: PYTHON_ENV,
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -233,7 +244,7 @@ async function runRq(rq: RqContext, storage: Exclude<Storage, 'files+scalars'>, 
     const cpu = cpuPerRun(cpuBefore, sampleCpu(groups), runs);
     const result = JSON.parse(out) as { enqueueStartMs: number; failed: number; completions: Completion[] };
     if (result.failed > 0) throw new Error(`${result.failed} RQ jobs failed; worker logs in ${workDir}`);
-    const stored = await storedCounts(db, campaignUid);
+    const stored = await storedCounts(db, campaignUid, runs);
     return measure('RQ', storage, result.enqueueStartMs, result.completions, bareP50, stored, cpu);
   } finally {
     await Promise.all(procs.map((p) => p.stop(10_000)));
@@ -302,8 +313,10 @@ function row(m: Measurement): string[] {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { runs: 200, workers: 2, spawns: 200, 'rq-worker': 'fork' });
-  const runs = Math.min(2000, Math.round(flags.runs));
+  const flags = parseFlags(process.argv.slice(2), { runs: 1000, warmup: 100, workers: 2, spawns: 200, 'rq-worker': 'fork' });
+  // The fixture's config Zero has 2,000 runs, warm-up included.
+  const warmup = Math.max(0, Math.round(flags.warmup));
+  const runs = Math.min(2000 - warmup, Math.round(flags.runs));
   const workers = Math.round(flags.workers);
   const workerClass = flags['rq-worker'];
   if (workerClass !== 'fork' && workerClass !== 'simple') throw new Error('--rq-worker must be fork or simple');
@@ -337,11 +350,11 @@ async function main(): Promise<void> {
     // Alternating order, so that neither system always runs on a warmer machine.
     const results: Measurement[] = [];
     const plan: Array<() => Promise<Measurement>> = [
-      () => runSwarm(swarm, 'none', runs, workers, bare.p50),
-      () => runRq(rq, 'none', runs, workers, bare.p50),
-      () => runRq(rq, 'files', runs, workers, bare.p50),
-      () => runSwarm(swarm, 'files', runs, workers, bare.p50),
-      () => runSwarm(swarm, 'files+scalars', runs, workers, bare.p50),
+      () => runSwarm(swarm, 'none', runs, warmup, workers, bare.p50),
+      () => runRq(rq, 'none', runs, warmup, workers, bare.p50),
+      () => runRq(rq, 'files', runs, warmup, workers, bare.p50),
+      () => runSwarm(swarm, 'files', runs, warmup, workers, bare.p50),
+      () => runSwarm(swarm, 'files+scalars', runs, warmup, workers, bare.p50),
     ];
     for (const step of plan) {
       const m = await step();
@@ -353,7 +366,7 @@ async function main(): Promise<void> {
       log(`Measuring the runner's store calls alone, storage=${storage}`);
       store[storage] = await storeCost(mongo, fixture.repoDir, dir, storage, runs);
     }
-    report(results, bareRun, store, runs, workers, workerClass, startLoad);
+    report(results, bareRun, store, runs, warmup, workers, workerClass, startLoad);
   } finally {
     await clients?.nc.close().catch(() => undefined);
     await mongo?.close().catch(() => undefined);
@@ -361,11 +374,20 @@ async function main(): Promise<void> {
   }
 }
 
-function report(results: Measurement[], bareRun: { wall: Summary; cpuMs: number }, store: Partial<Record<Storage, Summary>>, runs: number, workers: number, workerClass: string, startLoad: string): void {
+function report(
+  results: Measurement[],
+  bareRun: { wall: Summary; cpuMs: number },
+  store: Partial<Record<Storage, Summary>>,
+  runs: number,
+  warmup: number,
+  workers: number,
+  workerClass: string,
+  startLoad: string,
+): void {
   const bare = bareRun.wall;
   const find = (system: Measurement['system'], storage: Storage) => results.find((r) => r.system === system && r.storage === storage);
   const out: string[] = [];
-  out.push(`Dispatch benchmark: ${runs} zero-duration runs (oppsim config Zero), ${workers} workers per system`);
+  out.push(`Dispatch benchmark: ${runs} zero-duration runs (oppsim config Zero), ${workers} workers per system, after ${warmup} warm-up runs on the same workers`);
   out.push(`${machineLine()} at the end; at the start ${startLoad}`);
   out.push(`RQ workers: ${workerClass === 'fork' ? 'rq worker (forks a work horse per job, as deployed by the seed)' : 'rq.worker.SimpleWorker (no fork per job)'}`);
   out.push(`bare command (spawn+run+exit alone, sequential, n=${bare.count}): p50 ${fmt(bare.p50, 2)} ms, p95 ${fmt(bare.p95, 2)} ms`);
