@@ -84,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): OperatorConf
       builderWorkingDir: env.BUILDER_WORKDIR ?? '/app',
       builderCommand: ['node', 'operator/builder/main.js'],
       runAsUser: integer('RUN_AS_USER', env.RUN_AS_USER, 1000),
+      serviceAccountName: env.BUILDER_SERVICE_ACCOUNT || 'inet-swarm-builder',
     },
     campaign: campaignSettingsFromEnv(env, { uri: mongoUri, database }, integer('RUN_AS_USER', env.RUN_AS_USER, 1000)),
   };

@@ -8,6 +8,7 @@ import {
   distccDaemonSet,
   distccService,
   mongoSecret,
+  podServiceAccount,
   type BuildSettings,
   type Manifest,
 } from './manifests.ts';
@@ -89,7 +90,12 @@ export function decideBuild(observation: BuildObservation): BuildDecision {
   const { build, job, pods, record, now, settings } = observation;
   const namespace = build.metadata.namespace ?? '';
   const old = build.status ?? {};
-  const apply: Manifest[] = [mongoSecret(namespace, settings), distccDaemonSet(namespace, settings), distccService(namespace)];
+  const apply: Manifest[] = [
+    mongoSecret(namespace, settings),
+    podServiceAccount(settings.serviceAccountName, namespace, 'builder'),
+    distccDaemonSet(namespace, settings),
+    distccService(namespace),
+  ];
 
   let phase: BuildPhase;
   let failure: InetBuildStatus['failure'];

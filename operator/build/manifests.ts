@@ -1,6 +1,7 @@
 // The children of an InetBuild as plain manifests: the namespace's distcc
-// DaemonSet and headless Service, the Secret with the MongoDB URI, and the
-// builder Job. Pure functions of the build and the operator's settings.
+// DaemonSet and headless Service, the Secret with the MongoDB URI, the
+// builder pods' ServiceAccount, and the builder Job. Pure functions of the
+// build and the operator's settings.
 import type { InetBuild } from './types.ts';
 
 export { FIELD_MANAGER } from '../runtime/resources.ts';
@@ -30,6 +31,8 @@ export interface BuildSettings {
   builderCommand: string[];
   /** UID the builder and distccd containers run as. */
   runAsUser: number;
+  /** ServiceAccount of builder and distccd pods (created by the operator in each build namespace; no API access). */
+  serviceAccountName: string;
 }
 
 export type Manifest = {
@@ -74,6 +77,7 @@ export function distccDaemonSet(namespace: string, settings: BuildSettings): Man
         metadata: { labels },
         spec: {
           tolerations: [runnerToleration],
+          serviceAccountName: settings.serviceAccountName,
           automountServiceAccountToken: false,
           containers: [
             {
@@ -116,6 +120,21 @@ export function mongoSecret(namespace: string, settings: BuildSettings): Manifes
     metadata: { name: settings.mongoSecretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
     type: 'Opaque',
     stringData: { uri: settings.mongoUri },
+  };
+}
+
+/**
+ * The ServiceAccount of the pods the operator runs in a namespace (builder,
+ * distccd, runner): bound to no role and mounting no token, so that those
+ * pods, which run users' code, have no Kubernetes API access whatever the
+ * namespace's `default` account may have been granted.
+ */
+export function podServiceAccount(name: string, namespace: string, component: string): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: component } },
+    automountServiceAccountToken: false,
   };
 }
 
@@ -202,6 +221,7 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          serviceAccountName: settings.serviceAccountName,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: { runAsNonRoot: true, runAsUser: settings.runAsUser, fsGroup: settings.runAsUser },

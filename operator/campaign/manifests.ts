@@ -1,5 +1,5 @@
 // The children of a SimulationCampaign as plain manifests: the namespace's
-// runner Secret (queue and store credentials) and the runner Job in the
+// runner Secret (queue and store credentials) and ServiceAccount, and the runner Job in the
 // Kubernetes work-queue pattern. Pure functions of the campaign, its build and
 // the operator's settings.
 import { posix } from 'node:path';
@@ -166,6 +166,7 @@ export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settin
         spec: {
           // OnFailure restarts the container in place, so the artifact cache in its emptyDir survives.
           restartPolicy: 'OnFailure',
+          serviceAccountName: settings.runnerServiceAccount,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,

@@ -17,7 +17,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { API_VERSION, GROUP, INET_BUILD, SIMULATION_CAMPAIGN, VERSION, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../api/v1alpha1.ts';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../build/manifests.ts';
+import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, podServiceAccount } from '../build/manifests.ts';
 import { TemporaryError } from '../errors.ts';
 import { readCampaignProgress } from '../progress/progress.ts';
 import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../queue/jetstream.ts';
@@ -105,7 +105,7 @@ export function campaignReconciler(deps: CampaignControllerDeps, informers: Camp
   const { settings } = deps;
   const names = queueNames(settings.queuePrefix);
   const memory = new Map<string, Memory>();
-  const secretsApplied = new Set<string>();
+  const namespacesPrepared = new Set<string>();
   let streamsReady = false;
 
   const apply = async (manifest: KubernetesObject, what: string): Promise<KubernetesObject> => {
@@ -235,9 +235,10 @@ export function campaignReconciler(deps: CampaignControllerDeps, informers: Camp
     }
 
     if (decision.job) {
-      if (!secretsApplied.has(namespace)) {
+      if (!namespacesPrepared.has(namespace)) {
         await apply(runnerSecret(namespace, settings) as KubernetesObject, `applying the runner Secret in ${namespace}`);
-        secretsApplied.add(namespace);
+        await apply(podServiceAccount(settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
+        namespacesPrepared.add(namespace);
       }
       await applyJob(decision.job as KubernetesObject, key);
     }

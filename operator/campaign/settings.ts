@@ -19,6 +19,8 @@ export interface CampaignSettings {
   runnerCommand: string[];
   /** Secret (created by the operator in each campaign namespace) with the runners' credentials. */
   runnerSecretName: string;
+  /** ServiceAccount of runner pods (created by the operator in each campaign namespace; no API access). */
+  runnerServiceAccount: string;
   runAsUser: number;
   /** Runner pods the cluster can hold at once, all campaigns together; undefined means no limit. */
   capacity: number | undefined;
@@ -51,6 +53,7 @@ export function campaignSettingsFromEnv(env: NodeJS.ProcessEnv, mongo: { uri: st
     runnerWorkingDir: env.RUNNER_WORKDIR || '/app',
     runnerCommand: ['node', 'operator/runner/main.js'],
     runnerSecretName: env.RUNNER_SECRET_NAME || 'inet-swarm-runner',
+    runnerServiceAccount: env.RUNNER_SERVICE_ACCOUNT || 'inet-swarm-runner',
     runAsUser,
     capacity: positive(env, 'RUNNER_CAPACITY'),
     ackWaitMs: (positive(env, 'RUNNER_ACK_WAIT_SECONDS') ?? 60) * 1000,

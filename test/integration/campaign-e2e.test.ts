@@ -78,6 +78,10 @@ describe('SimulationCampaign', { timeout: 600_000 }, () => {
       return pods.length > 0 && pods.every((p) => world.stack.nodes.runner.includes(p.spec?.nodeName ?? '') && p.status?.phase === 'Running') ? pods : undefined;
     });
     assert.ok(scheduled.length >= 1);
+    // The pods were admitted as the runner ServiceAccount, which the operator created without a token.
+    assert.ok(scheduled.every((p) => p.spec?.serviceAccountName === 'inet-swarm-runner' && p.spec.automountServiceAccountToken === false));
+    const account = await world.core.readNamespacedServiceAccount({ name: 'inet-swarm-runner', namespace: world.namespace });
+    assert.equal(account.automountServiceAccountToken, false);
 
     const runners = await world.startRunners('aloha', 3);
     const grown = await world.runnerJob('aloha', 3);

@@ -158,6 +158,9 @@ const operatorNeeds: string[][] = [
   ['create', 'secrets', '-n', other],
   ['patch', 'secrets/inet-swarm-mongodb', '-n', other],
   ['get', 'secrets/inet-swarm-runner', '-n', other],
+  ['create', 'serviceaccounts', '-n', other],
+  ['patch', 'serviceaccounts/inet-swarm-runner', '-n', other],
+  ['patch', 'serviceaccounts/inet-swarm-builder', '-n', other],
   ['create', 'events', '-n', other],
 ];
 const operatorSelf = (namespace: string): string[][] => [
@@ -189,6 +192,8 @@ const operatorMustNot = (namespace: string): string[][] => [
   ['create', 'clusterroles.rbac.authorization.k8s.io'],
   ['create', 'rolebindings.rbac.authorization.k8s.io', '-n', namespace],
   ['impersonate', 'serviceaccounts', '-n', namespace],
+  ['patch', 'serviceaccounts/default', '-n', other],
+  ['create', 'serviceaccounts', '--subresource=token', '-n', other],
   ['update', 'customresourcedefinitions.apiextensions.k8s.io'],
   ['delete', 'namespaces'],
 ];

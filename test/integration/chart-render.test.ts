@@ -185,13 +185,18 @@ test('the defaults deploy NATS with JetStream, persistence and a generated passw
   );
 });
 
-test('runner and builder ServiceAccounts mount no API token', async () => {
+test('the operator creates the runner and builder ServiceAccounts and may change only those', async () => {
   const docs = await render(valueSets.namespaced!);
-  for (const ns of [namespace, watched]) {
-    for (const name of ['inet-swarm-runner', 'inet-swarm-builder']) {
-      assert.equal(find(docs, 'ServiceAccount', name, ns).automountServiceAccountToken, false, `${ns}/${name}`);
-    }
-  }
+  // Created by the operator where it runs the pods (operator/build/manifests.ts podServiceAccount), not by the chart.
+  assert.deepEqual(kinds(docs, 'ServiceAccount').map((d) => d.metadata.name), [fullname]);
+  const rules = find(docs, 'Role', `${fullname}-operator`, watched).rules as Array<{ resources: string[]; resourceNames?: string[]; verbs: string[] }>;
+  const onAccounts = rules.filter((r) => r.resources.includes('serviceaccounts'));
+  assert.deepEqual(onAccounts, [
+    { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['inet-swarm-runner', 'inet-swarm-builder'], verbs: ['get', 'patch'] },
+  ]);
+  const env = operatorEnv(docs);
+  assert.deepEqual([env.get('RUNNER_SERVICE_ACCOUNT')?.value, env.get('BUILDER_SERVICE_ACCOUNT')?.value], ['inet-swarm-runner', 'inet-swarm-builder']);
 });
 
 test('runner pods may reach only DNS, NATS and MongoDB, and NATS and MongoDB accept only inet-swarm pods', async () => {

@@ -14,6 +14,7 @@ const settings: BuildSettings = {
   builderWorkingDir: '/app',
   builderCommand: ['node', 'operator/builder/main.js'],
   runAsUser: 1000,
+  serviceAccountName: 'inet-swarm-builder',
 };
 const now = new Date('2026-01-01T12:00:00Z');
 const digest = `sha256:${'a'.repeat(64)}`;
@@ -121,11 +122,22 @@ describe('decideBuild', () => {
     });
   }
 
-  it('always applies the namespace distcc DaemonSet, headless Service and MongoDB Secret', () => {
+  it('always applies the namespace MongoDB Secret, pod ServiceAccount, distcc DaemonSet and headless Service', () => {
     const kinds = decideBuild(observe()).apply.map((m) => `${m.kind}/${m.metadata.name}`);
-    assert.deepEqual(kinds.slice(0, 3), ['Secret/inet-swarm-mongodb', 'DaemonSet/inet-swarm-distcc', 'Service/inet-swarm-distcc']);
-    const service = decideBuild(observe()).apply[2] as unknown as { spec: { clusterIP: string } };
+    assert.deepEqual(kinds.slice(0, 4), ['Secret/inet-swarm-mongodb', 'ServiceAccount/inet-swarm-builder', 'DaemonSet/inet-swarm-distcc', 'Service/inet-swarm-distcc']);
+    const service = decideBuild(observe()).apply[3] as unknown as { spec: { clusterIP: string } };
     assert.equal(service.spec.clusterIP, 'None');
+  });
+
+  it('runs builder and distccd pods as a ServiceAccount that mounts no token', () => {
+    const apply = decideBuild(observe()).apply;
+    const account = apply.find((m) => m.kind === 'ServiceAccount') as unknown as { automountServiceAccountToken: boolean };
+    assert.equal(account.automountServiceAccountToken, false);
+    const podSpecs = apply
+      .filter((m) => m.kind === 'DaemonSet' || m.kind === 'Job')
+      .map((m) => (m as unknown as { spec: { template: { spec: { serviceAccountName: string; automountServiceAccountToken: boolean } } } }).spec.template.spec);
+    assert.equal(podSpecs.length, 2, 'the DaemonSet and the builder Job');
+    for (const pod of podSpecs) assert.deepEqual([pod.serviceAccountName, pod.automountServiceAccountToken], ['inet-swarm-builder', false]);
   });
 
   it('writes no status when nothing changed', () => {

@@ -8,6 +8,7 @@ import {
   type ObservedProgress,
   type ParallelismInput,
 } from '../../operator/campaign/decide.ts';
+import { podServiceAccount } from '../../operator/build/manifests.ts';
 import { CAMPAIGN_FINALIZER, runnerJob, simulationOf } from '../../operator/campaign/manifests.ts';
 import { campaignSettingsFromEnv, type CampaignSettings } from '../../operator/campaign/settings.ts';
 import { runnerConfigFromEnv } from '../../operator/runner/config.ts';
@@ -312,6 +313,12 @@ describe('runnerJob', () => {
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });
     assert.deepEqual(container.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  });
+
+  it('runs as the runner ServiceAccount, which the operator creates without a token', () => {
+    assert.deepEqual([pod.serviceAccountName, pod.automountServiceAccountToken], ['inet-swarm-runner', false]);
+    const account = podServiceAccount(settings.runnerServiceAccount, 'sims', 'runner') as unknown as { automountServiceAccountToken: boolean; metadata: { namespace: string } };
+    assert.deepEqual([account.automountServiceAccountToken, account.metadata.namespace], [false, 'sims']);
   });
 
   it('takes the credentials from the Secret and never writes them into the pod spec', () => {

@@ -159,6 +159,15 @@ patches; finalizers on campaigns; Events.
   resources: ["secrets"]
   resourceNames: {{ toJson (list .Values.builder.mongoSecretName .Values.runner.secretName) }}
   verbs: ["get", "patch"]
+{{- /* The token-less ServiceAccounts of runner, builder and distccd pods, which the operator creates in each
+       namespace where it runs them; likewise limited to its own by name. */}}
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  resourceNames: {{ toJson (list .Values.runner.serviceAccountName .Values.builder.serviceAccountName) }}
+  verbs: ["get", "patch"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
