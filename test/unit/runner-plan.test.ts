@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planCommand, runCommand, type SimulationSpec } from '../../operator/runner/command.ts';
 import { parseRunNumbers } from '../../operator/runner/plan.ts';
-import { findErrorLine } from '../../operator/runner/simulate.ts';
+import { classify, findErrorLine } from '../../operator/runner/simulate.ts';
 
 describe('parseRunNumbers', () => {
   const cases: Array<[string, string, number[] | RegExp]> = [
@@ -27,6 +27,19 @@ describe('findErrorLine', () => {
     assert.equal(findErrorLine('Running...\n<!> Error: Unknown config `X\' -- x\nmore'), "Unknown config `X' -- x");
   });
   it('returns nothing when there is no error', () => assert.equal(findErrorLine('<!> Simulation time limit reached'), undefined));
+});
+
+describe('classify', () => {
+  const exited = (exitCode: number | null, signal: NodeJS.Signals | null = null) => ({ exitCode, signal });
+  const cases: Array<[string, ReturnType<typeof classify>['kind'], Parameters<typeof classify>]> = [
+    ['exit 0 is a success', 'succeeded', [exited(0), undefined, undefined]],
+    ['exit 1 with an error line is a simulation error', 'simulation-error', [exited(1), undefined, 'Network `X\' not found']],
+    ['exit 1 without an error line is a crash', 'crashed', [exited(1), undefined, undefined]],
+    ['a signal is a crash, error line or not', 'crashed', [exited(null, 'SIGSEGV'), undefined, 'half-written']],
+    ['a run we stopped at the timeout is timed out, however it exited', 'timed-out', [exited(0), 'timed-out', undefined]],
+    ['a run we stopped on shutdown is interrupted', 'interrupted', [exited(null, 'SIGTERM'), 'interrupted', undefined]],
+  ];
+  for (const [name, kind, args] of cases) it(name, () => assert.equal(classify(...args).kind, kind));
 });
 
 const inet: SimulationSpec = {
