@@ -2,6 +2,7 @@
 // (the same command line, process handling, outcome classification and retry
 // decisions as a runner pod); only the queue is in-process and results go
 // straight into the output folder instead of MongoDB.
+import { rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { planCommand, runCommand, type SimulationSpec } from '../../operator/runner/command.ts';
@@ -43,6 +44,10 @@ export async function runLocalCampaign(campaign: LocalCampaign, runs: number[]):
   const scratch =
     campaign.scratchDir ?? path.join(campaign.outDir, `.inet-swarm-tmp-${process.pid}-${Date.now().toString(36)}`);
   await mkdir(scratch, { recursive: true });
+  // A second Ctrl-C exits at once (cli/main.ts): the scratch folder goes then too, synchronously, since
+  // nothing asynchronous runs after process.exit().
+  const removeScratchOnExit = () => rmSync(scratch, { recursive: true, force: true });
+  process.once('exit', removeScratchOnExit);
   const queue = new LocalQueue(runs.map((run) => ({ run, attempt: 1 })));
   const failed: FailedRun[] = [];
   let succeeded = 0;
@@ -161,6 +166,7 @@ export async function runLocalCampaign(campaign: LocalCampaign, runs: number[]):
   } finally {
     campaign.signal.removeEventListener('abort', onAbort);
     await rm(scratch, { recursive: true, force: true });
+    process.off('exit', removeScratchOnExit);
   }
 
   failed.sort((a, b) => a.run - b.run);

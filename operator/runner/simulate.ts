@@ -1,7 +1,7 @@
 // Runs one simulation process and classifies how it ended. Shared by the
 // runner and the local CLI engine; it decides nothing about retries (that is
 // decide.ts), it only reports what happened.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import type { Launcher, LaunchedExit } from './launcher.ts';
 
@@ -117,9 +117,23 @@ export function classify(exit: LaunchedExit, stopping: 'timed-out' | 'interrupte
   return { kind: 'crashed', ...base };
 }
 
+/**
+ * Children still running, killed if this process exits first (the CLI quits at
+ * once on a second Ctrl-C): a simulation must not outlive what started it, as
+ * the launcher's do not (PR_SET_PDEATHSIG).
+ */
+const liveChildren = new Set<ChildProcess>();
+let killChildrenOnExit: (() => void) | undefined;
+
 /** A child of this process, its output through pipes (and to onOutput as it comes). */
 function childProcess(cmd: SimulationCommand, onOutput: SimulationOptions['onOutput']): SimulationProcess {
   const child = spawn(cmd.executable, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!killChildrenOnExit) {
+    killChildrenOnExit = () => liveChildren.forEach((c) => c.kill('SIGKILL'));
+    process.on('exit', killChildrenOnExit);
+  }
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
   let tail = '';
   let errorLine: string | undefined;
   const partial = { stdout: '', stderr: '' };

@@ -193,6 +193,26 @@ describe('inet-swarm run --local', () => {
     assert.ok(!files.some((f) => f.startsWith('Hang-i=2-') || f.startsWith('.')), files.join(' '));
   });
 
+  it('quits at once on a second stop signal, leaving no scratch folder behind', async () => {
+    const child = spawnCli(['--json', 'run', '--local', '-c', 'Hang', '-j', '2', '-o', 'twice'], { cwd: repoDir });
+    const done = collect(child);
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      child.stdout?.on('data', (b: Buffer) => {
+        seen += b.toString('utf8');
+        if ((seen.match(/"type":"run-finished"/g) ?? []).length === 3) resolve();
+      });
+    });
+    // Run 2 hangs now. Two different signals, since two of the same may merge into one before delivery.
+    child.kill('SIGINT');
+    child.kill('SIGTERM');
+    const result = await done;
+    assert.ok(result.code === 130 || result.code === 143, `exit ${result.code}: ${result.stderr}`);
+    assert.doesNotMatch(result.stdout, /"type":"summary"/, 'quit without the orderly summary');
+    const left = await listing(path.join(repoDir, 'twice'));
+    assert.ok(!left.some((f) => f.startsWith('.inet-swarm-tmp-')), left.join(' '));
+  });
+
   it('prints one plain line per finished run and a summary when stderr is not a terminal', async () => {
     const result = await runCli(['run', '--local', '-c', 'Aloha', '-r', '$numHosts==20 && $iaMean<3', '-o', 'plain'], { cwd: repoDir });
     assert.equal(result.code, 0, result.stderr);

@@ -1,12 +1,16 @@
 // inet-swarm-launcher (operator/runner/launcher.c), built from this checkout
 // with the image's flags, driven through the runner's Launcher and
 // runSimulation: exits, signals, start failures, kills, its environment, and
-// what happens to runs when the launcher itself dies or is closed.
+// what happens to runs when the launcher itself dies or is closed. Last, the
+// same guarantee for simulations spawned without a launcher.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { simulationEnv } from '../../operator/runner/config.ts';
 import { Launcher } from '../../operator/runner/launcher.ts';
@@ -144,5 +148,20 @@ describe('inet-swarm-launcher', () => {
     await assert.rejects(broken.launch(sh('true'), output()), /no-launcher-here/);
     const outcome = await runSimulation(sh('true'), { timeoutMs: 1000, killGraceMs: 100, launcher: { launcher: broken, outputFile: output() } });
     assert.equal(outcome.kind, 'spawn-failed');
+  });
+});
+
+describe('simulations spawned without a launcher', () => {
+  it('are killed when the process that started them exits', async () => {
+    const simulate = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'operator', 'runner', 'simulate.ts');
+    // Starts `sleep 30`, prints its pid, and exits without waiting (as the CLI does on a second Ctrl-C).
+    const script = `
+      import { runSimulation } from ${JSON.stringify(simulate)};
+      void runSimulation({ executable: 'sh', args: ['-c', 'echo $$; exec sleep 30'], cwd: '/' }, { timeoutMs: 60000, killGraceMs: 100, onOutput: (text) => { process.stdout.write(text); process.exit(0); } });
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+    const pid = Number(stdout.trim());
+    assert.ok(pid > 0, stdout);
+    await eventually('the simulation is gone', async () => (alive(pid) ? undefined : true), 10_000, 50);
   });
 });
