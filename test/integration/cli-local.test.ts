@@ -1,7 +1,7 @@
 // `inet-swarm run --local` as a user runs it: the real CLI process through
 // bin/inet-swarm.js, on the oppsim fixture model built in a temporary checkout.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,6 +35,17 @@ function parseJsonOutput(stdout: string): { events: Event[]; summary: Summary } 
   const summary = lines.pop() as unknown as Summary;
   assert.equal(summary.type, 'summary');
   return { events: lines, summary };
+}
+
+/** Resolves once the CLI (with --json) has reported `count` finished runs. */
+function runsFinished(child: ChildProcess, count: number): Promise<void> {
+  let seen = '';
+  return new Promise<void>((resolve) => {
+    child.stdout?.on('data', (b: Buffer) => {
+      seen += b.toString('utf8');
+      if ((seen.match(/"type":"run-finished"/g) ?? []).length === count) resolve();
+    });
+  });
 }
 
 function withoutElapsed(text: string): string {
@@ -174,13 +185,7 @@ describe('inet-swarm run --local', () => {
   it('stops running simulations on Ctrl-C, keeps finished results and exits 130', async () => {
     const child = spawnCli(['--json', 'run', '--local', '-c', 'Hang', '-j', '2', '-o', 'interrupted'], { cwd: repoDir });
     const done = collect(child);
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (b: Buffer) => {
-        seen += b.toString('utf8');
-        if ((seen.match(/"type":"run-finished"/g) ?? []).length === 3) resolve();
-      });
-    });
+    await runsFinished(child, 3);
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 130, result.stderr);
@@ -196,13 +201,7 @@ describe('inet-swarm run --local', () => {
   it('quits at once on a second stop signal, leaving no scratch folder behind', async () => {
     const child = spawnCli(['--json', 'run', '--local', '-c', 'Hang', '-j', '2', '-o', 'twice'], { cwd: repoDir });
     const done = collect(child);
-    let seen = '';
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (b: Buffer) => {
-        seen += b.toString('utf8');
-        if ((seen.match(/"type":"run-finished"/g) ?? []).length === 3) resolve();
-      });
-    });
+    await runsFinished(child, 3);
     // Run 2 hangs now. Two different signals, since two of the same may merge into one before delivery.
     child.kill('SIGINT');
     child.kill('SIGTERM');
