@@ -80,7 +80,7 @@ export class Launcher {
     if (this.process && this.process.exitCode === null && this.process.signalCode === null) return this.process;
     const proc = spawn(this.path, [], { env: this.env, stdio: ['pipe', 'pipe', 'inherit'] });
     this.process = proc;
-    // A write to a launcher that just died fails; its 'exit' settles every pending start.
+    // A write to a launcher that just died fails; its 'close' settles every pending start.
     proc.stdin.on('error', () => undefined);
     proc.once('error', (err) => this.lost(proc, `the launcher ${this.path} failed: ${err.message}`));
     // 'close' comes after the last reply line was read: a run that ended just before is not lost.
