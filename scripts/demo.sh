@@ -40,6 +40,7 @@ status=0
 "$project/bin/inet-swarm.js" run --local -j "$cores" -c "$config" || status=$?
 
 log "results/ now holds $(find results -type f | wc -l) files, with OMNeT++'s own names:"
-ls -l results | head -n 13
+# sed reads to the end: with pipefail, head closing the pipe early could fail the script with SIGPIPE (141).
+ls -l results | sed -n 1,13p
 if (( $(find results -type f | wc -l) > 12 )); then echo "  ..."; fi
 exit "$status"
