@@ -18,13 +18,18 @@ const LAUNCHER_SOURCE = join(REPO_ROOT, 'operator', 'runner', 'launcher.c');
 /** As in images/Dockerfile.runner. */
 export const LAUNCHER_CFLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11'];
 
-/** inet-swarm-launcher built from this checkout's source (cached by the source's hash). */
-export async function launcherBinary(): Promise<string> {
-  return cachedBinary({
-    name: 'inet-swarm-launcher',
-    key: await inputsKey([LAUNCHER_SOURCE], LAUNCHER_CFLAGS),
-    command: (output) => ({ command: 'gcc', args: [...LAUNCHER_CFLAGS, '-o', output, LAUNCHER_SOURCE], cwd: REPO_ROOT }),
-  });
+let launcher: Promise<string> | undefined;
+
+/** inet-swarm-launcher built from this checkout's source (cached by the source's hash; looked up once per process). */
+export function launcherBinary(): Promise<string> {
+  launcher ??= inputsKey([LAUNCHER_SOURCE], LAUNCHER_CFLAGS).then((key) =>
+    cachedBinary({
+      name: 'inet-swarm-launcher',
+      key,
+      command: (output) => ({ command: 'gcc', args: [...LAUNCHER_CFLAGS, '-o', output, LAUNCHER_SOURCE], cwd: REPO_ROOT }),
+    }),
+  );
+  return launcher;
 }
 
 /** The node arguments that start a runner; a bundle is written into `dir` (which the caller removes). */

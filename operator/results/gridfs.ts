@@ -12,7 +12,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Binary, ObjectId, type Db, type Document, type GridFSBucket } from 'mongodb';
+import { Binary, GridFSBucket, ObjectId, type Db, type Document } from 'mongodb';
 
 /** The driver's default chunk size (255 KiB), so that batched and streamed files look alike. */
 export const CHUNK_SIZE = 255 * 1024;
@@ -100,7 +100,8 @@ export async function deleteFiles(db: Db, bucketName: string, ids: ObjectId[]): 
   await db.collection(`${bucketName}.chunks`).deleteMany({ files_id: { $in: ids } });
 }
 
-async function writeStreamed(bucket: GridFSBucket, f: Sized): Promise<StoredFile> {
+async function writeStreamed(db: Db, bucketName: string, f: Sized): Promise<StoredFile> {
+  const bucket = new GridFSBucket(db, { bucketName });
   const upload = bucket.openUploadStream(f.filename, { metadata: f.metadata, chunkSizeBytes: CHUNK_SIZE });
   try {
     await pipeline(createReadStream(f.path), upload);
@@ -112,13 +113,12 @@ async function writeStreamed(bucket: GridFSBucket, f: Sized): Promise<StoredFile
 }
 
 /**
- * Stores files into `bucket`; returns them in the given order. On failure
- * it deletes what it wrote, best effort: the result store's sweep deletes any
- * files document no run references.
+ * Stores files into the bucket `bucketName`; returns them in the given order.
+ * On failure it deletes what it wrote, best effort: the result store's sweep
+ * deletes any files document no run references.
  */
 export async function storeFiles(
   db: Db,
-  bucket: GridFSBucket,
   bucketName: string,
   files: readonly FileToStore[],
   opts: { now?: Date; batchBytes?: number } = {},
@@ -129,7 +129,7 @@ export async function storeFiles(
   const stored: StoredFile[] = [];
   try {
     for (const batch of batches) stored.push(...(await writeBatch(db, bucketName, batch, now)));
-    for (const f of streamed) stored.push(await writeStreamed(bucket, f));
+    for (const f of streamed) stored.push(await writeStreamed(db, bucketName, f));
   } catch (err) {
     await deleteFiles(db, bucketName, stored.map((s) => s.id)).catch(() => undefined);
     throw err;

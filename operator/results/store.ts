@@ -124,16 +124,9 @@ export function scalarsOf(db: Db): Collection<ScalarDoc> {
   return db.collection<ScalarDoc>(SCALARS);
 }
 
-const buckets = new WeakMap<Db, GridFSBucket>();
-
-/** The results bucket of a database; one instance per Db, so its index check runs once, not per upload. */
+/** The results bucket of a database, for reading result files (they are written by gridfs.ts storeFiles). */
 export function resultsBucket(db: Db): GridFSBucket {
-  let bucket = buckets.get(db);
-  if (!bucket) {
-    bucket = new GridFSBucket(db, { bucketName: RESULTS_BUCKET });
-    buckets.set(db, bucket);
-  }
-  return bucket;
+  return new GridFSBucket(db, { bucketName: RESULTS_BUCKET });
 }
 
 /** Creates the indexes behind every query of the runner, the operator, the CLI and the dashboard. */
@@ -281,7 +274,7 @@ export interface SuccessInput extends AttemptResult {
 /** Stores result files into the results bucket with their run's identity; returns their references in order. */
 export async function uploadResultFiles(db: Db, paths: string[], meta: { campaignUid: string; run: number; attempt: number }): Promise<ResultFileRef[]> {
   const files = paths.map((path) => ({ path, filename: `${meta.campaignUid}/${meta.run}/${basename(path)}`, metadata: { ...meta, fileName: basename(path) } }));
-  const stored = await storeFiles(db, resultsBucket(db), RESULTS_BUCKET, files);
+  const stored = await storeFiles(db, RESULTS_BUCKET, files);
   return stored.map((f) => ({ name: basename(f.path), gridfsId: f.id, size: f.size }));
 }
 
@@ -299,13 +292,15 @@ export async function recordSuccess(db: Db, s: SuccessInput, now = new Date()): 
   // Files and scalars are independent writes: in parallel, so that their round trips overlap.
   const [uploads, inserts] = await Promise.allSettled([uploadResultFiles(db, s.files, meta), insertIgnoringDuplicates(scalarsOf(db), docs)]);
   const refs = uploads.status === 'fulfilled' ? uploads.value : [];
+  // Best effort: the sweep deletes whatever this leaves.
+  const dropFiles = () => deleteFiles(db, RESULTS_BUCKET, refs.map((r) => r.gridfsId)).catch(() => undefined);
   if (uploads.status === 'rejected' || inserts.status === 'rejected') {
-    await deleteFiles(db, RESULTS_BUCKET, refs.map((r) => r.gridfsId)).catch(() => undefined);
+    await dropFiles();
     throw uploads.status === 'rejected' ? uploads.reason : (inserts as PromiseRejectedResult).reason;
   }
 
   if (!(await claimRun(db, s, now))) {
-    await deleteFiles(db, RESULTS_BUCKET, refs.map((r) => r.gridfsId)).catch(() => undefined);
+    await dropFiles();
     return { won: false };
   }
   const attemptHistory = await history(db, s, historyEntry(s, now));

@@ -35,7 +35,6 @@ import {
   atCleanUp,
   cleanUp,
   cleanUpOnSignals,
-  cpuTimes,
   ensureRqVenv,
   fixtureSpec,
   loadLine,
@@ -54,6 +53,7 @@ import {
   type SwarmServers,
   runBenchmark,
 } from './setup.ts';
+import { procStat } from '../proc.ts';
 import { cycleTimes, fmt, formatDefinitions, formatTable, nowMs, summarize, type Completion, type Summary } from './stats.ts';
 
 const INCLUDE = ['*.sca', '*.vec', '*.vci', '*.out'];
@@ -114,7 +114,7 @@ function measure(
 /** The same command run alone, one after another, by the runner's own spawn code: the per-run floor. */
 async function bareSpawn(repoDir: string, count: number, workDir: string): Promise<{ wall: Summary; cpuMs: number }> {
   const times: number[] = [];
-  const cpuBefore = cpuTimes(process.pid)!.childrenMs;
+  const cpuBefore = procStat(process.pid)!.childrenMs;
   for (let i = 0; i < count; i++) {
     const dir = await mkdtemp(join(workDir, 'bare-'));
     const t0 = nowMs();
@@ -124,7 +124,7 @@ async function bareSpawn(repoDir: string, count: number, workDir: string): Promi
     await rm(dir, { recursive: true, force: true });
   }
   // Reaped children of this process are only these runs, so their CPU is the simulation's own.
-  return { wall: summarize(times), cpuMs: (cpuTimes(process.pid)!.childrenMs - cpuBefore) / count };
+  return { wall: summarize(times), cpuMs: (procStat(process.pid)!.childrenMs - cpuBefore) / count };
 }
 
 interface SwarmContext {

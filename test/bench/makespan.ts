@@ -21,7 +21,6 @@ import {
   atCleanUp,
   cleanUp,
   cleanUpOnSignals,
-  cpuTimes,
   fixtureSpec,
   loadLine,
   machineLine,
@@ -38,6 +37,7 @@ import {
   type SwarmServers,
   runBenchmark,
 } from './setup.ts';
+import { procStat } from '../proc.ts';
 import { fmt, formatDefinitions, formatTable, nowMs, summarize } from './stats.ts';
 
 const CONFIG = 'Short';
@@ -103,7 +103,7 @@ async function runXargs(repoDir: string, dir: string, jobs: number): Promise<{ s
 
 /** CPU ms of this process's reaped children (a finished xargs or CLI run, with everything they ran). */
 function reapedCpuMs(): number {
-  return cpuTimes(process.pid)!.childrenMs;
+  return procStat(process.pid)!.childrenMs;
 }
 
 interface SwarmContext {

@@ -4,7 +4,7 @@
 // Python virtual environment with RQ for the seed-technology comparison.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,7 @@ import { runnerEnv, type RunnerConfig } from '../../operator/runner/config.ts';
 import type { SimulationSpec } from '../../operator/runner/command.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
 import { launcherBinary, runnerNodeArgs } from '../runner-command.ts';
+import { childProcesses, procStat } from '../proc.ts';
 import { cacheRoot } from '../stack/cache.ts';
 import type { StackInfo } from '../stack/types.ts';
 import type { Completion } from './stats.ts';
@@ -324,45 +325,6 @@ export async function ensureRqVenv(onProgress: (line: string) => void): Promise<
   return bin;
 }
 
-/** Clock ticks per second of /proc times (USER_HZ); 100 on every Linux this project runs on. */
-const CLOCK_TICKS = 100;
-
-/** CPU time of a process in ms: its own (user + system) and that of its reaped children. */
-export interface CpuTimes {
-  selfMs: number;
-  childrenMs: number;
-}
-
-/** Reads /proc/<pid>/stat; undefined once the process is gone. */
-export function cpuTimes(pid: number): CpuTimes | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: the fields start after the last ')'.
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    const tick = 1000 / CLOCK_TICKS;
-    return { selfMs: (Number(f[11]) + Number(f[12])) * tick, childrenMs: (Number(f[13]) + Number(f[14])) * tick };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Direct children of a process (pid and the kernel's 15-character command name). */
-export function childProcesses(ppid: number): Array<{ pid: number; name: string }> {
-  const out: Array<{ pid: number; name: string }> = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const parent = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === ppid) out.push({ pid: Number(entry), name });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
 /** A named group of processes whose CPU time is sampled together (e.g. the two runners, FerretDB). */
 export interface CpuGroup {
   name: string;
@@ -377,7 +339,7 @@ export interface CpuGroup {
 
 /** CPU ms of a process with its reaped children, plus the same for each live descendant. */
 function treeCpuMs(pid: number): number {
-  const t = cpuTimes(pid);
+  const t = procStat(pid);
   if (!t) return 0;
   return t.selfMs + t.childrenMs + childProcesses(pid).reduce((sum, child) => sum + treeCpuMs(child.pid), 0);
 }
@@ -386,7 +348,7 @@ function treeCpuMs(pid: number): number {
 export function sampleCpu(groups: readonly CpuGroup[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const g of groups) {
-    out[g.name] = g.pids.reduce((sum, pid) => sum + (g.withChildren ? treeCpuMs(pid) : (cpuTimes(pid)?.selfMs ?? 0)), 0);
+    out[g.name] = g.pids.reduce((sum, pid) => sum + (g.withChildren ? treeCpuMs(pid) : (procStat(pid)?.selfMs ?? 0)), 0);
   }
   return out;
 }

@@ -5,7 +5,6 @@
 // same guarantee for simulations spawned without a launcher.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { simulationEnv } from '../../operator/runner/config.ts';
 import { Launcher } from '../../operator/runner/launcher.ts';
 import { runSimulation } from '../../operator/runner/simulate.ts';
+import { childProcesses, procStat } from '../proc.ts';
 import { launcherBinary } from '../runner-command.ts';
 import { eventually } from './eventually.ts';
 
@@ -25,29 +25,14 @@ let outputs = 0;
 const output = () => join(dir, `run-${outputs++}.output`);
 const sh = (script: string, cwd = dir) => ({ executable: 'sh', args: ['-c', script], cwd });
 
-/** A process's command name, parent and state from /proc; undefined once it is gone. */
-function procStat(pid: number): { name: string; ppid: number; state: string } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const [state, ppid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: Number(ppid), state: state! };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Running: present and not a zombie waiting for whoever inherited it. */
 const alive = (pid: number) => ![undefined, 'Z'].includes(procStat(pid)?.state);
 
 /** The launcher processes this test process started (the kernel truncates the name to 15 characters). */
 const launcherPids = () =>
-  readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((pid) => {
-      const stat = procStat(pid);
-      return stat?.ppid === process.pid && stat.name === 'inet-swarm-laun' && stat.state !== 'Z';
-    });
+  childProcesses(process.pid)
+    .filter((p) => p.name === 'inet-swarm-laun' && p.state !== 'Z')
+    .map((p) => p.pid);
 
 describe('inet-swarm-launcher', () => {
   before(async () => {

@@ -163,7 +163,7 @@ describe('batched GridFS writes', () => {
     await writeFile(small, 'small');
     const bigData = randomBytes(3000);
     await writeFile(big, bigData);
-    const stored = await storeFiles(db, new GridFSBucket(db, { bucketName: RESULTS_BUCKET }), RESULTS_BUCKET, [big, small].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-big' } })), { batchBytes: 1000 });
+    const stored = await storeFiles(db, RESULTS_BUCKET, [big, small].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-big' } })), { batchBytes: 1000 });
     assert.deepEqual(stored.map((s) => [s.path, s.size]), [[big, 3000], [small, 5]]);
     assert.ok((await download(stored[0]!.id)).equals(bigData));
     assert.equal((await download(stored[1]!.id)).toString(), 'small');
@@ -174,9 +174,8 @@ describe('batched GridFS writes', () => {
     await writeFile(good, 'fine');
     // A folder passes stat() and fails the read, after the first batch was written.
     const unreadable = await mkdtemp(join(dir, 'fail-folder-'));
-    const bucket = new GridFSBucket(db, { bucketName: RESULTS_BUCKET });
     const files = [good, unreadable].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-fail' } }));
-    await assert.rejects(storeFiles(db, bucket, RESULTS_BUCKET, files, { batchBytes: 5 }), /EISDIR/);
+    await assert.rejects(storeFiles(db, RESULTS_BUCKET, files, { batchBytes: 5 }), /EISDIR/);
     assert.equal(await db.collection(`${RESULTS_BUCKET}.files`).countDocuments({ 'metadata.campaignUid': 'gridfs-fail' }), 0);
   });
 });
