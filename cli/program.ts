@@ -3,7 +3,7 @@
 // options and turns commander's own exits into errors main.ts maps to codes.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { PermanentError, TemporaryError } from '../operator/errors.ts';
+import { PermanentError, TemporaryError } from '../lib/errors.ts';
 import { makeRunCommand } from './commands/run.ts';
 import type { CliContext } from './context.ts';
 import { CliError, ExitCode } from './errors.ts';

@@ -22,12 +22,14 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
-COPY operator/ operator/
+COPY api/ api/
+COPY lib/ lib/
+COPY pods/ pods/
 # Compiled like the operator image: no TypeScript compiler at run time, a faster start, less memory.
 RUN npx tsc -p tsconfig.json --rootDir . --outDir /app \
     && npm prune --omit=dev --no-audit --no-fund && npm cache clean --force \
     && cp -r node_modules package.json /app/ \
-    && test -f /app/operator/builder/main.js
+    && test -f /app/pods/builder/main.js
 
 FROM ${DEBIAN_IMAGE}
 ARG OMNETPP_VERSION
@@ -49,4 +51,4 @@ ENV OMNETPP_ROOT=/opt/omnetpp \
 WORKDIR /app
 USER 1000:1000
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "operator/builder/main.js"]
+CMD ["node", "pods/builder/main.js"]

@@ -3,8 +3,8 @@
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { BuildSettings } from './build/manifests.ts';
-import { campaignSettingsFromEnv, type CampaignSettings } from './campaign/settings.ts';
+import type { BuildSettings } from './controllers/inetbuild/manifests.ts';
+import { campaignSettingsFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined means in-cluster or the default kubeconfig. */
@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): OperatorConf
       mongoUri: env.BUILDER_MONGODB_URI ?? mongoUri,
       mongoDatabase: database,
       builderWorkingDir: env.BUILDER_WORKDIR ?? '/app',
-      builderCommand: ['node', 'operator/builder/main.js'],
+      builderCommand: ['node', 'pods/builder/main.js'],
       runAsUser: integer('RUN_AS_USER', env.RUN_AS_USER, 1000),
       serviceAccountName: env.BUILDER_SERVICE_ACCOUNT || 'inet-swarm-builder',
     },

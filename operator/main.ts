@@ -5,14 +5,14 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { MongoClient } from 'mongodb';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { buildInformers, buildReconciler } from './build/reconcile.ts';
-import { startCampaignController } from './campaign/controller.ts';
-import { capacityConfigFromEnv, capacityEnabled } from './capacity/config.ts';
+import { buildInformers, buildReconciler } from './controllers/inetbuild/reconcile.ts';
+import { startCampaignController } from './controllers/simulationcampaign/register.ts';
+import { capacityConfigFromEnv, capacityEnabled } from '../lib/capacity/config.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { Controller } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { createMetrics, startHealthServer, type OperatorMetrics } from './runtime/metrics.ts';
-import { INET_BUILD_PHASES, type InetBuild } from './api/v1alpha1.ts';
+import { INET_BUILD_PHASES, type InetBuild } from '../api/v1alpha1.ts';
 import { onShutdownSignal } from './runtime/shutdown.ts';
 
 export interface RunningOperator {
@@ -60,7 +60,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   // The loop (and with it the AWS SDK) is loaded only when it will run.
   const capacityConfig = { ...capacityConfigFromEnv(process.env), namespace: config.leaderElection.namespace, watchNamespace: config.watchNamespace };
   const capacity = capacityEnabled(capacityConfig)
-    ? new (await import('./capacity/loop.ts')).CapacityManager({ config: capacityConfig, logger: log, registry, kubeConfig })
+    ? new (await import('./controllers/capacity/loop.ts')).CapacityManager({ config: capacityConfig, logger: log, registry, kubeConfig })
     : undefined;
   if (!capacity) log.info('Capacity manager disabled: no EKS cluster and nodegroup configured');
 

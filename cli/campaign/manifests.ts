@@ -8,7 +8,7 @@ import {
   type BuildMode,
   type InetBuild,
   type SimulationCampaign,
-} from '../../operator/api/v1alpha1.ts';
+} from '../../api/v1alpha1.ts';
 import type { Project } from '../project/detect.ts';
 import { buildName, campaignName, slugify } from '../project/naming.ts';
 

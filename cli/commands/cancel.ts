@@ -3,8 +3,8 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { deleteCampaign, openCluster } from '../cluster/kube.ts';
-import { commandOptions, print } from '../cluster/options.ts';
+import { deleteCampaign, openCluster } from '../campaign/kube.ts';
+import { commandOptions, print } from '../campaign/options.ts';
 
 export function makeCancelCommand(ctx: CliContext): Command {
   return new Command('cancel')

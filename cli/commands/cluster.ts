@@ -3,11 +3,11 @@
 // uses. Each action returns data; printing is separate (text or --json).
 import { Command, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { PermanentError, TemporaryError } from '../../operator/errors.ts';
-import { createCapacityAws, type AwsSettings, type CapacityAws, type NodegroupRef, type NodegroupState } from '../../operator/capacity/aws.ts';
-import { defaultCapacityConfig } from '../../operator/capacity/config.ts';
-import { kubernetesDemandObserver, type ObservedDemand } from '../../operator/capacity/observe.ts';
-import { capacityStatusName, readCapacityStatus, type CapacityStatus } from '../../operator/capacity/status.ts';
+import { PermanentError, TemporaryError } from '../../lib/errors.ts';
+import { createCapacityAws, type AwsSettings, type CapacityAws, type NodegroupRef, type NodegroupState } from '../../lib/aws/nodegroups.ts';
+import { defaultCapacityConfig } from '../../lib/capacity/config.ts';
+import { kubernetesDemandObserver, type ObservedDemand } from '../../lib/capacity/observe.ts';
+import { capacityStatusName, readCapacityStatus, type CapacityStatus } from '../../lib/capacity/status.ts';
 import { kubeconfigPaths } from '../kube/connect.ts';
 import { CliError, UsageError } from '../errors.ts';
 

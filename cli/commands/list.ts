@@ -2,9 +2,9 @@
 // `kubectl get simulationcampaigns` with the columns a user scans for.
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
-import { campaignRow, createdMs, formatCampaignList, type CampaignRow } from '../cluster/decide.ts';
-import { listCampaigns, openCluster } from '../cluster/kube.ts';
-import { commandOptions, print } from '../cluster/options.ts';
+import { campaignRow, createdMs, formatCampaignList, type CampaignRow } from '../campaign/decide.ts';
+import { listCampaigns, openCluster } from '../campaign/kube.ts';
+import { commandOptions, print } from '../campaign/options.ts';
 
 /** Campaigns, oldest first, as rows. */
 export async function listAction(ctx: CliContext, globals: { namespace?: string | undefined; context?: string | undefined }, all: boolean): Promise<CampaignRow[]> {

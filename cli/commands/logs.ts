@@ -4,11 +4,11 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { findBuild, getCampaign, openCluster, type ClusterApi } from '../cluster/kube.ts';
-import { commandOptions, print, withMongoOptions } from '../cluster/options.ts';
-import { resultSources, runLog } from '../cluster/results.ts';
+import { findBuild, getCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
+import { commandOptions, print, withMongoOptions } from '../campaign/options.ts';
+import { resultSources, runLog } from '../campaign/results.ts';
 import { parseCount } from '../options.ts';
-import { openResultsDb } from '../cluster/mongo.ts';
+import { openResultsDb } from '../campaign/mongo.ts';
 
 /** The builder's log: the live pod's (newest pod of the build Job), else the log tail of the build's failure. */
 export async function buildLog(api: ClusterApi, buildName: string): Promise<{ source: string; text: string }> {

@@ -3,16 +3,16 @@
 // run). The new campaign names the campaigns it completes, so `results` of it
 // downloads the merged set.
 import { Command } from 'commander';
-import { API_VERSION, SIMULATION_CAMPAIGN, type SimulationCampaign } from '../../operator/api/v1alpha1.ts';
-import { readCampaign, runsOf } from '../../operator/results/store.ts';
+import { API_VERSION, SIMULATION_CAMPAIGN, type SimulationCampaign } from '../../api/v1alpha1.ts';
+import { readCampaign, runsOf } from '../../lib/store/store.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { compressRuns, MERGE_ANNOTATION, RERUN_OF_ANNOTATION, rerunName, runsToRerun } from '../cluster/decide.ts';
-import { createCampaign, getCampaign, openCluster } from '../cluster/kube.ts';
-import { openResultsDb } from '../cluster/mongo.ts';
-import { commandOptions, print, withMongoOptions } from '../cluster/options.ts';
-import { reattachHints } from '../cluster/run.ts';
-import { succeededRuns, resultSources } from '../cluster/results.ts';
+import { compressRuns, MERGE_ANNOTATION, RERUN_OF_ANNOTATION, rerunName, runsToRerun } from '../campaign/decide.ts';
+import { createCampaign, getCampaign, openCluster } from '../campaign/kube.ts';
+import { openResultsDb } from '../campaign/mongo.ts';
+import { commandOptions, print, withMongoOptions } from '../campaign/options.ts';
+import { reattachHints } from '../campaign/run.ts';
+import { succeededRuns, resultSources } from '../campaign/results.ts';
 
 /** The rerun campaign of `original` for `runs`. */
 export function rerunCampaign(original: SimulationCampaign, runs: number[], sources: string[], now: Date): SimulationCampaign {

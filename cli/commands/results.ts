@@ -6,10 +6,10 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { findCampaign, openCluster, type ClusterApi } from '../cluster/kube.ts';
-import { openResultsDb, type MongoOptions, type ResultsDb } from '../cluster/mongo.ts';
-import { commandOptions, print, withMongoOptions } from '../cluster/options.ts';
-import { downloadResults, exportScalarsCsv, resultSources, storedCampaignUid } from '../cluster/results.ts';
+import { findCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
+import { openResultsDb, type MongoOptions, type ResultsDb } from '../campaign/mongo.ts';
+import { commandOptions, print, withMongoOptions } from '../campaign/options.ts';
+import { downloadResults, exportScalarsCsv, resultSources, storedCampaignUid } from '../campaign/results.ts';
 
 /** The store connection and the campaign uids whose results make up NAME's (oldest first). */
 export async function openCampaignResults(

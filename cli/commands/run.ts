@@ -3,10 +3,10 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { SimulationSpec } from '../../operator/runner/command.ts';
-import { PermanentError } from '../../operator/errors.ts';
+import type { SimulationSpec } from '../../lib/engine/command.ts';
+import { PermanentError } from '../../lib/errors.ts';
 import { campaignManifests, type CampaignManifests } from '../campaign/manifests.ts';
-import type { ClusterRunResult } from '../cluster/run.ts';
+import type { ClusterRunResult } from '../campaign/run.ts';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import { CliError, ExitCode } from '../errors.ts';
 import { checkGitState } from '../git/decide.ts';
@@ -267,7 +267,7 @@ async function prepareCluster(
     return { kind: 'manifests', manifests: manifestsFor(globals.namespace ?? 'default'), notes: verdict.notes };
   }
   // Loaded here: the Kubernetes and MongoDB clients take a while to import and --local needs neither.
-  const { runOnCluster } = await import('../cluster/run.ts');
+  const { runOnCluster } = await import('../campaign/run.ts');
   return runOnCluster({
     manifestsFor,
     globals,

@@ -2,13 +2,13 @@
 // failed runs; without NAME the newest campaign of the namespace. --watch
 // follows it until it finishes; Ctrl-C stops watching, never the campaign.
 import { Command } from 'commander';
-import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import type { CliContext } from '../context.ts';
 import { CliError, ExitCode } from '../errors.ts';
-import { createdMs, formatStatus, isFinished, statusView, type CampaignStatusView } from '../cluster/decide.ts';
-import { getCampaign, listCampaigns, openCluster, type ClusterApi } from '../cluster/kube.ts';
-import { commandOptions, print } from '../cluster/options.ts';
-import { followCampaign, statusReporter } from '../cluster/watch.ts';
+import { createdMs, formatStatus, isFinished, statusView, type CampaignStatusView } from '../campaign/decide.ts';
+import { getCampaign, listCampaigns, openCluster, type ClusterApi } from '../campaign/kube.ts';
+import { commandOptions, print } from '../campaign/options.ts';
+import { followCampaign, statusReporter } from '../campaign/watch.ts';
 
 /** The named campaign, or the newest of the namespace. */
 export async function campaignOrNewest(api: ClusterApi, name: string | undefined): Promise<SimulationCampaign> {

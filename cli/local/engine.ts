@@ -5,10 +5,10 @@
 import { rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import { planCommand, runCommand, type SimulationSpec } from '../../operator/runner/command.ts';
-import { decideAttempt, type RetryPolicy } from '../../operator/runner/decide.ts';
-import { expandRunNumbers } from '../../operator/runner/plan.ts';
-import { runSimulation } from '../../operator/runner/simulate.ts';
+import { planCommand, runCommand, type SimulationSpec } from '../../lib/engine/command.ts';
+import { decideAttempt, type RetryPolicy } from '../../lib/engine/decide.ts';
+import { expandRunNumbers } from '../../lib/engine/plan.ts';
+import { runSimulation } from '../../lib/engine/simulate.ts';
 import type { CampaignEvent, CampaignSummary, FailedRun } from '../output/events.ts';
 import { LocalQueue } from './queue.ts';
 

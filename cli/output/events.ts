@@ -1,6 +1,6 @@
 // Progress events of a campaign, the same for --local and (later) the cluster:
 // `--json` prints them as NDJSON, the progress bar and plain lines are views of them.
-import type { RunReason } from '../../operator/runner/decide.ts';
+import type { RunReason } from '../../lib/engine/decide.ts';
 
 export type CampaignEvent =
   | { type: 'planned'; config: string; total: number; parallelism: number }

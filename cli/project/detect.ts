@@ -5,7 +5,7 @@
 import { access, constants, open, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CliError } from '../errors.ts';
-import type { SimulationSpec } from '../../operator/runner/command.ts';
+import type { SimulationSpec } from '../../lib/engine/command.ts';
 import { makefileExecutables, parseNedLayout } from './parse.ts';
 
 /** How a simulation of the project is started, with paths relative to the repository root (portable to the cluster). */

@@ -3,7 +3,7 @@
 // a temporary error backs off, a permanent error is logged and not retried
 // (the reconcile has recorded it in a condition).
 import type { Logger } from 'pino';
-import { PermanentError } from '../errors.ts';
+import { PermanentError } from '../../lib/errors.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import { WorkQueue, type BackoffOptions } from './queue.ts';
 

@@ -5,7 +5,7 @@
 import { makeInformer, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from './queue.ts';
-import { apiMessage } from './k8s.ts';
+import { apiMessage } from '../../lib/kube/errors.ts';
 
 export interface WatchOptions<T extends KubernetesObject> {
   kubeConfig: KubeConfig;

@@ -12,7 +12,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { GROUP, VERSION } from '../api/v1alpha1.ts';
+import { GROUP, VERSION } from '../../api/v1alpha1.ts';
 import { ResilientInformer } from './informer.ts';
 
 /** What every watch of a controller shares. */

@@ -5,7 +5,7 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { decideLease, type ObservedLease } from './lease.decide.ts';
-import { apiMessage, isConflict, isNotFound } from './k8s.ts';
+import { apiMessage, isConflict, isNotFound } from '../../lib/kube/errors.ts';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;

@@ -22,11 +22,11 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
-import { publishRunTasks } from '../../operator/queue/jetstream.ts';
-import { runCommand } from '../../operator/runner/command.ts';
-import { runSimulation } from '../../operator/runner/simulate.ts';
-import { parseSca, scalarRows, type ScalarRow } from '../../operator/results/sca.ts';
-import { beginAttempt, recordSuccess, RESULTS_BUCKET, runsOf } from '../../operator/results/store.ts';
+import { publishRunTasks } from '../../lib/queue/jetstream.ts';
+import { runCommand } from '../../lib/engine/command.ts';
+import { runSimulation } from '../../lib/engine/simulate.ts';
+import { parseSca, scalarRows, type ScalarRow } from '../../lib/store/sca.ts';
+import { beginAttempt, recordSuccess, RESULTS_BUCKET, runsOf } from '../../lib/store/store.ts';
 import { ManagedProcess } from '../stack/process.ts';
 import { startMongo } from '../stack/servers/mongo.ts';
 import { startNats } from '../stack/servers/nats.ts';
@@ -53,7 +53,7 @@ import {
   type SwarmServers,
   runBenchmark,
 } from './setup.ts';
-import { procStat } from '../proc.ts';
+import { procStat } from '../support/proc.ts';
 import { cycleTimes, fmt, formatDefinitions, formatTable, nowMs, summarize, type Completion, type Summary } from './stats.ts';
 
 const INCLUDE = ['*.sca', '*.vec', '*.vci', '*.out'];

@@ -12,9 +12,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { publishPlanTask } from '../../operator/queue/jetstream.ts';
-import { runCommand } from '../../operator/runner/command.ts';
-import { runsOf } from '../../operator/results/store.ts';
+import { publishPlanTask } from '../../lib/queue/jetstream.ts';
+import { runCommand } from '../../lib/engine/command.ts';
+import { runsOf } from '../../lib/store/store.ts';
 import { startMongo } from '../stack/servers/mongo.ts';
 import { startNats } from '../stack/servers/nats.ts';
 import {
@@ -37,7 +37,7 @@ import {
   type SwarmServers,
   runBenchmark,
 } from './setup.ts';
-import { procStat } from '../proc.ts';
+import { procStat } from '../support/proc.ts';
 import { fmt, formatDefinitions, formatTable, nowMs, summarize } from './stats.ts';
 
 const CONFIG = 'Short';

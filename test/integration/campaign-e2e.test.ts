@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
-import { consumerName, queueNames } from '../../operator/queue/subjects.ts';
-import { RESULTS_BUCKET, runsOf, scalarsOf } from '../../operator/results/store.ts';
-import { isNotFound } from '../../operator/runtime/k8s.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+import { consumerName, queueNames } from '../../lib/queue/subjects.ts';
+import { RESULTS_BUCKET, runsOf, scalarsOf } from '../../lib/store/store.ts';
+import { isNotFound } from '../../lib/kube/errors.ts';
 import { useStack } from '../stack/env.ts';
-import { CampaignWorld, eventually } from './campaign-support.ts';
+import { CampaignWorld, eventually } from '../support/campaign.ts';
 
 let world: CampaignWorld;
 let nc: NatsConnection;

@@ -6,10 +6,10 @@ import { PassThrough } from 'node:stream';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { clusterCommand, type ClusterDeps } from '../../cli/commands/cluster.ts';
 import { CliError, UsageError } from '../../cli/errors.ts';
-import { writeCapacityStatus } from '../../operator/capacity/status.ts';
+import { writeCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
-import { busyRunnerPod, createNodegroup, kubeFor, motoFor, nodegroupScaling } from './capacity-support.ts';
+import { busyRunnerPod, createNodegroup, kubeFor, motoFor, nodegroupScaling } from '../support/capacity.ts';
 
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `capacity-cli-${suffix}`;

@@ -7,10 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { defaultCapacityConfig, type CapacityConfig } from '../../operator/capacity/config.ts';
-import { CapacityManager } from '../../operator/capacity/loop.ts';
-import type { ObservedDemand } from '../../operator/capacity/observe.ts';
-import { readCapacityStatus } from '../../operator/capacity/status.ts';
+import { defaultCapacityConfig, type CapacityConfig } from '../../lib/capacity/config.ts';
+import { CapacityManager } from '../../operator/controllers/capacity/loop.ts';
+import type { ObservedDemand } from '../../lib/capacity/observe.ts';
+import { readCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
 import {
   createNodegroup,
@@ -22,7 +22,7 @@ import {
   startFaultProxy,
   testCredentials,
   type FaultProxy,
-} from './capacity-support.ts';
+} from '../support/capacity.ts';
 
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `capacity-errors-${suffix}`;

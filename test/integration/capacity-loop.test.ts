@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { CustomObjectsApi, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { defaultCapacityConfig, type CapacityConfig } from '../../operator/capacity/config.ts';
-import { CapacityManager } from '../../operator/capacity/loop.ts';
-import { costGuardAlarmNames } from '../../operator/capacity/aws.ts';
-import { readCapacityStatus } from '../../operator/capacity/status.ts';
+import { defaultCapacityConfig, type CapacityConfig } from '../../lib/capacity/config.ts';
+import { CapacityManager } from '../../operator/controllers/capacity/loop.ts';
+import { costGuardAlarmNames } from '../../lib/aws/nodegroups.ts';
+import { readCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
 import {
@@ -23,7 +23,7 @@ import {
   nodegroupScaling,
   silentLogger,
   testCredentials,
-} from './capacity-support.ts';
+} from '../support/capacity.ts';
 
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `capacity-loop-${suffix}`;

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureDebianPackages } from '../stack/system-packages.ts';
-import { LAUNCHER_CFLAGS } from '../runner-command.ts';
+import { LAUNCHER_CFLAGS } from '../support/runner-command.ts';
 import { hadolintBinary } from '../stack/helm.ts';
 
 const run = promisify(execFile);
@@ -73,6 +73,6 @@ test('the runner and builder images take the OMNeT++ version as a build argument
 test('the runner image builds inet-swarm-launcher as the tests do and points the runner to it', async () => {
   const text = await readFile(join(root, 'images', 'Dockerfile.runner'), 'utf8');
   assert.ok(text.includes(`gcc ${LAUNCHER_CFLAGS.join(' ')} -o /usr/local/bin/inet-swarm-launcher /src/launcher.c`), 'launcher compiled with LAUNCHER_CFLAGS');
-  assert.match(text, /COPY operator\/runner\/launcher\.c \/src\/launcher\.c/);
+  assert.match(text, /COPY lib\/engine\/launcher\.c \/src\/launcher\.c/);
   assert.match(text, /INETSWARM_LAUNCHER=\/usr\/local\/bin\/inet-swarm-launcher/);
 });

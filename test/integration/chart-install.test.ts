@@ -139,7 +139,7 @@ test('an upgrade keeps the generated NATS and MongoDB passwords', async () => {
   assert.equal(env.stdout, 'debug', 'the upgrade was applied');
 });
 
-// What the operator does (see operator/build/reconcile.ts, operator/runtime/leader.ts, operator/capacity/).
+// What the operator does (see operator/controllers/, operator/runtime/leader.ts).
 const operatorNeeds: string[][] = [
   ['list', 'inetbuilds.inetswarm.dev', '--all-namespaces'],
   ['watch', 'simulationcampaigns.inetswarm.dev', '--all-namespaces'],

@@ -12,7 +12,7 @@ import { loadAllYaml } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
 import { helmBinary, runHelm } from '../stack/helm.ts';
 import { loadConfig } from '../../operator/config.ts';
-import { capacityConfigFromEnv } from '../../operator/capacity/config.ts';
+import { capacityConfigFromEnv } from '../../lib/capacity/config.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const chart = join(root, 'charts/inet-swarm');
@@ -187,7 +187,7 @@ test('the defaults deploy NATS with JetStream, persistence and a generated passw
 
 test('the operator creates the runner and builder ServiceAccounts and may change only those', async () => {
   const docs = await render(valueSets.namespaced!);
-  // Created by the operator where it runs the pods (operator/build/manifests.ts podServiceAccount), not by the chart.
+  // Created by the operator where it runs the pods (operator/controllers/inetbuild/manifests.ts podServiceAccount), not by the chart.
   assert.deepEqual(kinds(docs, 'ServiceAccount').map((d) => d.metadata.name), [fullname]);
   const rules = find(docs, 'Role', `${fullname}-operator`, watched).rules as Array<{ resources: string[]; resourceNames?: string[]; verbs: string[] }>;
   const onAccounts = rules.filter((r) => r.resources.includes('serviceaccounts'));

@@ -15,14 +15,14 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { MongoClient } from 'mongodb';
-import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
-import { beginAttempt, recordSuccess } from '../../operator/results/store.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+import { beginAttempt, recordSuccess } from '../../lib/store/store.ts';
 import { freePort, ManagedProcess } from '../stack/process.ts';
 import { KWOK_NODE_ANNOTATION, kwokBinary, kwokStagesFile } from '../stack/servers/kwok.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
-import { eventually } from './campaign-support.ts';
-import { cliEnv, collect, spawnCli } from './cli-harness.ts';
+import { eventually } from '../support/campaign.ts';
+import { cliEnv, collect, spawnCli } from '../support/cli.ts';
 
 const exec = promisify(execFile);
 

@@ -7,7 +7,7 @@ import { checkGitState, type GitVerdict } from '../../cli/git/decide.ts';
 import { readGitState } from '../../cli/git/state.ts';
 import { CliError } from '../../cli/errors.ts';
 import { makeFixtureRepo } from '../fixtures/fixture.ts';
-import { cliEnv, git, runCli, scratchDir } from './cli-harness.ts';
+import { cliEnv, git, runCli, scratchDir } from '../support/cli.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {

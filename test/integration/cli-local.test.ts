@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
-import { BIN, cliEnv, collect, runCli, scratchDir, spawnCli } from './cli-harness.ts';
+import { BIN, cliEnv, collect, runCli, scratchDir, spawnCli } from '../support/cli.ts';
 
 const exec = promisify(execFile);
 

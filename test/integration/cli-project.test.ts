@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { planCommand, runCommand } from '../../operator/runner/command.ts';
+import { planCommand, runCommand } from '../../lib/engine/command.ts';
 import { simulationSpec } from '../../cli/commands/run.ts';
 import { CliError } from '../../cli/errors.ts';
 import { detectProject } from '../../cli/project/detect.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
-import { scratchDir } from './cli-harness.ts';
+import { scratchDir } from '../support/cli.ts';
 
 let root = '';
 let cleanup: () => Promise<void> = async () => {};

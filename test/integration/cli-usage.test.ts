@@ -1,7 +1,7 @@
 // Help texts and usage errors of the real `inet-swarm` process.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli, scratchDir } from './cli-harness.ts';
+import { runCli, scratchDir } from '../support/cli.ts';
 
 let cwd = '';
 let cleanup: () => Promise<void> = async () => {};

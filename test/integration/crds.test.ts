@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { ApiException, KubeConfig, KubernetesObjectApi, PatchStrategy, loadAllYaml } from '@kubernetes/client-node';
 import type { KubernetesObject, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
-import { INET_BUILD, SIMULATION_CAMPAIGN } from '../../operator/api/v1alpha1.ts';
+import { INET_BUILD, SIMULATION_CAMPAIGN } from '../../api/v1alpha1.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const crdFiles = ['inetbuilds.yaml', 'simulationcampaigns.yaml'].map((f) => path.join(root, 'crds', f));

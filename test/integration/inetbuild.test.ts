@@ -15,13 +15,13 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1
 import { MongoClient, type Db } from 'mongodb';
 import { pino } from 'pino';
 import { useStack } from '../stack/env.ts';
-import { eventually } from './eventually.ts';
+import { eventually } from '../support/eventually.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { makeFixtureRepo } from '../fixtures/fixture.ts';
 import { startOperator, type RunningOperator } from '../../operator/main.ts';
 import { loadConfig } from '../../operator/config.ts';
-import type { InetBuild } from '../../operator/api/v1alpha1.ts';
-import { containerCommand, containerEnv } from './pod-like.ts';
+import type { InetBuild } from '../../api/v1alpha1.ts';
+import { containerCommand, containerEnv } from '../support/pod-like.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

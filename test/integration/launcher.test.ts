@@ -1,4 +1,4 @@
-// inet-swarm-launcher (operator/runner/launcher.c), built from this checkout
+// inet-swarm-launcher (lib/engine/launcher.c), built from this checkout
 // with the image's flags, driven through the runner's Launcher and
 // runSimulation: exits, signals, start failures, kills, its environment, and
 // what happens to runs when the launcher itself dies or is closed. Last, the
@@ -11,12 +11,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { simulationEnv } from '../../operator/runner/config.ts';
-import { Launcher } from '../../operator/runner/launcher.ts';
-import { runSimulation } from '../../operator/runner/simulate.ts';
-import { childProcesses, procStat } from '../proc.ts';
-import { launcherBinary } from '../runner-command.ts';
-import { eventually } from './eventually.ts';
+import { simulationEnv } from '../../lib/engine/runner-config.ts';
+import { Launcher } from '../../lib/engine/launcher.ts';
+import { runSimulation } from '../../lib/engine/simulate.ts';
+import { childProcesses, procStat } from '../support/proc.ts';
+import { launcherBinary } from '../support/runner-command.ts';
+import { eventually } from '../support/eventually.ts';
 
 let dir: string;
 let binary: string;
@@ -138,7 +138,7 @@ describe('inet-swarm-launcher', () => {
 
 describe('simulations spawned without a launcher', () => {
   it('are killed when the process that started them exits', async () => {
-    const simulate = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'operator', 'runner', 'simulate.ts');
+    const simulate = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'engine', 'simulate.ts');
     // Starts `sleep 30`, prints its pid, and exits without waiting (as the CLI does on a second Ctrl-C).
     const script = `
       import { runSimulation } from ${JSON.stringify(simulate)};

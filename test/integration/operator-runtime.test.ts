@@ -19,7 +19,7 @@ import { ResilientInformer } from '../../operator/runtime/informer.ts';
 import { LeaderElector } from '../../operator/runtime/leader.ts';
 import { Controller } from '../../operator/runtime/controller.ts';
 import { createMetrics, startHealthServer } from '../../operator/runtime/metrics.ts';
-import { TemporaryError } from '../../operator/errors.ts';
+import { TemporaryError } from '../../lib/errors.ts';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const namespace = `runtime-${process.pid}-${Date.now().toString(36)}`;

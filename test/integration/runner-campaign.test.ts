@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFile } from 'node:fs/promises';
-import { readCampaignProgress } from '../../operator/progress/progress.ts';
-import { RESULTS_BUCKET, runsOf, scalarsOf } from '../../operator/results/store.ts';
+import { readCampaignProgress } from '../../lib/store/progress.ts';
+import { RESULTS_BUCKET, runsOf, scalarsOf } from '../../lib/store/store.ts';
 import { useStack } from '../stack/env.ts';
-import { setupCampaign, type Campaign } from './runner-harness.ts';
+import { setupCampaign, type Campaign } from '../support/runner-harness.ts';
 
 describe('a 500-run campaign over 4 runners', { timeout: 300_000 }, () => {
   let c: Campaign;

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ObjectId } from 'mongodb';
-import { RESULTS_BUCKET, runsOf, scalarsOf, type RunDoc } from '../../operator/results/store.ts';
+import { RESULTS_BUCKET, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import { startMongo, type MongoServer } from '../stack/servers/mongo.ts';
 import { startNats, type NatsServer } from '../stack/servers/nats.ts';
-import { killOnExit, setupCampaign, waitFor, type Campaign, type Runner } from './runner-harness.ts';
+import { killOnExit, setupCampaign, waitFor, type Campaign, type Runner } from '../support/runner-harness.ts';
 
 // RUNNER_CHAOS_RUNS=500 runs a shorter campaign (a run filter on the same config) on a busy machine.
 const TOTAL = Number(process.env.RUNNER_CHAOS_RUNS ?? 2000);

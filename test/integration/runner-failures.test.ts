@@ -9,10 +9,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readCampaignProgress } from '../../operator/progress/progress.ts';
-import { runsOf, type RunDoc } from '../../operator/results/store.ts';
+import { readCampaignProgress } from '../../lib/store/progress.ts';
+import { runsOf, type RunDoc } from '../../lib/store/store.ts';
 import { useStack } from '../stack/env.ts';
-import { setupCampaign, type Campaign } from './runner-harness.ts';
+import { setupCampaign, type Campaign } from '../support/runner-harness.ts';
 
 interface Case {
   campaign: Campaign;

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GridFSBucket, MongoClient, type Db, type ObjectId } from 'mongodb';
-import { CHUNK_SIZE, storeFiles } from '../../operator/results/gridfs.ts';
-import type { ScalarRow } from '../../operator/results/sca.ts';
+import { CHUNK_SIZE, storeFiles } from '../../lib/store/gridfs.ts';
+import type { ScalarRow } from '../../lib/store/sca.ts';
 import {
   beginAttempt,
   ensureIndexes,
@@ -22,8 +22,8 @@ import {
   sweepResultFiles,
   uploadResultFiles,
   type AttemptResult,
-} from '../../operator/results/store.ts';
-import { readCampaignProgress } from '../../operator/progress/progress.ts';
+} from '../../lib/store/store.ts';
+import { readCampaignProgress } from '../../lib/store/progress.ts';
 import { useStack } from '../stack/env.ts';
 
 let client: MongoClient;

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideBuild, RESULT_GRACE_MS, type BuildObservation, type ObservedJob } from '../../operator/build/decide.ts';
-import { durationSeconds, type BuildSettings } from '../../operator/build/manifests.ts';
-import { parseTerminationMessage, terminationMessage } from '../../operator/build/record.ts';
-import type { InetBuild } from '../../operator/build/types.ts';
+import { decideBuild, RESULT_GRACE_MS, type BuildObservation, type ObservedJob } from '../../operator/controllers/inetbuild/decide.ts';
+import { durationSeconds, type BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
+import { parseTerminationMessage, terminationMessage } from '../../lib/store/builds.ts';
+import type { InetBuild } from '../../operator/controllers/inetbuild/types.ts';
 
 const settings: BuildSettings = {
   builderImageTemplate: 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
@@ -12,7 +12,7 @@ const settings: BuildSettings = {
   mongoUri: 'mongodb://db:27017',
   mongoDatabase: 'inetswarm',
   builderWorkingDir: '/app',
-  builderCommand: ['node', 'operator/builder/main.js'],
+  builderCommand: ['node', 'pods/builder/main.js'],
   runAsUser: 1000,
   serviceAccountName: 'inet-swarm-builder',
 };

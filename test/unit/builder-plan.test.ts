@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl } from '../../operator/builder/plan.ts';
-import { PermanentError } from '../../operator/errors.ts';
+import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl } from '../../pods/builder/plan.ts';
+import { PermanentError } from '../../lib/errors.ts';
 import { loadConfig } from '../../operator/config.ts';
 
 const baseEnv = {

@@ -1,17 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InetBuild, SimulationCampaign, SimulationCampaignStatus } from '../../operator/api/v1alpha1.ts';
+import type { InetBuild, SimulationCampaign, SimulationCampaignStatus } from '../../api/v1alpha1.ts';
 import {
   decideCampaign,
   runnerParallelism,
   type CampaignObservation,
   type ObservedProgress,
   type ParallelismInput,
-} from '../../operator/campaign/decide.ts';
-import { podServiceAccount } from '../../operator/build/manifests.ts';
-import { CAMPAIGN_FINALIZER, runnerJob, simulationOf } from '../../operator/campaign/manifests.ts';
-import { campaignSettingsFromEnv, type CampaignSettings } from '../../operator/campaign/settings.ts';
-import { runnerConfigFromEnv } from '../../operator/runner/config.ts';
+} from '../../operator/controllers/simulationcampaign/decide.ts';
+import { podServiceAccount } from '../../operator/controllers/inetbuild/manifests.ts';
+import { CAMPAIGN_FINALIZER, runnerJob, simulationOf } from '../../operator/controllers/simulationcampaign/manifests.ts';
+import { campaignSettingsFromEnv, type CampaignSettings } from '../../operator/controllers/simulationcampaign/settings.ts';
+import { runnerConfigFromEnv } from '../../lib/engine/runner-config.ts';
 
 const settings: CampaignSettings = campaignSettingsFromEnv(
   { NATS_URL: 'nats://127.0.0.1:4222', NATS_USER: 'op', NATS_PASSWORD: 'secret-nats', RUNNER_NATS_URL: 'nats://inet-swarm-nats:4222' },

@@ -9,10 +9,10 @@ import {
   type CampaignObject,
   type CapacityInputs,
   type CapacityReason,
-} from '../../operator/capacity/decide.ts';
-import { mapAwsError } from '../../operator/capacity/aws.ts';
-import { capacityConfigFromEnv } from '../../operator/capacity/config.ts';
-import { PermanentError, TemporaryError } from '../../operator/errors.ts';
+} from '../../operator/controllers/capacity/decide.ts';
+import { mapAwsError } from '../../lib/aws/nodegroups.ts';
+import { capacityConfigFromEnv } from '../../lib/capacity/config.ts';
+import { PermanentError, TemporaryError } from '../../lib/errors.ts';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const ago = (seconds: number): Date => new Date(now.getTime() - seconds * 1000);

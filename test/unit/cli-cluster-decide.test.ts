@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import {
   campaignRow,
   clusterServiceOf,
@@ -17,7 +17,7 @@ import {
   runsToRerun,
   scalarColumns,
   statusView,
-} from '../../cli/cluster/decide.ts';
+} from '../../cli/campaign/decide.ts';
 
 describe('parseVciHeader', () => {
   const cases: Array<[string, string, { size: number; mtime: number } | undefined]> = [

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
-import { MERGE_ANNOTATION, RERUN_OF_ANNOTATION } from '../../cli/cluster/decide.ts';
-import { resultSources } from '../../cli/cluster/results.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+import { MERGE_ANNOTATION, RERUN_OF_ANNOTATION } from '../../cli/campaign/decide.ts';
+import { resultSources } from '../../cli/campaign/results.ts';
 import { rerunCampaign } from '../../cli/commands/rerun.ts';
 
 const original: SimulationCampaign = {

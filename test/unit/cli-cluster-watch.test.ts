@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { SimulationCampaign } from '../../operator/api/v1alpha1.ts';
-import { statusReporter } from '../../cli/cluster/watch.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+import { statusReporter } from '../../cli/campaign/watch.ts';
 
 const campaign = (phase: string, succeeded: number, total?: number): SimulationCampaign =>
   ({

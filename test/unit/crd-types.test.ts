@@ -1,4 +1,4 @@
-// Keeps operator/api/v1alpha1.ts and the CRDs in crds/ in step: the TypeScript
+// Keeps api/v1alpha1.ts and the CRDs in crds/ in step: the TypeScript
 // compiler reads the interfaces, the test walks the OpenAPI schemas, and every
 // field must agree on presence, optionality, type and enum values. Also checks
 // the CRD metadata the rest of the project relies on (names, printer columns,
@@ -22,10 +22,10 @@ import {
   SIMULATION_CAMPAIGN,
   VERSION,
   progressText,
-} from '../../operator/api/v1alpha1.ts';
+} from '../../api/v1alpha1.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const apiFile = path.join(root, 'operator/api/v1alpha1.ts');
+const apiFile = path.join(root, 'api/v1alpha1.ts');
 
 /** An OpenAPI v3 schema node with the key names of the YAML. */
 interface Schema {

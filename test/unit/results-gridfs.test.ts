@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ObjectId } from 'mongodb';
-import { chunkDocuments, planBatches } from '../../operator/results/gridfs.ts';
+import { chunkDocuments, planBatches } from '../../lib/store/gridfs.ts';
 
 describe('planBatches', () => {
   it('puts small files into one batch', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeRunnerConfig, redactUri, runnerConfigFromEnv, runnerEnv, SECRET_ENV, simulationEnv, type RunnerConfig } from '../../operator/runner/config.ts';
+import { describeRunnerConfig, redactUri, runnerConfigFromEnv, runnerEnv, SECRET_ENV, simulationEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
 
 const config: RunnerConfig = {
   namespace: 'sims',

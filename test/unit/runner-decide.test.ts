@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from '../../operator/runner/decide.ts';
+import { backoffMs, decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from '../../lib/engine/decide.ts';
 
 const policy: RetryPolicy = { maxAttempts: 3, retrySimulationErrors: false, backoffBaseMs: 1000, backoffMaxMs: 8000 };
 const retrySim: RetryPolicy = { ...policy, retrySimulationErrors: true };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planCommand, runCommand, type SimulationSpec } from '../../operator/runner/command.ts';
-import { parseRunNumbers } from '../../operator/runner/plan.ts';
-import { classify, findErrorLine } from '../../operator/runner/simulate.ts';
+import { planCommand, runCommand, type SimulationSpec } from '../../lib/engine/command.ts';
+import { parseRunNumbers } from '../../lib/engine/plan.ts';
+import { classify, findErrorLine } from '../../lib/engine/simulate.ts';
 
 describe('parseRunNumbers', () => {
   const cases: Array<[string, string, number[] | RegExp]> = [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { estimateEtaSeconds, type EtaInput } from '../../operator/progress/eta.ts';
-import { globToRegExp, matchesInclude } from '../../operator/results/include.ts';
+import { estimateEtaSeconds, type EtaInput } from '../../lib/store/eta.ts';
+import { globToRegExp, matchesInclude } from '../../lib/store/include.ts';
 
 describe('estimateEtaSeconds', () => {
   const base: EtaInput = { remaining: 100, recentFinished: 0, windowMs: 60_000, meanRunMs: undefined, activeRunners: 0 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { consumerName, planMsgId, queueNames, runMsgId, taskSubject } from '../../operator/queue/subjects.ts';
-import { encodeTask, parseTask } from '../../operator/queue/task.ts';
+import { consumerName, planMsgId, queueNames, runMsgId, taskSubject } from '../../lib/queue/subjects.ts';
+import { encodeTask, parseTask } from '../../lib/queue/task.ts';
 
 const ref = { namespace: 'sims', campaign: 'aloha', campaignUid: '0b5c7e2a-1111-4c1d-9a3e-2f2f2f2f2f2f' };
 const policy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 60_000 };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSca, parseScaNumber, scalarRows, tokenize } from '../../operator/results/sca.ts';
+import { parseSca, parseScaNumber, scalarRows, tokenize } from '../../lib/store/sca.ts';
 
 const V3 = `version 3
 run PureAlohaExperiment-0-20240101-12:00:00-4242

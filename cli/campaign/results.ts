@@ -1,0 +1,168 @@
+// Result download from the store: every succeeded run's files into one folder
+// with OMNeT++'s own names, and the scalars as CSV straight from the `scalars`
+// collection. A rerun campaign lists the campaigns it completes, so their
+// results come back merged: the latest success of each run wins.
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Db, ObjectId } from 'mongodb';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+import { campaignsOf, resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
+import { CliError } from '../errors.ts';
+import { csvLine, MERGE_ANNOTATION, parseVciHeader, pickRunSources, scalarColumns } from './decide.ts';
+
+/** The campaign uids whose results make up `campaign`'s, oldest first (itself last). */
+export function resultSources(campaign: SimulationCampaign): string[] {
+  const merged = (campaign.metadata.annotations?.[MERGE_ANNOTATION] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...merged, campaign.metadata.uid ?? ''];
+}
+
+/** The uid of a campaign that no longer exists (cancelled), from the store's plan records: the latest of that name. */
+export async function storedCampaignUid(db: Db, namespace: string, name: string): Promise<string | undefined> {
+  const doc = await campaignsOf(db).find({ namespace, campaign: name }).sort({ plannedAt: -1 }).limit(1).next();
+  return doc?._id;
+}
+
+/** Succeeded runs of each source and which source provides each run. */
+export async function succeededRuns(db: Db, sources: readonly string[]): Promise<{ chosen: Map<number, string>; docs: Map<string, RunDoc> }> {
+  const docs = new Map<string, RunDoc>();
+  const perSource: Array<{ uid: string; succeeded: number[] }> = [];
+  for (const uid of sources) {
+    const list = await runsOf(db)
+      .find({ campaignUid: uid, status: 'succeeded' }, { projection: { outputTail: 0, attemptHistory: 0 } })
+      .toArray();
+    for (const d of list) docs.set(d._id, d);
+    perSource.push({ uid, succeeded: list.map((d) => d.run) });
+  }
+  return { chosen: pickRunSources(perSource), docs };
+}
+
+export interface DownloadResult {
+  runs: number;
+  files: number;
+  bytes: number;
+  outDir: string;
+}
+
+/**
+ * Downloads the result files of every succeeded run into `outDir`. Each file
+ * is written to a temporary name and renamed, so an interrupted download never
+ * leaves a truncated file under a real name. A `.vec`'s mtime is set to the one
+ * its `.vci` records, so OMNeT++ tools take the index as up to date.
+ */
+export async function downloadResults(db: Db, sources: readonly string[], outDir: string): Promise<DownloadResult> {
+  const { chosen, docs } = await succeededRuns(db, sources);
+  await mkdir(outDir, { recursive: true });
+  const bucket = resultsBucket(db);
+  let files = 0;
+  let bytes = 0;
+  for (const [run, uid] of [...chosen].sort((a, b) => a[0] - b[0])) {
+    const doc = docs.get(`${uid}/${run}`);
+    const refs = doc?.resultFiles ?? [];
+    const written: string[] = [];
+    for (const ref of refs) {
+      const target = path.join(outDir, path.basename(ref.name));
+      const part = path.join(outDir, `.${path.basename(ref.name)}.part`);
+      try {
+        await pipeline(bucket.openDownloadStream(ref.gridfsId as ObjectId), createWriteStream(part));
+        await rename(part, target);
+      } catch (err) {
+        await rm(part, { force: true });
+        throw new CliError(`Downloading ${ref.name} of run ${run} failed: ${(err as Error).message}`, { cause: err });
+      }
+      written.push(target);
+      files += 1;
+      bytes += ref.size;
+    }
+    await alignVecMtimes(written);
+  }
+  return { runs: chosen.size, files, bytes, outDir };
+}
+
+/** Sets each `.vec`'s mtime to the one its `.vci` header records (when the size matches too). */
+async function alignVecMtimes(files: readonly string[]): Promise<void> {
+  for (const vci of files.filter((f) => f.endsWith('.vci'))) {
+    const vec = `${vci.slice(0, -4)}.vec`;
+    if (!files.includes(vec)) continue;
+    const handle = await open(vci, 'r');
+    let head = '';
+    try {
+      const buffer = Buffer.alloc(128);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+    const header = parseVciHeader(head);
+    if (!header) continue;
+    const { size } = await stat(vec);
+    if (size !== header.size) continue;
+    await utimes(vec, header.mtime, header.mtime);
+  }
+}
+
+/**
+ * Writes the scalars of every succeeded run as CSV (`run`, the iteration
+ * variables, `module`, `name`, `value`), in run order and file order, without
+ * downloading any result file. Returns the number of rows.
+ */
+export async function exportScalarsCsv(db: Db, sources: readonly string[], file: string): Promise<{ rows: number; runs: number }> {
+  const { chosen } = await succeededRuns(db, sources);
+  const runs = [...chosen.keys()].sort((a, b) => a - b);
+  // Column set first: the iteration variable names of all runs.
+  const names = new Set<string>();
+  for (const [run, uid] of chosen) {
+    const doc = await runsOf(db).findOne({ _id: `${uid}/${run}` }, { projection: { iterationVars: 1 } });
+    for (const k of Object.keys(doc?.iterationVars ?? {})) names.add(k);
+  }
+  const columns = scalarColumns([...names]);
+  const vars = columns.slice(1, -3);
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const part = `${file}.part`;
+  const out = createWriteStream(part);
+  const write = (text: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (out.write(text)) resolve();
+      else out.once('drain', resolve).once('error', reject);
+    });
+  let rows = 0;
+  try {
+    await write(csvLine(columns));
+    for (const run of runs) {
+      const uid = chosen.get(run) ?? '';
+      const docs = await scalarsOf(db).find({ campaignUid: uid, run }).toArray();
+      // _id is `<uid>/<run>/<file>/<index>`: order by file, then the row's position in it.
+      const index = (id: string): number => Number(id.slice(id.lastIndexOf('/') + 1));
+      docs.sort((a, b) => (a.file === b.file ? index(a._id) - index(b._id) : a.file < b.file ? -1 : 1));
+      for (const d of docs) {
+        await write(csvLine([run, ...vars.map((v) => d.iterationVars[v] ?? ''), d.module, d.name, d.value]));
+        rows += 1;
+      }
+    }
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await rename(part, file);
+  } catch (err) {
+    out.destroy();
+    await rm(part, { force: true });
+    throw err;
+  }
+  return { rows, runs: runs.length };
+}
+
+/** A run's stored record and its `.out` file (when the campaign stored `.out` files), for `logs --run`. */
+export async function runLog(db: Db, sources: readonly string[], run: number): Promise<{ doc: RunDoc; out?: string } | undefined> {
+  for (const uid of [...sources].reverse()) {
+    const doc = await runsOf(db).findOne({ _id: `${uid}/${run}` });
+    if (!doc) continue;
+    const outRef = doc.resultFiles?.find((f) => f.name.endsWith('.out'));
+    if (!outRef) return { doc };
+    const chunks: Buffer[] = [];
+    for await (const chunk of resultsBucket(db).openDownloadStream(outRef.gridfsId as ObjectId)) chunks.push(chunk as Buffer);
+    return { doc, out: Buffer.concat(chunks).toString('utf8') };
+  }
+  return undefined;
+}

@@ -1,0 +1,204 @@
+// The runner's whole configuration comes from environment variables that the
+// operator writes into the runner pod template. `runnerEnv` (operator side)
+// and `runnerConfigFromEnv` (runner side) live together so they cannot drift.
+// Credentials arrive as env vars that the pod takes from a Secret
+// (`secretEnv`); they are never logged (see `describeRunnerConfig`).
+import { DEFAULT_RESULT_INCLUDE } from '../store/include.ts';
+import type { SimulationSpec } from './command.ts';
+
+export interface RunnerConfig {
+  namespace: string;
+  campaign: string;
+  campaignUid: string;
+  /** Pod name from the downward API; recorded on each run. */
+  podName: string;
+  nats: { url: string; user?: string; password?: string };
+  mongo: { uri: string; database: string };
+  /** Stream/subject prefix (default INETSWARM); tests use their own. */
+  queuePrefix: string;
+  /** AckWait of the campaign consumer; in-progress acks are sent every heartbeatMs, well inside it. */
+  ackWaitMs: number;
+  heartbeatMs: number;
+  artifact: { digest: string; cacheDir: string };
+  /** Scratch space for result folders. */
+  workDir: string;
+  simulation: SimulationSpec;
+  results: { include: string[]; storeScalars: boolean };
+  /** The runner exits 0 once the queue has been empty this long. */
+  drainGraceMs: number;
+  /** On SIGTERM the current run may finish within this time, else it is killed and handed back. */
+  shutdownGraceMs: number;
+  /** SIGTERM-to-SIGKILL grace for a timed-out simulation. */
+  killGraceMs: number;
+  /** How long the runner keeps retrying to reach NATS and MongoDB at start before it exits 1. */
+  connectTimeoutMs: number;
+  /**
+   * inet-swarm-launcher (launcher.c), which starts simulations for a fraction
+   * of the CPU of Node's own spawn; the runner image sets it. Without it the
+   * runner spawns simulations itself.
+   */
+  launcher?: string;
+}
+
+/** Env vars carrying credentials: the operator maps them from a Secret instead of writing values. */
+export const SECRET_ENV = ['INETSWARM_NATS_PASSWORD', 'INETSWARM_MONGO_URI'] as const;
+
+/**
+ * The environment a simulation runs in: the runner's, without the runner's
+ * own settings. Simulations are user code; the queue's and the store's
+ * credentials are none of their business.
+ */
+export function simulationEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('INETSWARM_')));
+}
+
+/** A missing or malformed variable, named so the pod's log says exactly what to fix. */
+export class RunnerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunnerConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') throw new RunnerConfigError(`Environment variable ${name} is required but not set`);
+  return v;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+function seconds(env: Env, name: string, fallback: number): number {
+  const v = optional(env, name);
+  if (v === undefined) return fallback * 1000;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new RunnerConfigError(`Environment variable ${name} must be a positive number of seconds, got ${JSON.stringify(v)}`);
+  return Math.round(n * 1000);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = optional(env, name);
+  if (v === undefined) return fallback;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new RunnerConfigError(`Environment variable ${name} must be true or false, got ${JSON.stringify(v)}`);
+}
+
+function parseSimulation(text: string): SimulationSpec {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new RunnerConfigError(`Environment variable INETSWARM_SIMULATION is not JSON: ${(err as Error).message}`);
+  }
+  const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  const str = (k: string) => {
+    if (typeof o[k] !== 'string' || o[k] === '') throw new RunnerConfigError(`INETSWARM_SIMULATION.${k} must be a non-empty string`);
+    return o[k] as string;
+  };
+  const list = (k: string, req = false): string[] | undefined => {
+    if (o[k] === undefined && !req) return undefined;
+    if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string')) {
+      throw new RunnerConfigError(`INETSWARM_SIMULATION.${k} must be a list of strings`);
+    }
+    return o[k] as string[];
+  };
+  const spec: SimulationSpec = { executable: str('executable'), workingDir: str('workingDir'), config: str('config'), iniFiles: list('iniFiles', true)! };
+  if (spec.iniFiles.length === 0) throw new RunnerConfigError('INETSWARM_SIMULATION.iniFiles must name at least one ini file');
+  if (o.runFilter !== undefined) {
+    if (typeof o.runFilter !== 'string') throw new RunnerConfigError('INETSWARM_SIMULATION.runFilter must be a string');
+    spec.runFilter = o.runFilter;
+  }
+  for (const k of ['nedPath', 'nedExcludes', 'libraries', 'extraArgs'] as const) {
+    const l = list(k);
+    if (l) spec[k] = l;
+  }
+  return spec;
+}
+
+/** Reads the runner's configuration; throws RunnerConfigError naming the first missing or bad variable. */
+export function runnerConfigFromEnv(env: Env): RunnerConfig {
+  const user = optional(env, 'INETSWARM_NATS_USER');
+  const password = optional(env, 'INETSWARM_NATS_PASSWORD');
+  const include = optional(env, 'INETSWARM_RESULTS_INCLUDE');
+  const launcher = optional(env, 'INETSWARM_LAUNCHER');
+  const ackWaitMs = seconds(env, 'INETSWARM_ACK_WAIT_SECONDS', 60);
+  const heartbeatMs = seconds(env, 'INETSWARM_HEARTBEAT_SECONDS', 15);
+  // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
+  if (heartbeatMs * 2 > ackWaitMs) {
+    throw new RunnerConfigError(`INETSWARM_HEARTBEAT_SECONDS (${heartbeatMs / 1000}) must be at most half of INETSWARM_ACK_WAIT_SECONDS (${ackWaitMs / 1000})`);
+  }
+  return {
+    namespace: required(env, 'INETSWARM_NAMESPACE'),
+    campaign: required(env, 'INETSWARM_CAMPAIGN'),
+    campaignUid: required(env, 'INETSWARM_CAMPAIGN_UID'),
+    podName: optional(env, 'INETSWARM_POD_NAME') ?? optional(env, 'HOSTNAME') ?? `runner-${process.pid}`,
+    nats: { url: required(env, 'INETSWARM_NATS_URL'), ...(user ? { user } : {}), ...(password ? { password } : {}) },
+    mongo: { uri: required(env, 'INETSWARM_MONGO_URI'), database: optional(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
+    queuePrefix: optional(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
+    ackWaitMs,
+    heartbeatMs,
+    artifact: { digest: required(env, 'INETSWARM_ARTIFACT_DIGEST'), cacheDir: optional(env, 'INETSWARM_ARTIFACT_CACHE') ?? '/var/cache/inet-swarm/artifacts' },
+    workDir: optional(env, 'INETSWARM_WORK_DIR') ?? '/tmp/inet-swarm',
+    simulation: parseSimulation(required(env, 'INETSWARM_SIMULATION')),
+    results: {
+      include: include ? include.split(',').map((s) => s.trim()).filter(Boolean) : [...DEFAULT_RESULT_INCLUDE],
+      storeScalars: bool(env, 'INETSWARM_STORE_SCALARS', true),
+    },
+    drainGraceMs: seconds(env, 'INETSWARM_DRAIN_GRACE_SECONDS', 10),
+    shutdownGraceMs: seconds(env, 'INETSWARM_SHUTDOWN_GRACE_SECONDS', 20),
+    killGraceMs: seconds(env, 'INETSWARM_KILL_GRACE_SECONDS', 5),
+    connectTimeoutMs: seconds(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS', 60),
+    ...(launcher ? { launcher } : {}),
+  };
+}
+
+/**
+ * The environment that makes `runnerConfigFromEnv` return `config`. The
+ * operator builds the pod template from it, replacing the SECRET_ENV entries
+ * by secretKeyRef; tests pass it to runner processes as is.
+ */
+export function runnerEnv(config: RunnerConfig): Record<string, string> {
+  const env: Record<string, string> = {
+    INETSWARM_NAMESPACE: config.namespace,
+    INETSWARM_CAMPAIGN: config.campaign,
+    INETSWARM_CAMPAIGN_UID: config.campaignUid,
+    INETSWARM_POD_NAME: config.podName,
+    INETSWARM_NATS_URL: config.nats.url,
+    INETSWARM_MONGO_URI: config.mongo.uri,
+    INETSWARM_MONGO_DATABASE: config.mongo.database,
+    INETSWARM_QUEUE_PREFIX: config.queuePrefix,
+    INETSWARM_ACK_WAIT_SECONDS: String(config.ackWaitMs / 1000),
+    INETSWARM_HEARTBEAT_SECONDS: String(config.heartbeatMs / 1000),
+    INETSWARM_ARTIFACT_DIGEST: config.artifact.digest,
+    INETSWARM_ARTIFACT_CACHE: config.artifact.cacheDir,
+    INETSWARM_WORK_DIR: config.workDir,
+    INETSWARM_SIMULATION: JSON.stringify(config.simulation),
+    INETSWARM_RESULTS_INCLUDE: config.results.include.join(','),
+    INETSWARM_STORE_SCALARS: String(config.results.storeScalars),
+    INETSWARM_DRAIN_GRACE_SECONDS: String(config.drainGraceMs / 1000),
+    INETSWARM_SHUTDOWN_GRACE_SECONDS: String(config.shutdownGraceMs / 1000),
+    INETSWARM_KILL_GRACE_SECONDS: String(config.killGraceMs / 1000),
+    INETSWARM_CONNECT_TIMEOUT_SECONDS: String(config.connectTimeoutMs / 1000),
+  };
+  if (config.nats.user) env.INETSWARM_NATS_USER = config.nats.user;
+  if (config.nats.password) env.INETSWARM_NATS_PASSWORD = config.nats.password;
+  if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
+  return env;
+}
+
+/** The configuration without credentials, for the start-up log line. */
+export function describeRunnerConfig(config: RunnerConfig): Record<string, unknown> {
+  const { nats, mongo, ...rest } = config;
+  return { ...rest, nats: { url: nats.url, user: nats.user }, mongo: { uri: redactUri(mongo.uri), database: mongo.database } };
+}
+
+/** Removes the password from a connection URI. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -1,0 +1,73 @@
+// A campaign's progress read from MongoDB, shared by the operator (status)
+// and the CLI (live progress): counts by status, the first failed runs with
+// their reasons, and an ETA. Per-run state never leaves MongoDB.
+import type { Db } from 'mongodb';
+import { readCampaign, runsOf } from './store.ts';
+import { estimateEtaSeconds } from './eta.ts';
+
+/** Failed runs listed in a campaign's status, bounded so the status stays small. */
+export const FAILED_RUNS_LIMIT = 20;
+/** Throughput window of the ETA. */
+export const ETA_WINDOW_MS = 60_000;
+
+export interface FailedRun {
+  run: number;
+  exitCode: number | null;
+  reason: string;
+  message: string;
+}
+
+export interface CampaignProgress {
+  /** Undefined until the plan task has recorded the run count. */
+  total: number | undefined;
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  failedRuns: FailedRun[];
+  etaSeconds: number | undefined;
+}
+
+export async function readCampaignProgress(db: Db, campaignUid: string, now: Date = new Date()): Promise<CampaignProgress> {
+  const runs = runsOf(db);
+  const [campaign, running, succeeded, failed, recentFinished, failedDocs, sample] = await Promise.all([
+    readCampaign(db, campaignUid),
+    runs.countDocuments({ campaignUid, status: 'running' }),
+    runs.countDocuments({ campaignUid, status: 'succeeded' }),
+    runs.countDocuments({ campaignUid, status: 'failed' }),
+    runs.countDocuments({ campaignUid, finishedAt: { $gte: new Date(now.getTime() - ETA_WINDOW_MS) } }),
+    runs
+      .find({ campaignUid, status: 'failed' }, { projection: { run: 1, exitCode: 1, reason: 1, message: 1, errorLine: 1 } })
+      .sort({ run: 1 })
+      .limit(FAILED_RUNS_LIMIT)
+      .toArray(),
+    // The latest finished runs measure the mean run time.
+    runs
+      .find({ campaignUid, status: 'succeeded' }, { projection: { elapsedMs: 1 } })
+      .sort({ finishedAt: -1 })
+      .limit(50)
+      .toArray(),
+  ]);
+  const total = campaign?.total;
+  // Runs without a document yet are pending; `pending` documents are retries waiting for redelivery.
+  const pending = total === undefined ? 0 : Math.max(0, total - running - succeeded - failed);
+  const elapsed = sample.map((d) => d.elapsedMs).filter((x): x is number => typeof x === 'number');
+  const meanRunMs = elapsed.length ? elapsed.reduce((a, b) => a + b, 0) / elapsed.length : undefined;
+  return {
+    total,
+    pending,
+    running,
+    succeeded,
+    failed,
+    failedRuns: failedDocs.map((d) => ({
+      run: d.run,
+      exitCode: d.exitCode ?? null,
+      reason: d.reason ?? 'Failed',
+      message: d.message ?? d.errorLine ?? '',
+    })),
+    etaSeconds:
+      total === undefined
+        ? undefined
+        : estimateEtaSeconds({ remaining: total - succeeded - failed, recentFinished, windowMs: ETA_WINDOW_MS, meanRunMs, activeRunners: running }),
+  };
+}

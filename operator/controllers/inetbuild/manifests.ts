@@ -1,0 +1,247 @@
+// The children of an InetBuild as plain manifests: the namespace's distcc
+// DaemonSet and headless Service, the Secret with the MongoDB URI, the
+// builder pods' ServiceAccount, and the builder Job. Pure functions of the
+// build and the operator's settings.
+import type { InetBuild } from './types.ts';
+
+export { FIELD_MANAGER } from '../../../lib/kube/resources.ts';
+export const DISTCC_NAME = 'inet-swarm-distcc';
+export const DISTCC_PORT = 3632;
+export const BUILD_LABEL = 'inetswarm.dev/build';
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'inet-swarm-operator';
+/** Where the builder reads clone credentials from, when the build names a Secret. */
+export const CREDENTIALS_DIR = '/var/run/inet-swarm/git-credentials';
+export const WORKSPACE_DIR = '/workspace';
+/** Size cap of a container's termination message (the kubelet's limit is 4096 bytes). */
+export const TERMINATION_MESSAGE_LIMIT = 4096;
+
+/** Operator settings the manifests depend on. */
+export interface BuildSettings {
+  /** Builder image for an OMNeT++ version: `{version}` is replaced. */
+  builderImageTemplate: string;
+  distccImage: string;
+  /** Secret (created by the operator in each build namespace) holding the MongoDB URI under key `uri`. */
+  mongoSecretName: string;
+  mongoUri: string;
+  mongoDatabase: string;
+  /** Working directory and command of the builder entrypoint inside the builder image. */
+  builderWorkingDir: string;
+  builderCommand: string[];
+  /** UID the builder and distccd containers run as. */
+  runAsUser: number;
+  /** ServiceAccount of builder and distccd pods (created by the operator in each build namespace; no API access). */
+  serviceAccountName: string;
+}
+
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: unknown[] };
+  [field: string]: unknown;
+};
+
+export function builderJobName(build: InetBuild): string {
+  return `${build.metadata.name ?? ''}-build`;
+}
+
+export function builderImage(build: InetBuild, settings: BuildSettings): string {
+  return build.spec.omnetpp?.builderImage ?? settings.builderImageTemplate.replaceAll('{version}', build.spec.omnetpp?.version ?? '6.1');
+}
+
+const runnerToleration = { key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' };
+
+function restrictedSecurityContext(runAsUser: number) {
+  return {
+    runAsNonRoot: true,
+    runAsUser,
+    runAsGroup: runAsUser,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** The namespace's distccd daemons: one per node, including the tainted runner nodes where the cores are. */
+export function distccDaemonSet(namespace: string, settings: BuildSettings): Manifest {
+  const labels = { 'app.kubernetes.io/name': DISTCC_NAME, [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'distccd' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: DISTCC_NAME, namespace, labels },
+    spec: {
+      selector: { matchLabels: { 'app.kubernetes.io/name': DISTCC_NAME } },
+      template: {
+        metadata: { labels },
+        spec: {
+          tolerations: [runnerToleration],
+          serviceAccountName: settings.serviceAccountName,
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'distccd',
+              image: settings.distccImage,
+              args: ['--daemon', '--no-detach', '--log-stderr', '--port', String(DISTCC_PORT), '--allow', '0.0.0.0/0'],
+              ports: [{ name: 'distcc', containerPort: DISTCC_PORT, protocol: 'TCP' }],
+              readinessProbe: { tcpSocket: { port: DISTCC_PORT }, periodSeconds: 10 },
+              resources: { requests: { cpu: '100m', memory: '128Mi' } },
+              securityContext: restrictedSecurityContext(settings.runAsUser),
+              volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+            },
+          ],
+          volumes: [{ name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}
+
+/** Headless, so its DNS name resolves to every ready distccd pod: the builder needs no fixed IPs. */
+export function distccService(namespace: string): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: DISTCC_NAME, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'distccd' } },
+    spec: {
+      clusterIP: 'None',
+      selector: { 'app.kubernetes.io/name': DISTCC_NAME },
+      ports: [{ name: 'distcc', port: DISTCC_PORT, targetPort: DISTCC_PORT, protocol: 'TCP' }],
+    },
+  };
+}
+
+/** The MongoDB URI for builder pods, so that it is never in a pod spec or a custom resource. */
+export function mongoSecret(namespace: string, settings: BuildSettings): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: settings.mongoSecretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+    type: 'Opaque',
+    stringData: { uri: settings.mongoUri },
+  };
+}
+
+/**
+ * The ServiceAccount of the pods the operator runs in a namespace (builder,
+ * distccd, runner): bound to no role and mounting no token, so that those
+ * pods, which run users' code, have no Kubernetes API access whatever the
+ * namespace's `default` account may have been granted.
+ */
+export function podServiceAccount(name: string, namespace: string, component: string): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: component } },
+    automountServiceAccountToken: false,
+  };
+}
+
+/** Owner reference that makes the build the controller of a child (garbage-collected with it). */
+export function ownerReference(build: InetBuild) {
+  return {
+    apiVersion: 'inetswarm.dev/v1alpha1',
+    kind: 'InetBuild',
+    name: build.metadata.name ?? '',
+    uid: build.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Go-style duration (`2h`, `45m`, `1h30m`) in seconds. */
+export function durationSeconds(text: string | undefined, fallback: number): number {
+  if (!text) return fallback;
+  const units: Record<string, number> = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  let total = 0;
+  let matched = '';
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)) {
+    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 1);
+    matched += m[0];
+  }
+  return matched === text && total > 0 ? Math.ceil(total) : fallback;
+}
+
+/** The builder Job: one pod, no retries (a failed build fails the same way again), bounded by the build timeout. */
+export function builderJob(build: InetBuild, settings: BuildSettings): Manifest {
+  const namespace = build.metadata.namespace ?? '';
+  const name = build.metadata.name ?? '';
+  const uid = build.metadata.uid ?? '';
+  const spec = build.spec;
+  const labels = {
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [COMPONENT_LABEL]: 'builder',
+    [BUILD_LABEL]: name,
+  };
+  const credentials = spec.source.credentialsSecretRef?.name;
+  const env: { name: string; value?: string; valueFrom?: unknown }[] = [
+    { name: 'INETSWARM_BUILD_NAME', value: name },
+    { name: 'INETSWARM_BUILD_NAMESPACE', value: namespace },
+    { name: 'INETSWARM_BUILD_UID', value: uid },
+    { name: 'GIT_REPOSITORY', value: spec.source.repository },
+    { name: 'GIT_REVISION', value: spec.source.revision },
+    { name: 'GIT_SUBMODULES', value: String(spec.source.submodules ?? true) },
+    { name: 'BUILD_MODE', value: spec.mode ?? 'release' },
+    { name: 'BUILD_COMMANDS', value: JSON.stringify(spec.commands ?? ['make makefiles', 'make MODE=$MODE -j$JOBS']) },
+    { name: 'DISTCC_ENABLED', value: String(spec.distcc?.enabled ?? true) },
+    { name: 'DISTCC_SERVICE', value: `${DISTCC_NAME}.${namespace}.svc` },
+    { name: 'DISTCC_PORT', value: String(DISTCC_PORT) },
+    { name: 'DISTCC_JOBS', value: spec.distcc?.jobs ? String(spec.distcc.jobs) : '' },
+    { name: 'ARTIFACT_EXCLUDE', value: JSON.stringify(spec.artifact?.exclude ?? ['.git', 'out/', '*.o']) },
+    { name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: settings.mongoSecretName, key: 'uri' } } },
+    { name: 'MONGODB_DATABASE', value: settings.mongoDatabase },
+    { name: 'WORKSPACE', value: WORKSPACE_DIR },
+    { name: 'HOME', value: `${WORKSPACE_DIR}/home` },
+  ];
+  const volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] = [
+    { name: 'workspace', mountPath: WORKSPACE_DIR },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  const volumes: unknown[] = [
+    { name: 'workspace', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+  ];
+  if (credentials) {
+    env.push({ name: 'GIT_CREDENTIALS_DIR', value: CREDENTIALS_DIR });
+    volumeMounts.push({ name: 'git-credentials', mountPath: CREDENTIALS_DIR, readOnly: true });
+    volumes.push({ name: 'git-credentials', secret: { secretName: credentials, defaultMode: 0o440 } });
+  }
+  const cpu = String(spec.builder?.cpu ?? '2');
+  const memory = String(spec.builder?.memory ?? '4Gi');
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: builderJobName(build), namespace, labels, ownerReferences: [ownerReference(build)] },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: durationSeconds(spec.builder?.timeout, 7200),
+      ttlSecondsAfterFinished: 86_400,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: settings.serviceAccountName,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: settings.runAsUser, fsGroup: settings.runAsUser },
+          containers: [
+            {
+              name: 'builder',
+              image: builderImage(build, settings),
+              workingDir: settings.builderWorkingDir,
+              command: settings.builderCommand,
+              env,
+              resources: { requests: { cpu, memory }, limits: { memory } },
+              securityContext: restrictedSecurityContext(settings.runAsUser),
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+              volumeMounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}

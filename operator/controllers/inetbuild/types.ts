@@ -1,0 +1,2 @@
+// The InetBuild types this controller uses, from the shared API module.
+export type { InetBuild, InetBuildSpec, InetBuildStatus, InetBuildPhase as BuildPhase } from '../../../api/v1alpha1.ts';

@@ -1,0 +1,207 @@
+// The children of a SimulationCampaign as plain manifests: the namespace's
+// runner Secret (queue and store credentials) and ServiceAccount, and the runner Job in the
+// Kubernetes work-queue pattern. Pure functions of the campaign, its build and
+// the operator's settings.
+import { posix } from 'node:path';
+import { API_VERSION, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
+import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, durationSeconds, type Manifest } from '../inetbuild/manifests.ts';
+import type { AttemptPolicy } from '../../../lib/queue/task.ts';
+import { runnerEnv, type RunnerConfig } from '../../../lib/engine/runner-config.ts';
+import type { SimulationSpec } from '../../../lib/engine/command.ts';
+import type { CampaignSettings } from './settings.ts';
+
+export { FIELD_MANAGER } from '../inetbuild/manifests.ts';
+
+/** Label on the runner Job and its pods naming their campaign. */
+export const CAMPAIGN_LABEL = 'inetswarm.dev/campaign';
+/** Removes the campaign's queue state before the campaign goes away. */
+export const CAMPAIGN_FINALIZER = 'inetswarm.dev/queue-cleanup';
+/** Keys of the runner Secret. */
+export const SECRET_KEYS = { natsPassword: 'nats-password', mongoUri: 'mongodb-uri' } as const;
+export const ARTIFACT_CACHE_DIR = '/var/cache/inet-swarm/artifacts';
+export const RUNNER_WORK_DIR = '/tmp/inet-swarm';
+/** The runner's own SIGTERM grace (shutdown plus kill grace, config.ts defaults) and a margin. */
+const TERMINATION_GRACE_SECONDS = 40;
+
+export function runnerJobName(campaign: SimulationCampaign): string {
+  return `${campaign.metadata.name ?? ''}-runners`;
+}
+
+export function runnerImage(build: InetBuild, settings: CampaignSettings): string {
+  return build.spec.omnetpp?.runnerImage ?? settings.runnerImageTemplate.replaceAll('{version}', build.spec.omnetpp?.version ?? '6.1');
+}
+
+/** The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource. */
+export function runnerSecret(namespace: string, settings: CampaignSettings): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: settings.runnerSecretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'runner' } },
+    type: 'Opaque',
+    stringData: {
+      [SECRET_KEYS.mongoUri]: settings.runnerMongoUri,
+      ...(settings.nats?.password ? { [SECRET_KEYS.natsPassword]: settings.nats.password } : {}),
+    },
+  };
+}
+
+/** Owner reference that makes the campaign the controller of its runner Job (garbage-collected with it). */
+export function campaignOwnerReference(campaign: SimulationCampaign) {
+  return {
+    apiVersion: API_VERSION,
+    kind: SIMULATION_CAMPAIGN.kind,
+    name: campaign.metadata.name ?? '',
+    uid: campaign.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+// The CRD documents executable, nedPath and libraries relative to workingDir;
+// the runner resolves them against the artifact root. A bare command name
+// (opp_run) stays a PATH lookup.
+function fromWorkingDir(workingDir: string, path: string): string {
+  if (posix.isAbsolute(path)) return path;
+  return posix.normalize(posix.join(workingDir, path));
+}
+
+function executablePath(workingDir: string, executable: string): string {
+  if (!executable.includes('/')) return executable;
+  const joined = fromWorkingDir(workingDir, executable);
+  return joined.includes('/') ? joined : `./${joined}`;
+}
+
+/** The runner's view of the campaign's simulation spec. */
+export function simulationOf(campaign: SimulationCampaign): SimulationSpec {
+  const spec = campaign.spec;
+  const workingDir = spec.workingDir ?? '.';
+  const sim = spec.simulation ?? {};
+  return {
+    executable: executablePath(workingDir, sim.executable ?? 'opp_run'),
+    workingDir,
+    iniFiles: spec.iniFiles ?? ['omnetpp.ini'],
+    config: spec.config,
+    ...(spec.runFilter ? { runFilter: spec.runFilter } : {}),
+    ...(sim.nedPath?.length ? { nedPath: sim.nedPath.map((p) => fromWorkingDir(workingDir, p)) } : {}),
+    ...(sim.nedExclusions?.length ? { nedExcludes: sim.nedExclusions } : {}),
+    ...(sim.libraries?.length ? { libraries: sim.libraries.map((p) => fromWorkingDir(workingDir, p)) } : {}),
+    ...(sim.extraArgs?.length ? { extraArgs: sim.extraArgs } : {}),
+  };
+}
+
+/** Attempt policy of every task of the campaign. */
+export function attemptPolicy(campaign: SimulationCampaign): AttemptPolicy {
+  const execution = campaign.spec.execution ?? {};
+  return {
+    maxAttempts: execution.maxAttempts ?? 3,
+    retrySimulationErrors: execution.retrySimulationErrors ?? false,
+    runTimeoutMs: durationSeconds(execution.runTimeout, 3600) * 1000,
+  };
+}
+
+/** The runner configuration a pod of this campaign gets (credentials are replaced by Secret references). */
+export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, settings: CampaignSettings): RunnerConfig {
+  const results = campaign.spec.results ?? {};
+  return {
+    namespace: campaign.metadata.namespace ?? '',
+    campaign: campaign.metadata.name ?? '',
+    campaignUid: campaign.metadata.uid ?? '',
+    podName: '',
+    nats: {
+      url: settings.runnerNatsUrl,
+      ...(settings.nats?.user ? { user: settings.nats.user } : {}),
+      ...(settings.nats?.password ? { password: settings.nats.password } : {}),
+    },
+    mongo: { uri: settings.runnerMongoUri, database: settings.mongoDatabase },
+    queuePrefix: settings.queuePrefix,
+    ackWaitMs: settings.ackWaitMs,
+    heartbeatMs: Math.max(1000, Math.floor(settings.ackWaitMs / 4)),
+    artifact: { digest: build.status?.artifact?.digest ?? '', cacheDir: ARTIFACT_CACHE_DIR },
+    workDir: RUNNER_WORK_DIR,
+    simulation: simulationOf(campaign),
+    results: { include: results.include ?? ['*.sca', '*.vec', '*.vci'], storeScalars: results.storeScalars ?? true },
+    drainGraceMs: 10_000,
+    shutdownGraceMs: 20_000,
+    killGraceMs: 5_000,
+    connectTimeoutMs: 60_000,
+  };
+}
+
+type EnvVar = { name: string; value?: string; valueFrom?: unknown };
+
+/** runnerEnv() with the pod name from the downward API and the credentials from the runner Secret. */
+export function runnerPodEnv(config: RunnerConfig, settings: CampaignSettings): EnvVar[] {
+  const secretKey: Record<string, string> = { INETSWARM_NATS_PASSWORD: SECRET_KEYS.natsPassword, INETSWARM_MONGO_URI: SECRET_KEYS.mongoUri };
+  return Object.entries(runnerEnv(config)).map(([name, value]): EnvVar => {
+    if (name === 'INETSWARM_POD_NAME') return { name, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+    const key = secretKey[name];
+    if (key) return { name, valueFrom: { secretKeyRef: { name: settings.runnerSecretName, key } } };
+    return { name, value };
+  });
+}
+
+/**
+ * The runner Job: the work-queue pattern (completions unset, so the Job is
+ * complete once a pod exits 0 after the queue drained), one pod per core,
+ * on the runner pool only, non-root with a read-only root filesystem.
+ */
+export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settings: CampaignSettings, parallelism: number): Manifest {
+  const namespace = campaign.metadata.namespace ?? '';
+  const name = campaign.metadata.name ?? '';
+  const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'runner', [CAMPAIGN_LABEL]: name };
+  const execution = campaign.spec.execution ?? {};
+  const cpu = String(execution.cpu ?? '1');
+  const memory = String(execution.memory ?? '1Gi');
+  const user = settings.runAsUser;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: runnerJobName(campaign), namespace, labels, ownerReferences: [campaignOwnerReference(campaign)] },
+    spec: {
+      parallelism,
+      // Runner pods exit 1 only when they cannot start (store, queue or artifact unreachable); allow many restarts.
+      backoffLimit: 100,
+      template: {
+        metadata: { labels },
+        spec: {
+          // OnFailure restarts the container in place, so the artifact cache in its emptyDir survives.
+          restartPolicy: 'OnFailure',
+          serviceAccountName: settings.runnerServiceAccount,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          nodeSelector: { 'inetswarm.dev/pool': 'runner' },
+          tolerations: [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }],
+          securityContext: { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            {
+              name: 'runner',
+              image: runnerImage(build, settings),
+              workingDir: settings.runnerWorkingDir,
+              command: settings.runnerCommand,
+              env: runnerPodEnv(runnerConfig(campaign, build, settings), settings),
+              resources: { requests: { cpu, memory }, limits: { memory } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: user,
+                runAsGroup: user,
+                readOnlyRootFilesystem: true,
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [
+                { name: 'tmp', mountPath: '/tmp' },
+                { name: 'artifact-cache', mountPath: ARTIFACT_CACHE_DIR },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'tmp', emptyDir: {} },
+            { name: 'artifact-cache', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}

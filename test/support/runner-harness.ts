@@ -1,0 +1,214 @@
+// Shared set-up of the runner integration tests: the oppsim fixture built and
+// stored as an artifact, a campaign on its own streams and database, and
+// runner processes started exactly as a pod would run them (env from runnerEnv).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { MongoClient, type Db } from 'mongodb';
+import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
+import { ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../lib/queue/jetstream.ts';
+import { queueNames, type CampaignRef, type QueueNames } from '../../lib/queue/subjects.ts';
+import type { AttemptPolicy } from '../../lib/queue/task.ts';
+import { ensureIndexes } from '../../lib/store/store.ts';
+import { runnerEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
+import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
+import { launcherBinary, runnerNodeArgs } from './runner-command.ts';
+import type { StackInfo } from '../stack/types.ts';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+let bundle: Promise<string[]> | undefined;
+
+// Temporary folders shared by a test process (fixture build, runner bundle) go when it exits.
+const processDirs: string[] = [];
+// Child processes must not outlive a test process that is stopped or times
+// out: runners and servers are killed on exit and on the usual signals.
+const onExit = new Set<() => void>();
+process.once('exit', () => {
+  for (const fn of onExit) fn();
+  for (const d of processDirs) rmSync(d, { recursive: true, force: true });
+});
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(signal, () => process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15)));
+}
+
+/** Runs `fn` (synchronous: kill, not wait) when the test process exits for any reason but SIGKILL. */
+export function killOnExit(fn: () => void): () => void {
+  onExit.add(fn);
+  return () => onExit.delete(fn);
+}
+
+/** The node arguments that start a runner (see runner-command.ts); bundled once per test process. */
+export function runnerCommand(): Promise<string[]> {
+  bundle ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-bundle-'));
+    processDirs.push(dir);
+    return runnerNodeArgs(dir);
+  })();
+  return bundle;
+}
+
+let fixture: Promise<{ archive: string; dir: string }> | undefined;
+
+/** Builds oppsim once per test process and packs its runtime tree. */
+export function fixtureArchive(): Promise<{ archive: string; dir: string }> {
+  fixture ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'runner-fixture-'));
+    processDirs.push(dir);
+    const { repoDir } = await makeFixtureRepo({ dir: join(dir, 'repo') });
+    await buildFixture(repoDir);
+    const archive = join(dir, 'runtime.tar.gz');
+    await packRuntimeTree(repoDir, archive, ['.git', '*.o', '*.c', '*.h']);
+    return { archive, dir };
+  })();
+  return fixture;
+}
+
+/** The servers a campaign uses: the shared stack's, or a test's own (the chaos test restarts them). */
+export type Servers = Pick<StackInfo, 'nats' | 'mongo'>;
+
+export interface Campaign {
+  config: RunnerConfig;
+  names: QueueNames;
+  ref: CampaignRef;
+  db: Db;
+  mongo: MongoClient;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  dir: string;
+  /** Starts a runner process; its output goes to `<dir>/<podName>.log`. */
+  startRunner(podName?: string, extraEnv?: Record<string, string>): Runner;
+  close(): Promise<void>;
+}
+
+export interface Runner {
+  podName: string;
+  /** True once the runner has connected and fetched its artifact (it then pulls tasks). */
+  ready: boolean;
+  child: ChildProcess;
+  logFile: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface CampaignOptions {
+  iniConfig: string;
+  policy?: Partial<AttemptPolicy>;
+  /** Overrides of the runner configuration (grace periods, AckWait, ...). */
+  runner?: Partial<RunnerConfig>;
+  /** Skip the plan task (tests that publish their own messages). */
+  noPlan?: boolean;
+  digest?: string;
+}
+
+/** Sets up one campaign on its own streams (prefix) and database, with the fixture artifact uploaded. */
+export async function setupCampaign(servers: Servers, opts: CampaignOptions): Promise<Campaign> {
+  const tag = randomBytes(4).toString('hex');
+  const dir = await mkdtemp(join(tmpdir(), `runner-${opts.iniConfig.toLowerCase()}-`));
+  const mongo = new MongoClient(servers.mongo.uri, { serverSelectionTimeoutMS: 30_000 });
+  await mongo.connect();
+  const db = mongo.db(`runner_${opts.iniConfig.toLowerCase()}_${tag}`);
+  await ensureIndexes(db);
+  const { archive } = await fixtureArchive();
+  const digest = opts.digest ?? (await uploadArtifact(db, archive)).digest;
+  const nc = await connect({ servers: servers.nats.url, user: servers.nats.user, pass: servers.nats.password, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  const names = queueNames(`T${tag}`);
+  const ref: CampaignRef = { namespace: 'runner-test', campaign: opts.iniConfig.toLowerCase(), campaignUid: randomUUID() };
+  const policy: AttemptPolicy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 30_000, ...opts.policy };
+  const config: RunnerConfig = {
+    ...ref,
+    podName: 'runner',
+    nats: servers.nats,
+    mongo: { uri: servers.mongo.uri, database: db.databaseName },
+    queuePrefix: `T${tag}`,
+    ackWaitMs: 10_000,
+    heartbeatMs: 2_000,
+    artifact: { digest, cacheDir: join(dir, 'cache') },
+    workDir: join(dir, 'work'),
+    simulation: { executable: './oppsim', workingDir: '.', iniFiles: ['omnetpp.ini'], config: opts.iniConfig },
+    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
+    drainGraceMs: 2_000,
+    shutdownGraceMs: 5_000,
+    killGraceMs: 1_000,
+    connectTimeoutMs: 20_000,
+    // As in the runner image; `runner: { launcher: undefined }` tests the runner's own spawn.
+    launcher: await launcherBinary(),
+    ...opts.runner,
+  };
+  await ensureStreams(jsm, names);
+  await ensureCampaignConsumer(jsm, names, ref, { ackWaitMs: config.ackWaitMs });
+  if (!opts.noPlan) await publishPlanTask(js, names, ref, policy);
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  const runnerArgs = await runnerCommand();
+  const runners: Runner[] = [];
+  let count = 0;
+
+  return {
+    config,
+    names,
+    ref,
+    db,
+    mongo,
+    nc,
+    js,
+    jsm,
+    dir,
+    startRunner(podName = `runner-${count++}`, extraEnv = {}) {
+      const logFile = join(dir, 'logs', `${podName}.log`);
+      const out = createWriteStream(logFile);
+      const child = spawn(process.execPath, runnerArgs, {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...runnerEnv({ ...config, podName }), ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout!.pipe(out);
+      child.stderr!.pipe(out);
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      const runner: Runner = { podName, ready: false, child, logFile, exited };
+      const forget = killOnExit(() => child.kill('SIGKILL'));
+      void exited.then(forget);
+      const onData = (chunk: Buffer) => {
+        if (chunk.includes('Fetched artifact')) {
+          runner.ready = true;
+          child.stdout!.off('data', onData);
+        }
+      };
+      child.stdout!.on('data', onData);
+      runners.push(runner);
+      return runner;
+    },
+    async close() {
+      for (const r of runners) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+      await Promise.all(runners.map((r) => r.exited));
+      await jsm.streams.delete(names.tasksStream).catch(() => undefined);
+      await jsm.streams.delete(names.eventsStream).catch(() => undefined);
+      await db.dropDatabase().catch(() => undefined);
+      await nc.close();
+      await mongo.close();
+      // Logs stay when RUNNER_TEST_KEEP=1, for a post-mortem.
+      if (process.env.RUNNER_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
