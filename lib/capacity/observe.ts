@@ -11,7 +11,7 @@ import {
   type BuildObject,
   type CampaignDemand,
   type CampaignObject,
-} from '../../operator/controllers/capacity/decide.ts';
+} from './demand.ts';
 
 /** The demand side of one capacity decision. */
 export interface ObservedDemand {

@@ -1,6 +1,7 @@
 // Conditions per the Kubernetes API conventions; pure, shared by the controllers.
 
 import type { Condition } from '../../api/v1alpha1.ts';
+import { isoSeconds } from '../time.ts';
 
 export type { Condition };
 
@@ -17,7 +18,7 @@ export function setCondition(
   const index = list.findIndex((c) => c.type === next.type);
   const existing = index >= 0 ? list[index] : undefined;
   const lastTransitionTime =
-    existing && existing.status === next.status ? existing.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    existing && existing.status === next.status ? existing.lastTransitionTime : isoSeconds(now);
   const condition: Condition = { ...next, lastTransitionTime };
   if (index >= 0) list[index] = condition;
   else list.push(condition);

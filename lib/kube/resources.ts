@@ -4,11 +4,10 @@
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CustomObjectsApi } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, GROUP, VERSION } from '../../api/v1alpha1.ts';
-import { keyOf } from '../../operator/runtime/informer.ts';
+import { FIELD_MANAGER } from '../../api/labels.ts';
+import { keyOf } from './keys.ts';
 import { classify } from './errors.ts';
 
-/** The field manager of every write the operator makes. */
-export const FIELD_MANAGER = 'inet-swarm-operator';
 
 /** One of this project's custom resources, as far as status and Events need it. */
 export interface CustomResource {

@@ -22,17 +22,6 @@ export interface WatchOptions<T extends KubernetesObject> {
   backoff?: BackoffOptions;
 }
 
-/** `namespace/name` of an object. */
-export function keyOf(obj: KubernetesObject): string {
-  return `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-}
-
-/** Splits a `namespace/name` key. */
-export function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf('/');
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
 /** Keys of the controlling owners of `kind` (e.g. the InetBuild of a Job). */
 export function controllerKeys(kind: string, apiVersionPrefix: string) {
   return (obj: KubernetesObject): string[] =>

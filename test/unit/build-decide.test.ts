@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideBuild, RESULT_GRACE_MS, type BuildObservation, type ObservedJob } from '../../operator/controllers/inetbuild/decide.ts';
-import { durationSeconds, type BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
+import type { BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
+import { durationSeconds } from '../../lib/time.ts';
 import { parseTerminationMessage, terminationMessage } from '../../lib/store/builds.ts';
 import type { InetBuild } from '../../operator/controllers/inetbuild/types.ts';
 

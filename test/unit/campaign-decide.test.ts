@@ -8,8 +8,9 @@ import {
   type ObservedProgress,
   type ParallelismInput,
 } from '../../operator/controllers/simulationcampaign/decide.ts';
-import { podServiceAccount } from '../../operator/controllers/inetbuild/manifests.ts';
-import { CAMPAIGN_FINALIZER, runnerJob, simulationOf } from '../../operator/controllers/simulationcampaign/manifests.ts';
+import { podServiceAccount } from '../../lib/kube/manifests.ts';
+import { CAMPAIGN_FINALIZER } from '../../api/labels.ts';
+import { runnerJob, simulationOf } from '../../operator/controllers/simulationcampaign/manifests.ts';
 import { campaignSettingsFromEnv, type CampaignSettings } from '../../operator/controllers/simulationcampaign/settings.ts';
 import { runnerConfigFromEnv } from '../../lib/engine/runner-config.ts';
 

@@ -3,15 +3,15 @@
 // Events to emit and when to look again. No I/O here.
 import { canonical } from '../../../lib/canonical.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
+import { isoSeconds } from '../../../lib/time.ts';
 import {
   builderJob,
   distccDaemonSet,
   distccService,
   mongoSecret,
-  podServiceAccount,
   type BuildSettings,
-  type Manifest,
 } from './manifests.ts';
+import { podServiceAccount, type Manifest } from '../../../lib/kube/manifests.ts';
 import { parseTerminationMessage, resultOfRecord, type BuildRecord, type BuildResult } from '../../../lib/store/builds.ts';
 import type { BuildPhase, InetBuild, InetBuildStatus } from './types.ts';
 
@@ -67,10 +67,6 @@ export const RESULT_GRACE_MS = 10 * 60_000;
 
 const waitingFailures = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
 
-function seconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
 function outcome(observation: BuildObservation): BuildResult | undefined {
   const fromRecord = resultOfRecord(observation.record);
   if (fromRecord) return fromRecord;
@@ -102,7 +98,7 @@ export function decideBuild(observation: BuildObservation): BuildDecision {
   let artifact: InetBuildStatus['artifact'];
   let completionTime = old.completionTime;
   let requeueAfterMs: number | undefined;
-  const startTime = old.startTime ?? (record ? seconds(new Date(record.startedAt)) : undefined) ?? job?.startTime ?? pods.find((p) => p.startTime)?.startTime;
+  const startTime = old.startTime ?? (record ? isoSeconds(new Date(record.startedAt)) : undefined) ?? job?.startTime ?? pods.find((p) => p.startTime)?.startTime;
 
   const result = outcome(observation);
   const failedCondition = jobCondition(job, 'Failed');
@@ -156,7 +152,7 @@ export function decideBuild(observation: BuildObservation): BuildDecision {
   const final = phase === 'Succeeded' || phase === 'Failed';
   if (!final) apply.push(builderJob(build, settings));
   if (final && !completionTime) {
-    completionTime = record?.finishedAt ? seconds(new Date(record.finishedAt)) : seconds(now);
+    completionTime = record?.finishedAt ? isoSeconds(new Date(record.finishedAt)) : isoSeconds(now);
   }
 
   const generation = build.metadata.generation;

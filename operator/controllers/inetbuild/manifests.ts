@@ -2,15 +2,14 @@
 // DaemonSet and headless Service, the Secret with the MongoDB URI, the
 // builder pods' ServiceAccount, and the builder Job. Pure functions of the
 // build and the operator's settings.
+import { API_VERSION, INET_BUILD } from '../../../api/v1alpha1.ts';
+import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
+import { controllerReference, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
+import { durationSeconds } from '../../../lib/time.ts';
 import type { InetBuild } from './types.ts';
 
-export { FIELD_MANAGER } from '../../../lib/kube/resources.ts';
 export const DISTCC_NAME = 'inet-swarm-distcc';
 export const DISTCC_PORT = 3632;
-export const BUILD_LABEL = 'inetswarm.dev/build';
-export const COMPONENT_LABEL = 'app.kubernetes.io/component';
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'inet-swarm-operator';
 /** Where the builder reads clone credentials from, when the build names a Secret. */
 export const CREDENTIALS_DIR = '/var/run/inet-swarm/git-credentials';
 export const WORKSPACE_DIR = '/workspace';
@@ -35,13 +34,6 @@ export interface BuildSettings {
   serviceAccountName: string;
 }
 
-export type Manifest = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; ownerReferences?: unknown[] };
-  [field: string]: unknown;
-};
-
 export function builderJobName(build: InetBuild): string {
   return `${build.metadata.name ?? ''}-build`;
 }
@@ -50,23 +42,9 @@ export function builderImage(build: InetBuild, settings: BuildSettings): string 
   return build.spec.omnetpp?.builderImage ?? settings.builderImageTemplate.replaceAll('{version}', build.spec.omnetpp?.version ?? '6.1');
 }
 
-const runnerToleration = { key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' };
-
-function restrictedSecurityContext(runAsUser: number) {
-  return {
-    runAsNonRoot: true,
-    runAsUser,
-    runAsGroup: runAsUser,
-    readOnlyRootFilesystem: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-}
-
 /** The namespace's distccd daemons: one per node, including the tainted runner nodes where the cores are. */
 export function distccDaemonSet(namespace: string, settings: BuildSettings): Manifest {
-  const labels = { 'app.kubernetes.io/name': DISTCC_NAME, [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'distccd' };
+  const labels = { 'app.kubernetes.io/name': DISTCC_NAME, ...managedLabels('distccd') };
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -76,7 +54,7 @@ export function distccDaemonSet(namespace: string, settings: BuildSettings): Man
       template: {
         metadata: { labels },
         spec: {
-          tolerations: [runnerToleration],
+          tolerations: [RUNNER_POOL_TOLERATION],
           serviceAccountName: settings.serviceAccountName,
           automountServiceAccountToken: false,
           containers: [
@@ -103,7 +81,7 @@ export function distccService(namespace: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: DISTCC_NAME, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'distccd' } },
+    metadata: { name: DISTCC_NAME, namespace, labels: managedLabels('distccd') },
     spec: {
       clusterIP: 'None',
       selector: { 'app.kubernetes.io/name': DISTCC_NAME },
@@ -123,44 +101,9 @@ export function mongoSecret(namespace: string, settings: BuildSettings): Manifes
   };
 }
 
-/**
- * The ServiceAccount of the pods the operator runs in a namespace (builder,
- * distccd, runner): bound to no role and mounting no token, so that those
- * pods, which run users' code, have no Kubernetes API access whatever the
- * namespace's `default` account may have been granted.
- */
-export function podServiceAccount(name: string, namespace: string, component: string): Manifest {
-  return {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: component } },
-    automountServiceAccountToken: false,
-  };
-}
-
 /** Owner reference that makes the build the controller of a child (garbage-collected with it). */
 export function ownerReference(build: InetBuild) {
-  return {
-    apiVersion: 'inetswarm.dev/v1alpha1',
-    kind: 'InetBuild',
-    name: build.metadata.name ?? '',
-    uid: build.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-/** Go-style duration (`2h`, `45m`, `1h30m`) in seconds. */
-export function durationSeconds(text: string | undefined, fallback: number): number {
-  if (!text) return fallback;
-  const units: Record<string, number> = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  let matched = '';
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)/g)) {
-    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 1);
-    matched += m[0];
-  }
-  return matched === text && total > 0 ? Math.ceil(total) : fallback;
+  return controllerReference(build, { apiVersion: API_VERSION, kind: INET_BUILD.kind });
 }
 
 /** The builder Job: one pod, no retries (a failed build fails the same way again), bounded by the build timeout. */

@@ -14,13 +14,16 @@ import {
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { GROUP, INET_BUILD } from '../../../api/v1alpha1.ts';
-import { controllerKeys, keyOf, splitKey, type ResilientInformer } from '../../runtime/informer.ts';
+import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
+import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
 import { classify } from '../../../lib/kube/errors.ts';
 import { applyStatus, emitEvent } from '../../../lib/kube/resources.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import { decideBuild, sameStatus, type ObservedJob, type ObservedPod } from './decide.ts';
-import { BUILD_LABEL, COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL, builderJobName, type BuildSettings } from './manifests.ts';
+import { BUILD_LABEL, COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL } from '../../../api/labels.ts';
+import { builderJobName, type BuildSettings } from './manifests.ts';
+import { isoSeconds } from '../../../lib/time.ts';
 import { BUILDS_COLLECTION, type BuildRecord } from '../../../lib/store/builds.ts';
 import type { InetBuild, InetBuildStatus } from './types.ts';
 
@@ -83,7 +86,7 @@ function observePod(pod: V1Pod): ObservedPod {
   const waiting = container?.state?.waiting;
   return {
     phase: pod.status?.phase ?? 'Pending',
-    ...(pod.status?.startTime ? { startTime: new Date(pod.status.startTime).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+    ...(pod.status?.startTime ? { startTime: isoSeconds(new Date(pod.status.startTime)) } : {}),
     ...(terminated?.message ? { terminationMessage: terminated.message } : {}),
     ...(terminated?.reason || waiting?.reason ? { containerReason: terminated?.reason ?? waiting?.reason } : {}),
     ...(waiting?.message ? { containerMessage: waiting.message } : {}),

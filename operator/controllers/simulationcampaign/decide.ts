@@ -9,10 +9,12 @@
 // succeeded are stored all the same.
 import { MAX_FAILED_RUNS, progressText, type CampaignPhase, type Condition, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../../../api/v1alpha1.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
+import { isoSeconds } from '../../../lib/time.ts';
 import { canonical } from '../../../lib/canonical.ts';
-import type { Manifest } from '../inetbuild/manifests.ts';
+import type { Manifest } from '../../../lib/kube/manifests.ts';
+import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
 import { consumerName, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
-import { CAMPAIGN_FINALIZER, runnerJob } from './manifests.ts';
+import { runnerJob } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
 
 /** What the operator saw of the runner Job. */
@@ -110,10 +112,6 @@ export function runnerParallelism(input: ParallelismInput): number {
   const keep = Math.min(input.current, max);
   const grow = Math.min(Math.max(0, input.remaining), max, input.capacity ?? Number.POSITIVE_INFINITY);
   return Math.max(keep, Math.max(0, grow));
-}
-
-function seconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function clip(text: string, limit = MESSAGE_LIMIT): string {
@@ -342,10 +340,10 @@ export function decideCampaign(o: CampaignObservation): CampaignDecision {
   const ref = { namespace: campaign.metadata.namespace ?? '', campaign: campaign.metadata.name ?? '', campaignUid: campaign.metadata.uid ?? '' };
   const counts = progress?.total !== undefined ? { total: progress.total, pending: progress.pending, running: progress.running, succeeded: progress.succeeded, failed: progress.failed } : undefined;
   const runners = result.final ? 0 : (job?.active ?? 0);
-  const startTime = old.startTime ?? (result.phase === 'Running' ? seconds(now) : undefined);
+  const startTime = old.startTime ?? (result.phase === 'Running' ? isoSeconds(now) : undefined);
   const eta =
     !result.final && result.phase === 'Running' && progress?.etaSeconds !== undefined
-      ? seconds(new Date(Math.round(((progress.readAt ?? now).getTime() + progress.etaSeconds * 1000) / ETA_STEP_MS) * ETA_STEP_MS))
+      ? isoSeconds(new Date(Math.round(((progress.readAt ?? now).getTime() + progress.etaSeconds * 1000) / ETA_STEP_MS) * ETA_STEP_MS))
       : undefined;
   const failedRuns = (progress?.failedRuns ?? []).slice(0, MAX_FAILED_RUNS).map((f) => ({
     run: f.run,
@@ -361,7 +359,7 @@ export function decideCampaign(o: CampaignObservation): CampaignDecision {
     runners,
     ...(buildReady ? { queue: { stream: names.tasksStream, subject: taskSubject(names, ref), consumer: consumerName(ref) } } : {}),
     ...(startTime ? { startTime } : {}),
-    ...(result.final ? { completionTime: old.completionTime ?? seconds(now) } : {}),
+    ...(result.final ? { completionTime: old.completionTime ?? isoSeconds(now) } : {}),
     ...(eta ? { estimatedCompletionTime: eta } : {}),
     conditions,
     ...(failedRuns.length ? { failedRuns } : {}),

@@ -4,18 +4,14 @@
 // the operator's settings.
 import { posix } from 'node:path';
 import { API_VERSION, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, durationSeconds, type Manifest } from '../inetbuild/manifests.ts';
+import { CAMPAIGN_LABEL, managedLabels } from '../../../api/labels.ts';
+import { controllerReference, restrictedSecurityContext, RUNNER_POOL_SELECTOR, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
+import { durationSeconds } from '../../../lib/time.ts';
 import type { AttemptPolicy } from '../../../lib/queue/task.ts';
 import { runnerEnv, type RunnerConfig } from '../../../lib/engine/runner-config.ts';
 import type { SimulationSpec } from '../../../lib/engine/command.ts';
 import type { CampaignSettings } from './settings.ts';
 
-export { FIELD_MANAGER } from '../inetbuild/manifests.ts';
-
-/** Label on the runner Job and its pods naming their campaign. */
-export const CAMPAIGN_LABEL = 'inetswarm.dev/campaign';
-/** Removes the campaign's queue state before the campaign goes away. */
-export const CAMPAIGN_FINALIZER = 'inetswarm.dev/queue-cleanup';
 /** Keys of the runner Secret. */
 export const SECRET_KEYS = { natsPassword: 'nats-password', mongoUri: 'mongodb-uri' } as const;
 export const ARTIFACT_CACHE_DIR = '/var/cache/inet-swarm/artifacts';
@@ -36,7 +32,7 @@ export function runnerSecret(namespace: string, settings: CampaignSettings): Man
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: settings.runnerSecretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'runner' } },
+    metadata: { name: settings.runnerSecretName, namespace, labels: managedLabels('runner') },
     type: 'Opaque',
     stringData: {
       [SECRET_KEYS.mongoUri]: settings.runnerMongoUri,
@@ -47,14 +43,7 @@ export function runnerSecret(namespace: string, settings: CampaignSettings): Man
 
 /** Owner reference that makes the campaign the controller of its runner Job (garbage-collected with it). */
 export function campaignOwnerReference(campaign: SimulationCampaign) {
-  return {
-    apiVersion: API_VERSION,
-    kind: SIMULATION_CAMPAIGN.kind,
-    name: campaign.metadata.name ?? '',
-    uid: campaign.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
+  return controllerReference(campaign, { apiVersion: API_VERSION, kind: SIMULATION_CAMPAIGN.kind });
 }
 
 // The CRD documents executable, nedPath and libraries relative to workingDir;
@@ -148,7 +137,7 @@ export function runnerPodEnv(config: RunnerConfig, settings: CampaignSettings): 
 export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settings: CampaignSettings, parallelism: number): Manifest {
   const namespace = campaign.metadata.namespace ?? '';
   const name = campaign.metadata.name ?? '';
-  const labels = { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: 'runner', [CAMPAIGN_LABEL]: name };
+  const labels = { ...managedLabels('runner'), [CAMPAIGN_LABEL]: name };
   const execution = campaign.spec.execution ?? {};
   const cpu = String(execution.cpu ?? '1');
   const memory = String(execution.memory ?? '1Gi');
@@ -170,8 +159,8 @@ export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settin
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          nodeSelector: { 'inetswarm.dev/pool': 'runner' },
-          tolerations: [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }],
+          nodeSelector: RUNNER_POOL_SELECTOR,
+          tolerations: [RUNNER_POOL_TOLERATION],
           securityContext: { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
@@ -181,15 +170,7 @@ export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settin
               command: settings.runnerCommand,
               env: runnerPodEnv(runnerConfig(campaign, build, settings), settings),
               resources: { requests: { cpu, memory }, limits: { memory } },
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: user,
-                runAsGroup: user,
-                readOnlyRootFilesystem: true,
-                allowPrivilegeEscalation: false,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
+              securityContext: restrictedSecurityContext(user),
               volumeMounts: [
                 { name: 'tmp', mountPath: '/tmp' },
                 { name: 'artifact-cache', mountPath: ARTIFACT_CACHE_DIR },

@@ -17,19 +17,21 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { API_VERSION, GROUP, INET_BUILD, SIMULATION_CAMPAIGN, VERSION, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../../../api/v1alpha1.ts';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, podServiceAccount } from '../inetbuild/manifests.ts';
+import { CAMPAIGN_FINALIZER, COMPONENT_LABEL, FIELD_MANAGER, MANAGED_BY, MANAGED_BY_LABEL } from '../../../api/labels.ts';
+import { podServiceAccount } from '../../../lib/kube/manifests.ts';
 import { TemporaryError } from '../../../lib/errors.ts';
 import { readCampaignProgress } from '../../../lib/store/progress.ts';
 import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../../lib/queue/jetstream.ts';
 import { queueNames, type CampaignRef } from '../../../lib/queue/subjects.ts';
 import { readCampaign } from '../../../lib/store/store.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
-import { controllerKeys, keyOf, splitKey, type ResilientInformer } from '../../runtime/informer.ts';
+import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
+import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { customResourceInformer, jobInformer } from '../../runtime/informers.ts';
 import { classify, isNotFound, statusCode } from '../../../lib/kube/errors.ts';
 import { applyStatus, emitEvent } from '../../../lib/kube/resources.ts';
 import { decideCampaign, isFinal, type ObservedProgress, type ObservedRunnerJob } from './decide.ts';
-import { attemptPolicy, CAMPAIGN_FINALIZER, FIELD_MANAGER, runnerJobName, runnerSecret } from './manifests.ts';
+import { attemptPolicy, runnerJobName, runnerSecret } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
 
 export interface CampaignControllerDeps {

@@ -1,0 +1,20 @@
+// Names the operator stamps on what it creates, and by which it finds them
+// again: labels, the finalizer and the field manager of its writes. The chart
+// and NetworkPolicies select by the same labels.
+
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'inet-swarm-operator';
+/** The field manager of every write the operator makes (server-side apply). */
+export const FIELD_MANAGER = MANAGED_BY;
+/** Label on a builder Job and its pod naming their InetBuild. */
+export const BUILD_LABEL = 'inetswarm.dev/build';
+/** Label on the runner Job and its pods naming their campaign. */
+export const CAMPAIGN_LABEL = 'inetswarm.dev/campaign';
+/** Removes the campaign's queue state before the campaign goes away. */
+export const CAMPAIGN_FINALIZER = 'inetswarm.dev/queue-cleanup';
+
+/** Labels of an object the operator manages, as one component of the product. */
+export function managedLabels(component: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY, [COMPONENT_LABEL]: component };
+}
