@@ -1,24 +1,9 @@
-// Lint rules. Beyond the typescript-eslint defaults, one house rule: the pure
-// decision modules (`decide.ts` files and everything under a `decide/` or
-// `pure/` folder) import no client library, so they stay testable as plain
-// functions of their inputs.
+// Lint rules: the typescript-eslint defaults, unused variables and
+// `import type` for types. What may import what (the layers and the purity of
+// decision modules, followed through every chain of imports) is checked by
+// dependency-cruiser, not here: see docs/layers.md and `npm run lint:layers`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-const clientLibraries = [
-  '@kubernetes/*',
-  '@aws-sdk/*',
-  '@smithy/*',
-  '@nats-io/*',
-  'nats',
-  'mongodb',
-  'node:child_process',
-  'node:fs',
-  'node:fs/promises',
-  'node:net',
-  'node:http',
-  'node:https',
-];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'charts/', 'test/fixtures/**/work/', '**/*.js', '!eslint.config.js'] },
@@ -29,22 +14,6 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-    },
-  },
-  {
-    files: ['**/decide.ts', '**/decide/**/*.ts', '**/*.decide.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: clientLibraries,
-              message: 'Pure decision modules take the observed world as arguments; do I/O in the caller.',
-            },
-          ],
-        },
-      ],
     },
   },
 );

@@ -18,6 +18,7 @@ npx tsx test/stack/cli.ts build
 
 log "Linting and type-checking"
 npx eslint .
+npm run --silent lint:layers
 npx tsc -p tsconfig.json --noEmit
 
 state_dir="$(mktemp -d -t inet-swarm-test-XXXXXX)"

@@ -1,0 +1,97 @@
+// The layer rules, checked by dependency-cruiser on the graph of every import
+// (type-only ones included: a type from operator/ in cli/ still couples the CLI
+// to the operator's insides). The purity rules need the graph of what is loaded
+// at run time instead and live in .dependency-cruiser-purity.mjs, which takes
+// the shared lists below. docs/layers.md says what may import what and why.
+
+/** Folders of the project's own code; test/ may import anything and is not checked. */
+const layers = '^(api|lib|operator|pods|cli)/';
+
+/**
+ * Modules that must stay pure functions of their arguments: every decision
+ * module by name (decide.ts, *.decide.ts, anything under decide/ or pure/),
+ * the API types, and the helpers those modules use. A list here rather than a
+ * marker comment in each file: the rule and what it covers sit in one place a
+ * reviewer reads, and dependency-cruiser matches paths, so a marker would need
+ * code of our own to collect; a file added under a pure name is covered
+ * without anyone remembering a comment.
+ */
+export const pureModules = [
+  // (|.*[/.]) rather than (.*[/.])?: dependency-cruiser refuses nested
+  // quantifiers (star height 2) as unsafe.
+  `${layers}(|.*[/.])decide\\.ts$`,
+  `${layers}(|.*/)(decide|pure)/`,
+  '^api/',
+  '^lib/time\\.ts$',
+  '^lib/canonical\\.ts$',
+  '^lib/kube/(conditions|manifests|keys)\\.ts$',
+  '^lib/queue/subjects\\.ts$',
+  '^lib/capacity/demand\\.ts$',
+  '^lib/engine/command\\.ts$',
+  // The runner pod's env contract: the campaign's manifests write it, the
+  // runner reads it (from an env object it is given; process.pid is only the
+  // last default of the pod name).
+  '^lib/engine/runner-config\\.ts$',
+  '^lib/store/(builds|include)\\.ts$',
+  // A controller's manifests are plain data built from the resource: its
+  // decide module calls them.
+  '^operator/controllers/[^/]+/manifests\\.ts$',
+  '^cli/(options|errors)\\.ts$',
+  '^cli/git/remote-url\\.ts$',
+];
+
+/**
+ * Client libraries and I/O: what a pure module must not load, even through a
+ * chain of imports. Node's built-ins appear under their bare names (fs, not
+ * node:fs) in dependency-cruiser's graph; npm packages under node_modules/,
+ * or under ../<elsewhere>/node_modules/ when node_modules is a symlink.
+ */
+export const ioModules = [
+  '(^|/)node_modules/(@kubernetes|@aws-sdk|@smithy|@nats-io)/',
+  '(^|/)node_modules/(nats|mongodb|pino|prom-client)/',
+  '^(node:)?(child_process|cluster|dgram|dns|fs|http|http2|https|inspector|net|os|readline|repl|tls|tty|worker_threads)(/promises)?$',
+];
+
+/** What both configurations share: how imports resolve. */
+export const options = {
+  doNotFollow: { path: '(^|/)node_modules/' },
+  exclude: { path: '^test/fixtures/.*/work/' },
+  // tsconfig's NodeNext resolution: `.ts` extensions in relative imports.
+  tsConfig: { fileName: 'tsconfig.json' },
+  enhancedResolveOptions: {
+    exportsFields: ['exports'],
+    conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    mainFields: ['module', 'main', 'types', 'typings'],
+  },
+};
+
+/** `from` folder -> the project folders it must not import. */
+const forbiddenLayers = [
+  ['api', 'lib|operator|pods|cli|test', 'api/ holds the resources\' types and names; it imports nothing of the project but itself.'],
+  ['lib', 'operator|pods|cli|test', 'lib/ is the shared library of the operator, the pods and the CLI; it imports only api/ and lib/.'],
+  ['pods', 'operator|cli|test', 'pods/ are the programs inside pods; they share code with the operator only through lib/.'],
+  ['operator', 'pods|cli|test', 'operator/ shares code with the pods and the CLI only through lib/.'],
+  ['cli', 'operator|pods|test', 'The CLI reaches the operator and the pods only through the shared library (lib/) and api/.'],
+];
+
+export default {
+  forbidden: [
+    ...forbiddenLayers.map(([from, to, comment]) => ({
+      name: `layer-${from}`,
+      severity: 'error',
+      comment,
+      from: { path: `^${from}/` },
+      to: { path: `^(${to})/` },
+    })),
+    {
+      // A relative import that does not resolve would silently drop an edge
+      // from the graph (and so from every rule above).
+      name: 'resolvable',
+      severity: 'error',
+      comment: 'Every import resolves to a file or a package.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: { ...options, tsPreCompilationDeps: true },
+};
