@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
+import { eventually, notYet } from '../support/eventually.ts';
 
 const stack = await useStack();
 const kc = new KubeConfig();
@@ -19,19 +20,6 @@ const namespace = `kube-test-${randomBytes(3).toString('hex')}`;
 const POOL = 'inetswarm.dev/pool';
 const runnerToleration = { key: POOL, operator: 'Equal', value: 'runner', effect: 'NoSchedule' };
 
-/** Polls `probe` until it returns a value, failing with the last observation. */
-async function eventually<T>(what: string, probe: () => Promise<{ done: T } | { waiting: unknown }>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const result = await probe();
-    if ('done' in result) return result.done;
-    last = result.waiting;
-    await sleep(250);
-  }
-  assert.fail(`${what} within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`);
-}
-
 function podSummary(pod: V1Pod): unknown {
   return { name: pod.metadata?.name, node: pod.spec?.nodeName, phase: pod.status?.phase, conditions: pod.status?.conditions };
 }
@@ -41,7 +29,7 @@ before(async () => {
   // Pods are refused until the ServiceAccount controller has created `default`.
   await eventually('the default ServiceAccount appears', async () => {
     const list = await core.listNamespacedServiceAccount({ namespace });
-    return list.items.some((sa) => sa.metadata?.name === 'default') ? { done: true } : { waiting: list.items.length };
+    return list.items.some((sa) => sa.metadata?.name === 'default') ? true : notYet(list.items.length);
   });
 });
 
@@ -102,7 +90,7 @@ test('a Job that tolerates the runner pool gets its 3 pods Running on kwok runne
   const pods = await eventually<V1Pod[]>('3 Job pods are Running', async () => {
     const list = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
     const running = list.items.filter((p) => p.status?.phase === 'Running');
-    return running.length === 3 ? { done: running } : { waiting: list.items.map(podSummary) };
+    return running.length === 3 ? running : notYet(list.items.map(podSummary));
   });
   for (const pod of pods) {
     assert.ok(stack.nodes.runner.includes(pod.spec?.nodeName ?? ''), `pod ${pod.metadata?.name} runs on a runner node, not ${pod.spec?.nodeName}`);
@@ -121,7 +109,7 @@ test('a pod without the runner toleration is scheduled onto the system node', as
   });
   const pod = await eventually<V1Pod>('the pod is Running', async () => {
     const p = await core.readNamespacedPod({ name: 'plain', namespace });
-    return p.status?.phase === 'Running' ? { done: p } : { waiting: podSummary(p) };
+    return p.status?.phase === 'Running' ? p : notYet(podSummary(p));
   });
   assert.ok(stack.nodes.system.includes(pod.spec?.nodeName ?? ''), `expected a system node, got ${pod.spec?.nodeName}`);
 });
@@ -140,7 +128,7 @@ test('a pod that asks for the runner pool without the toleration stays unschedul
   const condition = await eventually<V1PodCondition>('the scheduler reports the pod unschedulable', async () => {
     const p = await core.readNamespacedPod({ name: 'intolerant', namespace });
     const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? { done: scheduled } : { waiting: podSummary(p) };
+    return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? scheduled : notYet(podSummary(p));
   });
   assert.match(condition.message ?? '', /untolerated taint\(s\)/);
   // Give the scheduler a few more attempts: the pod must still not be bound.
