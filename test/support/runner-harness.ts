@@ -1,6 +1,7 @@
 // Shared set-up of the runner integration tests: the oppsim fixture built and
 // stored as an artifact, a campaign on its own streams and database, and
 // runner processes started exactly as a pod would run them (env from runnerEnv).
+// Importing it does nothing: exit and signal handlers go in with the first thing to clean up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
@@ -31,16 +32,33 @@ const processDirs: string[] = [];
 // Child processes must not outlive a test process that is stopped or times
 // out: runners and servers are killed on exit and on the usual signals.
 const onExit = new Set<() => void>();
-process.once('exit', () => {
-  for (const fn of onExit) fn();
-  for (const d of processDirs) rmSync(d, { recursive: true, force: true });
-});
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15)));
+let cleanUpInstalled = false;
+
+/**
+ * Installs, once and only when something needs cleaning up, the process's
+ * exit handler and the signal handlers that turn a stop into an exit.
+ */
+function cleanUpAtExit(): void {
+  if (cleanUpInstalled) return;
+  cleanUpInstalled = true;
+  process.once('exit', () => {
+    for (const fn of onExit) fn();
+    for (const d of processDirs) rmSync(d, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15)));
+  }
+}
+
+/** Removes `dir` when the test process exits. */
+function removeAtExit(dir: string): void {
+  cleanUpAtExit();
+  processDirs.push(dir);
 }
 
 /** Runs `fn` (synchronous: kill, not wait) when the test process exits for any reason but SIGKILL. */
 export function killOnExit(fn: () => void): () => void {
+  cleanUpAtExit();
   onExit.add(fn);
   return () => onExit.delete(fn);
 }
@@ -49,7 +67,7 @@ export function killOnExit(fn: () => void): () => void {
 export function runnerCommand(): Promise<string[]> {
   bundle ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runner-bundle-'));
-    processDirs.push(dir);
+    removeAtExit(dir);
     return runnerNodeArgs(dir);
   })();
   return bundle;
@@ -61,7 +79,7 @@ let fixture: Promise<{ archive: string; dir: string }> | undefined;
 export function fixtureArchive(): Promise<{ archive: string; dir: string }> {
   fixture ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runner-fixture-'));
-    processDirs.push(dir);
+    removeAtExit(dir);
     const { repoDir } = await makeFixtureRepo({ dir: join(dir, 'repo') });
     await buildFixture(repoDir);
     const archive = join(dir, 'runtime.tar.gz');
