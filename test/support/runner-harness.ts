@@ -142,26 +142,7 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
   const names = queueNames(`T${tag}`);
   const ref: CampaignRef = { namespace: 'runner-test', campaign: opts.iniConfig.toLowerCase(), campaignUid: randomUUID() };
   const policy: AttemptPolicy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 30_000, ...opts.policy };
-  const config: RunnerConfig = {
-    ...ref,
-    podName: 'runner',
-    nats: servers.nats,
-    mongo: { uri: servers.mongo.uri, database: db.databaseName },
-    queuePrefix: `T${tag}`,
-    ackWaitMs: 10_000,
-    heartbeatMs: 2_000,
-    artifact: { digest, cacheDir: join(dir, 'cache') },
-    workDir: join(dir, 'work'),
-    simulation: { executable: './oppsim', workingDir: '.', iniFiles: ['omnetpp.ini'], config: opts.iniConfig },
-    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
-    drainGraceMs: 2_000,
-    shutdownGraceMs: 5_000,
-    killGraceMs: 1_000,
-    connectTimeoutMs: 20_000,
-    // As in the runner image; `runner: { launcher: undefined }` tests the runner's own spawn.
-    launcher: await launcherBinary(),
-    ...opts.runner,
-  };
+  const config = await testRunnerConfig(servers, opts, { ref, tag, dir, digest, database: db.databaseName });
   await ensureStreams(jsm, names);
   await ensureCampaignConsumer(jsm, names, ref, { ackWaitMs: config.ackWaitMs });
   if (!opts.noPlan) await publishPlanTask(js, names, ref, policy);
@@ -181,28 +162,7 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
     jsm,
     dir,
     startRunner(podName = `runner-${count++}`, extraEnv = {}) {
-      const logFile = join(dir, 'logs', `${podName}.log`);
-      const out = createWriteStream(logFile);
-      const child = spawn(process.execPath, runnerArgs, {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...runnerEnv({ ...config, podName }), ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.pipe(out);
-      child.stderr!.pipe(out);
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      const runner: Runner = { podName, ready: false, child, logFile, exited };
-      const forget = killOnExit(() => child.kill('SIGKILL'));
-      void exited.then(forget);
-      const onData = (chunk: Buffer) => {
-        if (chunk.includes('Fetched artifact')) {
-          runner.ready = true;
-          child.stdout!.off('data', onData);
-        }
-      };
-      child.stdout!.on('data', onData);
+      const runner = startRunnerProcess(runnerArgs, { ...config, podName }, join(dir, 'logs', `${podName}.log`), extraEnv);
       runners.push(runner);
       return runner;
     },
@@ -218,6 +178,60 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
       if (process.env.RUNNER_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The configuration of a test campaign's runners: the fixture's simulation, short graces, the image's launcher. */
+async function testRunnerConfig(
+  servers: Servers,
+  opts: CampaignOptions,
+  c: { ref: CampaignRef; tag: string; dir: string; digest: string; database: string },
+): Promise<RunnerConfig> {
+  return {
+    ...c.ref,
+    podName: 'runner',
+    nats: servers.nats,
+    mongo: { uri: servers.mongo.uri, database: c.database },
+    queuePrefix: `T${c.tag}`,
+    ackWaitMs: 10_000,
+    heartbeatMs: 2_000,
+    artifact: { digest: c.digest, cacheDir: join(c.dir, 'cache') },
+    workDir: join(c.dir, 'work'),
+    simulation: { executable: './oppsim', workingDir: '.', iniFiles: ['omnetpp.ini'], config: opts.iniConfig },
+    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
+    drainGraceMs: 2_000,
+    shutdownGraceMs: 5_000,
+    killGraceMs: 1_000,
+    connectTimeoutMs: 20_000,
+    // As in the runner image; `runner: { launcher: undefined }` tests the runner's own spawn.
+    launcher: await launcherBinary(),
+    ...opts.runner,
+  };
+}
+
+/** Starts a runner process as a pod runs it (its env from runnerEnv), its output into `logFile`. */
+function startRunnerProcess(runnerArgs: string[], config: RunnerConfig, logFile: string, extraEnv: Record<string, string>): Runner {
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, runnerArgs, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...runnerEnv(config), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const runner: Runner = { podName: config.podName, ready: false, child, logFile, exited };
+  const forget = killOnExit(() => child.kill('SIGKILL'));
+  void exited.then(forget);
+  const onData = (chunk: Buffer) => {
+    if (chunk.includes('Fetched artifact')) {
+      runner.ready = true;
+      child.stdout!.off('data', onData);
+    }
+  };
+  child.stdout!.on('data', onData);
+  return runner;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */
