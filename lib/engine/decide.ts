@@ -1,5 +1,6 @@
-// What to do with a task after one attempt of its run. Pure: the runner, the
-// local CLI engine and the tests share this table of DESIGN's failure classes.
+// What to do with a task after one attempt of its run. Pure: the attempt loop
+// (attempt.ts, for runner pods and `run --local`) and the tests share this
+// table of failure classes.
 
 /** How an attempt ended, from the simulation (see simulate.ts) or from the runner around it. */
 export type AttemptOutcomeKind =

@@ -1,6 +1,6 @@
-// Runs one simulation process and classifies how it ended. Shared by the
-// runner and the local CLI engine; it decides nothing about retries (that is
-// decide.ts), it only reports what happened.
+// Runs one simulation process and classifies how it ended. Used by the
+// attempt loop (attempt.ts) and the run expansion (plan.ts); it decides
+// nothing about retries (that is decide.ts), it only reports what happened.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import type { Launcher, LaunchedExit } from './launcher.ts';

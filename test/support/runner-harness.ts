@@ -1,6 +1,7 @@
 // Shared set-up of the runner integration tests: the oppsim fixture built and
 // stored as an artifact, a campaign on its own streams and database, and
 // runner processes started exactly as a pod would run them (env from runnerEnv).
+// Importing it does nothing: exit and signal handlers go in with the first thing to clean up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, rmSync } from 'node:fs';
@@ -31,16 +32,33 @@ const processDirs: string[] = [];
 // Child processes must not outlive a test process that is stopped or times
 // out: runners and servers are killed on exit and on the usual signals.
 const onExit = new Set<() => void>();
-process.once('exit', () => {
-  for (const fn of onExit) fn();
-  for (const d of processDirs) rmSync(d, { recursive: true, force: true });
-});
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(signal, () => process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15)));
+let cleanUpInstalled = false;
+
+/**
+ * Installs, once and only when something needs cleaning up, the process's
+ * exit handler and the signal handlers that turn a stop into an exit.
+ */
+function cleanUpAtExit(): void {
+  if (cleanUpInstalled) return;
+  cleanUpInstalled = true;
+  process.once('exit', () => {
+    for (const fn of onExit) fn();
+    for (const d of processDirs) rmSync(d, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => process.exit(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15)));
+  }
+}
+
+/** Removes `dir` when the test process exits. */
+function removeAtExit(dir: string): void {
+  cleanUpAtExit();
+  processDirs.push(dir);
 }
 
 /** Runs `fn` (synchronous: kill, not wait) when the test process exits for any reason but SIGKILL. */
 export function killOnExit(fn: () => void): () => void {
+  cleanUpAtExit();
   onExit.add(fn);
   return () => onExit.delete(fn);
 }
@@ -49,7 +67,7 @@ export function killOnExit(fn: () => void): () => void {
 export function runnerCommand(): Promise<string[]> {
   bundle ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runner-bundle-'));
-    processDirs.push(dir);
+    removeAtExit(dir);
     return runnerNodeArgs(dir);
   })();
   return bundle;
@@ -61,7 +79,7 @@ let fixture: Promise<{ archive: string; dir: string }> | undefined;
 export function fixtureArchive(): Promise<{ archive: string; dir: string }> {
   fixture ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'runner-fixture-'));
-    processDirs.push(dir);
+    removeAtExit(dir);
     const { repoDir } = await makeFixtureRepo({ dir: join(dir, 'repo') });
     await buildFixture(repoDir);
     const archive = join(dir, 'runtime.tar.gz');
@@ -124,26 +142,7 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
   const names = queueNames(`T${tag}`);
   const ref: CampaignRef = { namespace: 'runner-test', campaign: opts.iniConfig.toLowerCase(), campaignUid: randomUUID() };
   const policy: AttemptPolicy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 30_000, ...opts.policy };
-  const config: RunnerConfig = {
-    ...ref,
-    podName: 'runner',
-    nats: servers.nats,
-    mongo: { uri: servers.mongo.uri, database: db.databaseName },
-    queuePrefix: `T${tag}`,
-    ackWaitMs: 10_000,
-    heartbeatMs: 2_000,
-    artifact: { digest, cacheDir: join(dir, 'cache') },
-    workDir: join(dir, 'work'),
-    simulation: { executable: './oppsim', workingDir: '.', iniFiles: ['omnetpp.ini'], config: opts.iniConfig },
-    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
-    drainGraceMs: 2_000,
-    shutdownGraceMs: 5_000,
-    killGraceMs: 1_000,
-    connectTimeoutMs: 20_000,
-    // As in the runner image; `runner: { launcher: undefined }` tests the runner's own spawn.
-    launcher: await launcherBinary(),
-    ...opts.runner,
-  };
+  const config = await testRunnerConfig(servers, opts, { ref, tag, dir, digest, database: db.databaseName });
   await ensureStreams(jsm, names);
   await ensureCampaignConsumer(jsm, names, ref, { ackWaitMs: config.ackWaitMs });
   if (!opts.noPlan) await publishPlanTask(js, names, ref, policy);
@@ -163,28 +162,7 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
     jsm,
     dir,
     startRunner(podName = `runner-${count++}`, extraEnv = {}) {
-      const logFile = join(dir, 'logs', `${podName}.log`);
-      const out = createWriteStream(logFile);
-      const child = spawn(process.execPath, runnerArgs, {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...runnerEnv({ ...config, podName }), ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.pipe(out);
-      child.stderr!.pipe(out);
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal })),
-      );
-      const runner: Runner = { podName, ready: false, child, logFile, exited };
-      const forget = killOnExit(() => child.kill('SIGKILL'));
-      void exited.then(forget);
-      const onData = (chunk: Buffer) => {
-        if (chunk.includes('Fetched artifact')) {
-          runner.ready = true;
-          child.stdout!.off('data', onData);
-        }
-      };
-      child.stdout!.on('data', onData);
+      const runner = startRunnerProcess(runnerArgs, { ...config, podName }, join(dir, 'logs', `${podName}.log`), extraEnv);
       runners.push(runner);
       return runner;
     },
@@ -200,6 +178,60 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
       if (process.env.RUNNER_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The configuration of a test campaign's runners: the fixture's simulation, short graces, the image's launcher. */
+async function testRunnerConfig(
+  servers: Servers,
+  opts: CampaignOptions,
+  c: { ref: CampaignRef; tag: string; dir: string; digest: string; database: string },
+): Promise<RunnerConfig> {
+  return {
+    ...c.ref,
+    podName: 'runner',
+    nats: servers.nats,
+    mongo: { uri: servers.mongo.uri, database: c.database },
+    queuePrefix: `T${c.tag}`,
+    ackWaitMs: 10_000,
+    heartbeatMs: 2_000,
+    artifact: { digest: c.digest, cacheDir: join(c.dir, 'cache') },
+    workDir: join(c.dir, 'work'),
+    simulation: { executable: './oppsim', workingDir: '.', iniFiles: ['omnetpp.ini'], config: opts.iniConfig },
+    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
+    drainGraceMs: 2_000,
+    shutdownGraceMs: 5_000,
+    killGraceMs: 1_000,
+    connectTimeoutMs: 20_000,
+    // As in the runner image; `runner: { launcher: undefined }` tests the runner's own spawn.
+    launcher: await launcherBinary(),
+    ...opts.runner,
+  };
+}
+
+/** Starts a runner process as a pod runs it (its env from runnerEnv), its output into `logFile`. */
+function startRunnerProcess(runnerArgs: string[], config: RunnerConfig, logFile: string, extraEnv: Record<string, string>): Runner {
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, runnerArgs, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...runnerEnv(config), ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(out);
+  child.stderr!.pipe(out);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const runner: Runner = { podName: config.podName, ready: false, child, logFile, exited };
+  const forget = killOnExit(() => child.kill('SIGKILL'));
+  void exited.then(forget);
+  const onData = (chunk: Buffer) => {
+    if (chunk.includes('Fetched artifact')) {
+      runner.ready = true;
+      child.stdout!.off('data', onData);
+    }
+  };
+  child.stdout!.on('data', onData);
+  return runner;
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs` with `what`. */

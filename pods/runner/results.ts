@@ -1,0 +1,43 @@
+// A runner's result folders: a successful run's files stored (the include
+// patterns pick the files; scalars and iteration variables come from every
+// .sca), and a folder removed once its run is settled.
+import { readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { matchesInclude } from '../../lib/store/include.ts';
+import { parseSca, scalarRows, type ScalarRow } from '../../lib/store/sca.ts';
+import { recordSuccess, type AttemptResult } from '../../lib/store/store.ts';
+import type { RunnerContext } from './deps.ts';
+
+export async function storeResults(ctx: RunnerContext, result: AttemptResult, resultDir: string): Promise<{ won: boolean }> {
+  const { config } = ctx;
+  const all = (await readdir(resultDir)).sort();
+  const names = all.filter((n) => matchesInclude(n, config.results.include));
+  const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
+  let iterationVars: Record<string, string> = {};
+  // Scalars and iteration variables come from every .sca, stored as a file or not.
+  for (const name of all.filter((n) => n.endsWith('.sca'))) {
+    const parsed = parseSca(await readFile(join(resultDir, name), 'utf8'));
+    if (parsed.problems.length) ctx.log.warn({ run: result.run, file: name, problems: parsed.problems.slice(0, 5) }, 'Parsed scalar file with problems');
+    for (const r of parsed.runs) {
+      iterationVars = { ...iterationVars, ...r.itervars };
+      if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r) });
+    }
+  }
+  return recordSuccess(ctx.db, { ...result, files: names.map((n) => join(resultDir, n)), iterationVars, scalars });
+}
+
+/**
+ * Removes a run's result folder. Its files are unlinked by name and the
+ * folder removed (a run leaves a few plain files; this skips the per-entry
+ * lstat of a recursive rm, a measurable share of a short run's overhead);
+ * anything else, such as a subfolder, goes through the recursive rm.
+ */
+export async function removeResultDir(dir: string): Promise<void> {
+  try {
+    const names = await readdir(dir);
+    await Promise.all(names.map((n) => unlink(join(dir, n))));
+    await rmdir(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
