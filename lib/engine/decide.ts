@@ -10,7 +10,6 @@ export type AttemptOutcomeKind =
   | 'timed-out'
   | 'spawn-failed'
   | 'interrupted'
-  | 'download-failed'
   | 'upload-failed';
 
 export interface AttemptOutcome {
@@ -38,7 +37,6 @@ export type RunReason =
   | 'TimedOut'
   | 'SpawnFailed'
   | 'Interrupted'
-  | 'DownloadFailed'
   | 'UploadFailed'
   | 'RunnerLost';
 
@@ -78,8 +76,6 @@ export function reasonOf(outcome: AttemptOutcome): RunReason {
       return 'SpawnFailed';
     case 'interrupted':
       return 'Interrupted';
-    case 'download-failed':
-      return 'DownloadFailed';
     case 'upload-failed':
       return 'UploadFailed';
   }

@@ -171,11 +171,6 @@ export async function deleteCampaignQueueState(jsm: JetStreamManager, names: Que
   }
 }
 
-/** True for JetStream errors that say the stream or consumer is gone (deleted campaign). */
-export function isMissingQueueState(err: unknown): boolean {
-  return isConsumerNotFound(err) || isStreamNotFound(err);
-}
-
 function isConsumerNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === 10014;
 }

@@ -126,11 +126,6 @@ export class WorkQueue {
     return this.processing.size;
   }
 
-  /** Next key if one is waiting now, without waiting. */
-  tryGet(): string | undefined {
-    return this.take();
-  }
-
   /** Next key to process; undefined once shut down. */
   get(): Promise<string | undefined> {
     const key = this.take();

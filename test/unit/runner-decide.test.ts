@@ -19,7 +19,7 @@ describe('decideAttempt', () => {
     ['fails a timeout after the last attempt', { kind: 'timed-out' }, 3, policy, { action: 'term', runStatus: 'failed', reason: 'TimedOut' }],
     ['retries a failed spawn', { kind: 'spawn-failed' }, 2, policy, { action: 'nak', delayMs: 2000, runStatus: 'pending', reason: 'SpawnFailed' }],
     ['retries a failed upload', { kind: 'upload-failed' }, 1, policy, { action: 'nak', delayMs: 1000, runStatus: 'pending', reason: 'UploadFailed' }],
-    ['fails a download failure after the last attempt', { kind: 'download-failed' }, 3, policy, { action: 'term', runStatus: 'failed', reason: 'DownloadFailed' }],
+    ['fails an upload failure after the last attempt', { kind: 'upload-failed' }, 3, policy, { action: 'term', runStatus: 'failed', reason: 'UploadFailed' }],
     [
       'hands back an interrupted run at once without counting the attempt',
       { kind: 'interrupted' },

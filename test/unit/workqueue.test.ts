@@ -26,9 +26,9 @@ function manualClock(): Clock & { advance(ms: number): void } {
   };
 }
 
-/** The key waiting now, or 'nothing'. */
+/** The key waiting now, or 'nothing' (get() answers at once when a key waits). */
 async function poll(queue: WorkQueue): Promise<string | 'nothing'> {
-  return queue.tryGet() ?? 'nothing';
+  return queue.depth > 0 ? ((await queue.get()) ?? 'nothing') : 'nothing';
 }
 
 describe('backoffDelay', () => {
