@@ -4,7 +4,7 @@
 # the chart, then builds the oppsim test model from a git repository served by
 # this machine and runs a campaign of its runs to completion.
 #   scripts/kind-e2e.sh            # keep the cluster afterwards
-#   KEEP_CLUSTER=0 scripts/kind-e2e.sh
+#   INETSWARM_KEEP_CLUSTER=0 scripts/kind-e2e.sh
 # Needs: docker, kind, kubectl, helm, git, make.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ TAG="${TAG:-e2e}"
 OMNETPP_VERSION="${OMNETPP_VERSION:-6.1.0}"
 NAMESPACE="${NAMESPACE:-inet-swarm-system}"
 CAMPAIGN_NAMESPACE="${CAMPAIGN_NAMESPACE:-default}"
-KEEP_CLUSTER="${KEEP_CLUSTER:-1}"
+INETSWARM_KEEP_CLUSTER="${INETSWARM_KEEP_CLUSTER:-1}"
 TIMEOUT="${TIMEOUT:-900}"
 
 log() { printf '[kind-e2e] %s\n' "$*" >&2; }
@@ -32,7 +32,7 @@ daemon_pid=""
 cleanup() {
   if [[ -n "$daemon_pid" ]]; then kill "$daemon_pid" 2>/dev/null || true; fi
   rm -rf "$workdir"
-  if [[ "$KEEP_CLUSTER" == "0" ]]; then kind delete cluster --name "$CLUSTER" || true; fi
+  if [[ "$INETSWARM_KEEP_CLUSTER" == "0" ]]; then kind delete cluster --name "$CLUSTER" || true; fi
 }
 trap cleanup EXIT
 
