@@ -1,8 +1,10 @@
-// Operator configuration from environment variables, overridable by flags.
-// Parsed once in main and passed down; nothing reads process.env elsewhere.
+// Operator configuration from environment variables (docs/configuration.md),
+// some overridable by flags. Parsed once in main and passed down; nothing
+// reads process.env elsewhere.
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { ConfigError, LOG_LEVELS, MONGO_SCHEMES, boolean, durationMs, integer, oneOf, text, url, type Env } from '../lib/config.ts';
 import type { BuildSettings } from './controllers/inetbuild/manifests.ts';
 import { campaignSettingsFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
 
@@ -21,71 +23,69 @@ export interface OperatorConfig {
   campaign: CampaignSettings;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** The variables the operator's flags override, so that every value is read (and reported) under one name. */
+const FLAGS = {
+  kubeconfig: 'KUBECONFIG',
+  'log-level': 'INETSWARM_LOG_LEVEL',
+  'metrics-port': 'INETSWARM_METRICS_PORT',
+  'metrics-host': 'INETSWARM_METRICS_HOST',
+  'leader-elect': 'INETSWARM_LEADER_ELECT',
+  'lease-namespace': 'INETSWARM_POD_NAMESPACE',
+  'mongodb-uri': 'INETSWARM_MONGO_URI',
+  'mongodb-database': 'INETSWARM_MONGO_DATABASE',
+  workers: 'INETSWARM_WORKERS',
+  'watch-namespace': 'INETSWARM_WATCH_NAMESPACE',
+} as const;
 
-function integer(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got ${JSON.stringify(text)}`);
-  return value;
-}
-
-/** Builds the configuration from `env` and command-line `argv` (flags win). */
-export function loadConfig(env: NodeJS.ProcessEnv, argv: string[]): OperatorConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      kubeconfig: { type: 'string' },
-      'log-level': { type: 'string' },
-      'metrics-port': { type: 'string' },
-      'metrics-host': { type: 'string' },
-      'leader-elect': { type: 'string' },
-      'lease-namespace': { type: 'string' },
-      'mongodb-uri': { type: 'string' },
-      'mongodb-database': { type: 'string' },
-      workers: { type: 'string' },
-      'watch-namespace': { type: 'string' },
-    },
-    strict: true,
+/** `env` with the values of the flags given in `argv` in place of their variables. */
+function withFlags(env: Env, argv: string[]): Env {
+  const options = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const overrides = Object.entries(FLAGS).flatMap(([flag, name]) => {
+    const value = values[flag];
+    return typeof value === 'string' ? [[name, value]] : [];
   });
-  const mongoUri = values['mongodb-uri'] ?? env.MONGODB_URI;
-  if (!mongoUri) throw new ConfigError('The MongoDB URI is missing: set MONGODB_URI or --mongodb-uri');
-  const leaderElect = (values['leader-elect'] ?? env.LEADER_ELECT ?? 'true').toLowerCase();
-  const identity = env.POD_NAME ? `${env.POD_NAME}_${randomBytes(4).toString('hex')}` : `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const database = values['mongodb-database'] ?? env.MONGODB_DATABASE ?? 'inetswarm';
+  return { ...env, ...Object.fromEntries(overrides) };
+}
+
+/** Builds the configuration from `env` and command-line `argv` (flags win); throws ConfigError on a bad value. */
+export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
+  const env = withFlags(processEnv, argv);
+  const mongoUri = url(env, 'INETSWARM_MONGO_URI', MONGO_SCHEMES, { secret: true });
+  if (!mongoUri) throw new ConfigError('INETSWARM_MONGO_URI', 'The MongoDB URI is missing: set INETSWARM_MONGO_URI or --mongodb-uri');
+  const podName = text(env, 'INETSWARM_POD_NAME');
+  const identity = podName ? `${podName}_${randomBytes(4).toString('hex')}` : `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const database = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
+  const runAsUser = integer(env, 'INETSWARM_RUN_AS_USER') ?? 1000;
   return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
-    logLevel: values['log-level'] ?? env.LOG_LEVEL ?? 'info',
-    watchNamespace: (values['watch-namespace'] ?? env.WATCH_NAMESPACE) || undefined,
-    metricsPort: integer('metrics port', values['metrics-port'] ?? env.METRICS_PORT, 8080),
-    metricsHost: values['metrics-host'] ?? env.METRICS_HOST ?? '0.0.0.0',
+    kubeconfig: text(env, 'KUBECONFIG'),
+    logLevel: oneOf(env, 'INETSWARM_LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    watchNamespace: text(env, 'INETSWARM_WATCH_NAMESPACE'),
+    metricsPort: integer(env, 'INETSWARM_METRICS_PORT', { max: 65_535 }) ?? 8080,
+    metricsHost: text(env, 'INETSWARM_METRICS_HOST') ?? '0.0.0.0',
     leaderElection: {
-      enabled: leaderElect !== 'false' && leaderElect !== '0',
-      namespace: values['lease-namespace'] ?? env.POD_NAMESPACE ?? 'inet-swarm-system',
-      name: env.LEASE_NAME ?? 'inet-swarm-operator',
+      enabled: boolean(env, 'INETSWARM_LEADER_ELECT') ?? true,
+      namespace: text(env, 'INETSWARM_POD_NAMESPACE') ?? 'inet-swarm-system',
+      name: text(env, 'INETSWARM_LEASE_NAME') ?? 'inet-swarm-operator',
       identity,
-      leaseDurationSeconds: integer('LEASE_DURATION_SECONDS', env.LEASE_DURATION_SECONDS, 15),
-      renewDeadlineMs: integer('LEASE_RENEW_DEADLINE_MS', env.LEASE_RENEW_DEADLINE_MS, 10_000),
-      retryPeriodMs: integer('LEASE_RETRY_PERIOD_MS', env.LEASE_RETRY_PERIOD_MS, 2_000),
+      // The Lease object holds whole seconds.
+      leaseDurationSeconds: integer(env, 'INETSWARM_LEASE_DURATION_SECONDS', { min: 1 }) ?? 15,
+      renewDeadlineMs: durationMs(env, 'INETSWARM_LEASE_RENEW_DEADLINE_SECONDS') ?? 10_000,
+      retryPeriodMs: durationMs(env, 'INETSWARM_LEASE_RETRY_PERIOD_SECONDS') ?? 2_000,
     },
     mongo: { uri: mongoUri, database },
-    workers: integer('workers', values.workers ?? env.WORKERS, 4),
+    workers: integer(env, 'INETSWARM_WORKERS', { min: 1 }) ?? 4,
     build: {
-      builderImageTemplate: env.BUILDER_IMAGE ?? 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
-      distccImage: env.DISTCC_IMAGE ?? 'ghcr.io/inet-swarm/distccd:latest',
-      mongoSecretName: env.MONGODB_SECRET_NAME ?? 'inet-swarm-mongodb',
-      mongoUri: env.BUILDER_MONGODB_URI ?? mongoUri,
+      builderImageTemplate: text(env, 'INETSWARM_BUILDER_IMAGE') ?? 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
+      distccImage: text(env, 'INETSWARM_DISTCC_IMAGE') ?? 'ghcr.io/inet-swarm/distccd:latest',
+      mongoSecretName: text(env, 'INETSWARM_BUILDER_SECRET_NAME') ?? 'inet-swarm-mongodb',
+      mongoUri: url(env, 'INETSWARM_BUILDER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongoUri,
       mongoDatabase: database,
-      builderWorkingDir: env.BUILDER_WORKDIR ?? '/app',
+      builderWorkingDir: text(env, 'INETSWARM_BUILDER_WORKDIR') ?? '/app',
       builderCommand: ['node', 'pods/builder/main.js'],
-      runAsUser: integer('RUN_AS_USER', env.RUN_AS_USER, 1000),
-      serviceAccountName: env.BUILDER_SERVICE_ACCOUNT || 'inet-swarm-builder',
+      runAsUser,
+      serviceAccountName: text(env, 'INETSWARM_BUILDER_SERVICE_ACCOUNT') ?? 'inet-swarm-builder',
     },
-    campaign: campaignSettingsFromEnv(env, { uri: mongoUri, database }, integer('RUN_AS_USER', env.RUN_AS_USER, 1000)),
+    campaign: campaignSettingsFromEnv(env, { uri: mongoUri, database }, runAsUser),
   };
 }

@@ -56,7 +56,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   });
   log.info({ port: health.port }, 'Started metrics and health server');
 
-  // Scales the EKS runner nodegroup while leading; off unless INET_SWARM_EKS_CLUSTER and INET_SWARM_EKS_NODEGROUP are set.
+  // Scales the EKS runner nodegroup while leading; off unless INETSWARM_EKS_CLUSTER and INETSWARM_EKS_NODEGROUP are set.
   // The loop (and with it the AWS SDK) is loaded only when it will run.
   const capacityConfig = { ...capacityConfigFromEnv(process.env), namespace: config.leaderElection.namespace, watchNamespace: config.watchNamespace };
   const capacity = capacityEnabled(capacityConfig)

@@ -5,7 +5,7 @@
 # Needs only Node.js, npm, a C compiler, make and git.
 #
 #   scripts/demo.sh [CONFIG]      # default config: Aloha (42 runs)
-#   INET_SWARM_DEMO_KEEP=1 scripts/demo.sh   # keep the model folder afterwards
+#   INETSWARM_DEMO_KEEP=1 scripts/demo.sh   # keep the model folder afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
 project="$(pwd)"
@@ -19,7 +19,7 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
 fi
 
 work="$(mktemp -d -t inet-swarm-demo-XXXXXX)"
-if [[ "${INET_SWARM_DEMO_KEEP:-}" == 1 ]]; then
+if [[ "${INETSWARM_DEMO_KEEP:-}" == 1 ]]; then
   trap 'log "Kept the model and its results in $work/model"' EXIT
 else
   trap 'rm -rf "$work"' EXIT

@@ -4,19 +4,20 @@
 # the chart, then builds the oppsim test model from a git repository served by
 # this machine and runs a campaign of its runs to completion.
 #   scripts/kind-e2e.sh            # keep the cluster afterwards
-#   KEEP_CLUSTER=0 scripts/kind-e2e.sh
+#   INETSWARM_E2E_KEEP_CLUSTER=0 scripts/kind-e2e.sh
+# Its settings (INETSWARM_E2E_*) are listed in docs/configuration.md.
 # Needs: docker, kind, kubectl, helm, git, make.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CLUSTER="${KIND_CLUSTER:-inet-swarm}"
-REGISTRY="${REGISTRY:-ghcr.io/inet-swarm}"
-TAG="${TAG:-e2e}"
-OMNETPP_VERSION="${OMNETPP_VERSION:-6.1.0}"
-NAMESPACE="${NAMESPACE:-inet-swarm-system}"
-CAMPAIGN_NAMESPACE="${CAMPAIGN_NAMESPACE:-default}"
-KEEP_CLUSTER="${KEEP_CLUSTER:-1}"
-TIMEOUT="${TIMEOUT:-900}"
+CLUSTER="${INETSWARM_E2E_CLUSTER:-inet-swarm}"
+REGISTRY="${INETSWARM_E2E_REGISTRY:-ghcr.io/inet-swarm}"
+TAG="${INETSWARM_E2E_TAG:-e2e}"
+OMNETPP_VERSION="${INETSWARM_E2E_OMNETPP_VERSION:-6.1.0}"
+NAMESPACE="${INETSWARM_E2E_NAMESPACE:-inet-swarm-system}"
+CAMPAIGN_NAMESPACE="${INETSWARM_E2E_CAMPAIGN_NAMESPACE:-default}"
+KEEP_CLUSTER="${INETSWARM_E2E_KEEP_CLUSTER:-1}"
+TIMEOUT="${INETSWARM_E2E_TIMEOUT_SECONDS:-900}"
 
 log() { printf '[kind-e2e] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }

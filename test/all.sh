@@ -51,7 +51,7 @@ for _ in $(seq 1 600); do
 done
 [[ -s "$state" ]] || { cat "$state_dir/stack.log" >&2; log "The local stack did not start in 300 s"; exit 1; }
 cat "$state_dir/stack.log" >&2
-export INET_SWARM_STACK="$state"
+export INETSWARM_STACK="$state"
 
 mapfile -t tests < <(find test/unit test/integration -name '*.test.ts' 2>/dev/null | sort)
 log "Running ${#tests[@]} test files"

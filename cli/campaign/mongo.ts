@@ -1,17 +1,18 @@
 // How the CLI reaches the result store. With --mongo-uri (or
-// INET_SWARM_MONGO_URI) directly; otherwise from the cluster: the URI the
+// INETSWARM_MONGO_URI) directly; otherwise from the cluster: the URI the
 // operator put into the namespace's Secret and, when it names a Service inside
 // the cluster, through a port-forward the CLI opens itself over the API server
 // (no kubectl port-forward by hand).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Db, MongoClient } from 'mongodb';
+import { text } from '../../lib/config.ts';
 import { CliError } from '../errors.ts';
 import { clusterServiceOf, localUri } from './decide.ts';
 import type { ClusterApi } from './kube.ts';
 
-/** The Secret the operator creates in every namespace it builds in (operator/config.ts MONGODB_SECRET_NAME), key `uri`. */
+/** The Secret the operator creates in every namespace it builds in (the operator's INETSWARM_BUILDER_SECRET_NAME), key `uri`. */
 export const MONGO_SECRET = { name: 'inet-swarm-mongodb', key: 'uri' } as const;
-/** The operator's default database (MONGODB_DATABASE). */
+/** The operator's default database (INETSWARM_MONGO_DATABASE). */
 export const DEFAULT_DATABASE = 'inetswarm';
 
 /** Options every results-reading command takes. */
@@ -30,8 +31,8 @@ export interface ResultsDb {
 /** The explicit URI and database, from the options or the environment. */
 export function mongoSettings(options: MongoOptions, env: NodeJS.ProcessEnv): { uri: string | undefined; database: string } {
   return {
-    uri: options.mongoUri ?? (env.INET_SWARM_MONGO_URI || undefined),
-    database: options.mongoDatabase ?? (env.INET_SWARM_MONGO_DATABASE || DEFAULT_DATABASE),
+    uri: options.mongoUri ?? text(env, 'INETSWARM_MONGO_URI'),
+    database: options.mongoDatabase ?? text(env, 'INETSWARM_MONGO_DATABASE') ?? DEFAULT_DATABASE,
   };
 }
 
@@ -81,7 +82,7 @@ async function secretUri(api: ClusterApi): Promise<string> {
   throw new CliError(
     `Could not read the result store's address from Secret ${api.namespace}/${MONGO_SECRET.name} (key ${MONGO_SECRET.key}): ` +
       'it exists once the operator has built in this namespace and you may read Secrets there. ' +
-      'Pass the address with --mongo-uri (or INET_SWARM_MONGO_URI) instead.',
+      'Pass the address with --mongo-uri (or INETSWARM_MONGO_URI) instead.',
   );
 }
 

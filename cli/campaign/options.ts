@@ -9,10 +9,10 @@ export function withMongoOptions(command: Command): Command {
   return command
     .option(
       '--mongo-uri <uri>',
-      'reach the result store directly at this MongoDB URI (env INET_SWARM_MONGO_URI); by default the CLI reads the ' +
+      'reach the result store directly at this MongoDB URI (env INETSWARM_MONGO_URI); by default the CLI reads the ' +
         "address from the namespace's inet-swarm-mongodb Secret and opens a port-forward to it itself",
     )
-    .option('--mongo-database <name>', 'database of the result store (env INET_SWARM_MONGO_DATABASE)', undefined);
+    .option('--mongo-database <name>', 'database of the result store (env INETSWARM_MONGO_DATABASE)', undefined);
 }
 
 /** The global options and the MongoDB options of a command, after parsing. */

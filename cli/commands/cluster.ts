@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PermanentError, TemporaryError } from '../../lib/errors.ts';
+import { text } from '../../lib/config.ts';
 import { createCapacityAws, type AwsSettings, type CapacityAws, type NodegroupRef, type NodegroupState } from '../../lib/aws/nodegroups.ts';
 import { defaultCapacityConfig } from '../../lib/capacity/config.ts';
 import { kubernetesDemandObserver, type ObservedDemand } from '../../lib/capacity/observe.ts';
@@ -66,16 +67,16 @@ async function defaultLoadKubeConfig(env: NodeJS.ProcessEnv, context: string | u
 }
 
 function resolveTarget(opts: ClusterOptions, env: NodeJS.ProcessEnv): { ref: NodegroupRef; settings: AwsSettings } {
-  const clusterName = opts.cluster ?? env.INET_SWARM_EKS_CLUSTER;
-  const nodegroupName = opts.nodegroup ?? env.INET_SWARM_EKS_NODEGROUP;
+  const clusterName = opts.cluster ?? text(env, 'INETSWARM_EKS_CLUSTER');
+  const nodegroupName = opts.nodegroup ?? text(env, 'INETSWARM_EKS_NODEGROUP');
   if (!clusterName || !nodegroupName) {
     throw new UsageError(
       'Name the EKS cluster and runner nodegroup: --cluster <name> --nodegroup <name> ' +
-        '(or set INET_SWARM_EKS_CLUSTER and INET_SWARM_EKS_NODEGROUP).',
+        '(or set INETSWARM_EKS_CLUSTER and INETSWARM_EKS_NODEGROUP).',
     );
   }
-  const region = opts.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = opts.endpoint ?? env.INET_SWARM_AWS_ENDPOINT;
+  const region = opts.region ?? text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION');
+  const endpoint = opts.endpoint ?? text(env, 'INETSWARM_AWS_ENDPOINT');
   return {
     ref: { clusterName, nodegroupName },
     settings: { ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}), maxAttempts: 4 },
@@ -240,8 +241,8 @@ function parseNodes(value: string): number {
 
 function withTargetOptions(command: Command): Command {
   return command
-    .option('--cluster <name>', 'EKS cluster name (default: $INET_SWARM_EKS_CLUSTER)')
-    .option('--nodegroup <name>', 'runner nodegroup name (default: $INET_SWARM_EKS_NODEGROUP)')
+    .option('--cluster <name>', 'EKS cluster name (default: $INETSWARM_EKS_CLUSTER)')
+    .option('--nodegroup <name>', 'runner nodegroup name (default: $INETSWARM_EKS_NODEGROUP)')
     .option('--region <region>', 'AWS region (default: $AWS_REGION)')
     .addOption(new Option('--endpoint <url>', 'AWS endpoint override (testing against moto)').hideHelp())
     .option('--operator-namespace <namespace>', "the operator's namespace", defaultCapacityConfig.namespace)

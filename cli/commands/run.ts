@@ -104,8 +104,8 @@ export function makeRunCommand(ctx: CliContext): Command {
         .argParser((v) => parseDuration(v, '--kill-grace'))
         .default(5000, '5s'),
     )
-    .option('--mongo-uri <uri>', 'result store URI for the download (env INET_SWARM_MONGO_URI; default: a port-forward the CLI opens)')
-    .option('--mongo-database <name>', 'database of the result store (env INET_SWARM_MONGO_DATABASE)')
+    .option('--mongo-uri <uri>', 'result store URI for the download (env INETSWARM_MONGO_URI; default: a port-forward the CLI opens)')
+    .option('--mongo-database <name>', 'database of the result store (env INETSWARM_MONGO_DATABASE)')
     .argument('[simulation-args...]', 'extra arguments for every run, after --, e.g. -- --sim-time-limit=10s')
     .showHelpAfterError('(run inet-swarm run --help for usage)')
     .action(async (simulationArgs: string[], _opts: unknown, command: Command) => {

@@ -1,7 +1,7 @@
 // The capacity manager's configuration, apart from the loop so that the
 // operator can decide whether to load the loop (and the AWS SDK, about 90 MB
 // of memory) at all: off the EKS path it never does.
-import { PermanentError } from '../errors.ts';
+import { boolean, durationMs, integer, list, number, text, url, type Env } from '../config.ts';
 import type { AwsSettings } from '../aws/nodegroups.ts';
 import { capacityStatusName } from './status.ts';
 
@@ -56,46 +56,34 @@ export const defaultCapacityConfig: CapacityConfig = {
   costGuard: true,
 };
 
-/**
- * Reads the capacity configuration from environment variables (the Helm chart
- * sets them): INET_SWARM_EKS_CLUSTER, INET_SWARM_EKS_NODEGROUP, AWS_REGION,
- * INET_SWARM_AWS_ENDPOINT, INET_SWARM_AWS_MAX_ATTEMPTS, INET_SWARM_CAPACITY_INTERVAL_SECONDS,
- * INET_SWARM_IDLE_TIMEOUT_SECONDS, INET_SWARM_SCALE_UP_COOLDOWN_SECONDS,
- * INET_SWARM_SCALE_DOWN_COOLDOWN_SECONDS, INET_SWARM_NODE_FLOOR, INET_SWARM_RESERVED_CPU,
- * INET_SWARM_RUNNER_INSTANCE_TYPE, INET_SWARM_ALARM_ACTIONS (comma-separated ARNs),
- * INET_SWARM_COST_GUARD (false to skip the alarms), POD_NAMESPACE.
- */
-export function capacityConfigFromEnv(env: NodeJS.ProcessEnv): CapacityConfig {
-  const num = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new PermanentError(`${name} must be a non-negative number, got "${raw}"`);
-    return value;
-  };
+/** Reads the capacity configuration from environment variables (the Helm chart sets them; docs/configuration.md lists them). */
+export function capacityConfigFromEnv(env: Env): CapacityConfig {
   const d = defaultCapacityConfig;
+  const clusterName = text(env, 'INETSWARM_EKS_CLUSTER');
+  const nodegroupName = text(env, 'INETSWARM_EKS_NODEGROUP');
+  const instanceType = text(env, 'INETSWARM_RUNNER_INSTANCE_TYPE');
+  const region = text(env, 'AWS_REGION');
+  const endpoint = url(env, 'INETSWARM_AWS_ENDPOINT', ['http', 'https']);
+  const period = (name: string, fallback: number) => durationMs(env, name, { allowZero: true }) ?? fallback;
   return {
     ...d,
-    ...(env.INET_SWARM_EKS_CLUSTER ? { clusterName: env.INET_SWARM_EKS_CLUSTER } : {}),
-    ...(env.INET_SWARM_EKS_NODEGROUP ? { nodegroupName: env.INET_SWARM_EKS_NODEGROUP } : {}),
-    ...(env.INET_SWARM_RUNNER_INSTANCE_TYPE ? { instanceType: env.INET_SWARM_RUNNER_INSTANCE_TYPE } : {}),
+    ...(clusterName ? { clusterName } : {}),
+    ...(nodegroupName ? { nodegroupName } : {}),
+    ...(instanceType ? { instanceType } : {}),
     aws: {
-      ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-      ...(env.INET_SWARM_AWS_ENDPOINT ? { endpoint: env.INET_SWARM_AWS_ENDPOINT } : {}),
-      maxAttempts: num('INET_SWARM_AWS_MAX_ATTEMPTS', 4),
+      ...(region ? { region } : {}),
+      ...(endpoint ? { endpoint } : {}),
+      maxAttempts: integer(env, 'INETSWARM_AWS_MAX_ATTEMPTS', { min: 1 }) ?? 4,
     },
-    namespace: env.POD_NAMESPACE ?? d.namespace,
-    intervalMs: num('INET_SWARM_CAPACITY_INTERVAL_SECONDS', d.intervalMs / 1000) * 1000,
-    idleTimeoutMs: num('INET_SWARM_IDLE_TIMEOUT_SECONDS', d.idleTimeoutMs / 1000) * 1000,
-    scaleUpCooldownMs: num('INET_SWARM_SCALE_UP_COOLDOWN_SECONDS', d.scaleUpCooldownMs / 1000) * 1000,
-    scaleDownCooldownMs: num('INET_SWARM_SCALE_DOWN_COOLDOWN_SECONDS', d.scaleDownCooldownMs / 1000) * 1000,
-    floor: num('INET_SWARM_NODE_FLOOR', d.floor),
-    reservedCpuPerNode: num('INET_SWARM_RESERVED_CPU', d.reservedCpuPerNode),
-    alarmActions: (env.INET_SWARM_ALARM_ACTIONS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    costGuard: env.INET_SWARM_COST_GUARD !== 'false',
+    namespace: text(env, 'INETSWARM_POD_NAMESPACE') ?? d.namespace,
+    intervalMs: period('INETSWARM_CAPACITY_INTERVAL_SECONDS', d.intervalMs),
+    idleTimeoutMs: period('INETSWARM_IDLE_TIMEOUT_SECONDS', d.idleTimeoutMs),
+    scaleUpCooldownMs: period('INETSWARM_SCALE_UP_COOLDOWN_SECONDS', d.scaleUpCooldownMs),
+    scaleDownCooldownMs: period('INETSWARM_SCALE_DOWN_COOLDOWN_SECONDS', d.scaleDownCooldownMs),
+    floor: integer(env, 'INETSWARM_NODE_FLOOR') ?? d.floor,
+    reservedCpuPerNode: number(env, 'INETSWARM_RESERVED_CPU') ?? d.reservedCpuPerNode,
+    alarmActions: list(env, 'INETSWARM_ALARM_ACTIONS') ?? [],
+    costGuard: boolean(env, 'INETSWARM_COST_GUARD') ?? true,
   };
 }
 

@@ -3,6 +3,7 @@
 // and `runnerConfigFromEnv` (runner side) live together so they cannot drift.
 // Credentials arrive as env vars that the pod takes from a Secret
 // (`secretEnv`); they are never logged (see `describeRunnerConfig`).
+import { ConfigError, NATS_SCHEMES, boolean, durationMs, list, required, text, url, type Env } from '../config.ts';
 import { DEFAULT_RESULT_INCLUDE } from '../store/include.ts';
 import type { SimulationSpec } from './command.ts';
 
@@ -52,66 +53,29 @@ export function simulationEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('INETSWARM_')));
 }
 
-/** A missing or malformed variable, named so the pod's log says exactly what to fix. */
-export class RunnerConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunnerConfigError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function required(env: Env, name: string): string {
-  const v = env[name];
-  if (v === undefined || v.trim() === '') throw new RunnerConfigError(`Environment variable ${name} is required but not set`);
-  return v;
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v;
-}
-
-function seconds(env: Env, name: string, fallback: number): number {
-  const v = optional(env, name);
-  if (v === undefined) return fallback * 1000;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new RunnerConfigError(`Environment variable ${name} must be a positive number of seconds, got ${JSON.stringify(v)}`);
-  return Math.round(n * 1000);
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const v = optional(env, name);
-  if (v === undefined) return fallback;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw new RunnerConfigError(`Environment variable ${name} must be true or false, got ${JSON.stringify(v)}`);
-}
-
 function parseSimulation(text: string): SimulationSpec {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (err) {
-    throw new RunnerConfigError(`Environment variable INETSWARM_SIMULATION is not JSON: ${(err as Error).message}`);
+    throw new ConfigError('INETSWARM_SIMULATION', `Environment variable INETSWARM_SIMULATION is not JSON: ${(err as Error).message}`);
   }
   const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
   const str = (k: string) => {
-    if (typeof o[k] !== 'string' || o[k] === '') throw new RunnerConfigError(`INETSWARM_SIMULATION.${k} must be a non-empty string`);
+    if (typeof o[k] !== 'string' || o[k] === '') throw new ConfigError('INETSWARM_SIMULATION', `INETSWARM_SIMULATION.${k} must be a non-empty string`);
     return o[k] as string;
   };
   const list = (k: string, req = false): string[] | undefined => {
     if (o[k] === undefined && !req) return undefined;
     if (!Array.isArray(o[k]) || !(o[k] as unknown[]).every((x) => typeof x === 'string')) {
-      throw new RunnerConfigError(`INETSWARM_SIMULATION.${k} must be a list of strings`);
+      throw new ConfigError('INETSWARM_SIMULATION', `INETSWARM_SIMULATION.${k} must be a list of strings`);
     }
     return o[k] as string[];
   };
   const spec: SimulationSpec = { executable: str('executable'), workingDir: str('workingDir'), config: str('config'), iniFiles: list('iniFiles', true)! };
-  if (spec.iniFiles.length === 0) throw new RunnerConfigError('INETSWARM_SIMULATION.iniFiles must name at least one ini file');
+  if (spec.iniFiles.length === 0) throw new ConfigError('INETSWARM_SIMULATION', 'INETSWARM_SIMULATION.iniFiles must name at least one ini file');
   if (o.runFilter !== undefined) {
-    if (typeof o.runFilter !== 'string') throw new RunnerConfigError('INETSWARM_SIMULATION.runFilter must be a string');
+    if (typeof o.runFilter !== 'string') throw new ConfigError('INETSWARM_SIMULATION', 'INETSWARM_SIMULATION.runFilter must be a string');
     spec.runFilter = o.runFilter;
   }
   for (const k of ['nedPath', 'nedExcludes', 'libraries', 'extraArgs'] as const) {
@@ -121,39 +85,39 @@ function parseSimulation(text: string): SimulationSpec {
   return spec;
 }
 
-/** Reads the runner's configuration; throws RunnerConfigError naming the first missing or bad variable. */
+/** Reads the runner's configuration; throws ConfigError naming the first missing or bad variable. */
 export function runnerConfigFromEnv(env: Env): RunnerConfig {
-  const user = optional(env, 'INETSWARM_NATS_USER');
-  const password = optional(env, 'INETSWARM_NATS_PASSWORD');
-  const include = optional(env, 'INETSWARM_RESULTS_INCLUDE');
-  const launcher = optional(env, 'INETSWARM_LAUNCHER');
-  const ackWaitMs = seconds(env, 'INETSWARM_ACK_WAIT_SECONDS', 60);
-  const heartbeatMs = seconds(env, 'INETSWARM_HEARTBEAT_SECONDS', 15);
+  const user = text(env, 'INETSWARM_NATS_USER');
+  const password = text(env, 'INETSWARM_NATS_PASSWORD');
+  const launcher = text(env, 'INETSWARM_LAUNCHER');
+  const ackWaitMs = durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000;
+  const heartbeatMs = durationMs(env, 'INETSWARM_HEARTBEAT_SECONDS') ?? 15_000;
   // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
   if (heartbeatMs * 2 > ackWaitMs) {
-    throw new RunnerConfigError(`INETSWARM_HEARTBEAT_SECONDS (${heartbeatMs / 1000}) must be at most half of INETSWARM_ACK_WAIT_SECONDS (${ackWaitMs / 1000})`);
+    throw new ConfigError('INETSWARM_HEARTBEAT_SECONDS', `INETSWARM_HEARTBEAT_SECONDS (${heartbeatMs / 1000}) must be at most half of INETSWARM_ACK_WAIT_SECONDS (${ackWaitMs / 1000})`);
   }
   return {
     namespace: required(env, 'INETSWARM_NAMESPACE'),
     campaign: required(env, 'INETSWARM_CAMPAIGN'),
     campaignUid: required(env, 'INETSWARM_CAMPAIGN_UID'),
-    podName: optional(env, 'INETSWARM_POD_NAME') ?? optional(env, 'HOSTNAME') ?? `runner-${process.pid}`,
-    nats: { url: required(env, 'INETSWARM_NATS_URL'), ...(user ? { user } : {}), ...(password ? { password } : {}) },
-    mongo: { uri: required(env, 'INETSWARM_MONGO_URI'), database: optional(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
-    queuePrefix: optional(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
+    podName: text(env, 'INETSWARM_POD_NAME') ?? text(env, 'HOSTNAME') ?? `runner-${process.pid}`,
+    nats: { url: url(env, 'INETSWARM_NATS_URL', NATS_SCHEMES) ?? required(env, 'INETSWARM_NATS_URL'), ...(user ? { user } : {}), ...(password ? { password } : {}) },
+    // The URI comes from the runner Secret, written by the operator from a URI its own configuration checked.
+    mongo: { uri: required(env, 'INETSWARM_MONGO_URI'), database: text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
+    queuePrefix: text(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
     ackWaitMs,
     heartbeatMs,
-    artifact: { digest: required(env, 'INETSWARM_ARTIFACT_DIGEST'), cacheDir: optional(env, 'INETSWARM_ARTIFACT_CACHE') ?? '/var/cache/inet-swarm/artifacts' },
-    workDir: optional(env, 'INETSWARM_WORK_DIR') ?? '/tmp/inet-swarm',
+    artifact: { digest: required(env, 'INETSWARM_ARTIFACT_DIGEST'), cacheDir: text(env, 'INETSWARM_ARTIFACT_CACHE') ?? '/var/cache/inet-swarm/artifacts' },
+    workDir: text(env, 'INETSWARM_WORK_DIR') ?? '/tmp/inet-swarm',
     simulation: parseSimulation(required(env, 'INETSWARM_SIMULATION')),
     results: {
-      include: include ? include.split(',').map((s) => s.trim()).filter(Boolean) : [...DEFAULT_RESULT_INCLUDE],
-      storeScalars: bool(env, 'INETSWARM_STORE_SCALARS', true),
+      include: list(env, 'INETSWARM_RESULTS_INCLUDE') ?? [...DEFAULT_RESULT_INCLUDE],
+      storeScalars: boolean(env, 'INETSWARM_STORE_SCALARS') ?? true,
     },
-    drainGraceMs: seconds(env, 'INETSWARM_DRAIN_GRACE_SECONDS', 10),
-    shutdownGraceMs: seconds(env, 'INETSWARM_SHUTDOWN_GRACE_SECONDS', 20),
-    killGraceMs: seconds(env, 'INETSWARM_KILL_GRACE_SECONDS', 5),
-    connectTimeoutMs: seconds(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS', 60),
+    drainGraceMs: durationMs(env, 'INETSWARM_DRAIN_GRACE_SECONDS') ?? 10_000,
+    shutdownGraceMs: durationMs(env, 'INETSWARM_SHUTDOWN_GRACE_SECONDS') ?? 20_000,
+    killGraceMs: durationMs(env, 'INETSWARM_KILL_GRACE_SECONDS') ?? 5_000,
+    connectTimeoutMs: durationMs(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS') ?? 60_000,
     ...(launcher ? { launcher } : {}),
   };
 }

@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { PermanentError, TemporaryError } from '../../lib/errors.ts';
 import { BUILDS_COLLECTION, terminationMessage, type BuildFailure, type BuildRecord, type BuildResult } from '../../lib/store/builds.ts';
-import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl, type BuilderSettings } from './plan.ts';
+import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl, terminationLogPath, type BuilderSettings } from './plan.ts';
 
 /** A build step failed for a reason the user can act on. */
 export class BuildStepError extends PermanentError {
@@ -250,7 +250,7 @@ async function main(): Promise<number> {
     settings = parseBuilderEnv(process.env);
   } catch (error) {
     log.error({ err: (error as Error).message }, 'Rejected the builder environment');
-    await writeFile(process.env.TERMINATION_LOG || '/dev/termination-log', terminationMessage({ phase: 'Failed', failure: { reason: 'BuilderMisconfigured', message: (error as Error).message } })).catch(() => undefined);
+    await writeFile(terminationLogPath(process.env), terminationMessage({ phase: 'Failed', failure: { reason: 'BuilderMisconfigured', message: (error as Error).message } })).catch(() => undefined);
     return 2;
   }
   const client = new MongoClient(settings.mongo.uri, { serverSelectionTimeoutMS: 20_000 });

@@ -1,7 +1,8 @@
 // Pure parts of the builder: reading its environment (written by the
-// operator into the Job's pod template), the distcc host list, and turning
+// operator into the Job's pod template; docs/configuration.md), the distcc host list, and turning
 // git's complaints into reasons a user understands.
-import { PermanentError } from '../../lib/errors.ts';
+import { BUILD_MODES } from '../../api/v1alpha1.ts';
+import { boolean, integer, jsonStrings, list, oneOf, required, text, type Env } from '../../lib/config.ts';
 
 export interface BuilderSettings {
   build: { name: string; namespace: string; uid: string };
@@ -28,51 +29,42 @@ export interface BuilderSettings {
   terminationLog: string;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) throw new PermanentError(`The builder's environment lacks ${name} (the operator sets it in the Job's pod template)`);
-  return value;
-}
+const BY_OPERATOR = "the operator sets it in the Job's pod template";
 
-function jsonList(env: NodeJS.ProcessEnv, name: string, fallback: string[]): string[] {
-  const text = env[name];
-  if (!text) return fallback;
-  try {
-    const value: unknown = JSON.parse(text);
-    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
-  } catch {
-    // reported below
-  }
-  throw new PermanentError(`${name} must be a JSON array of strings, got ${text.slice(0, 200)}`);
-}
-
-/** Reads the builder's settings from its environment. */
-export function parseBuilderEnv(env: NodeJS.ProcessEnv): BuilderSettings {
-  const jobsText = env.DISTCC_JOBS;
-  const jobs = jobsText ? Number(jobsText) : undefined;
-  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new PermanentError(`DISTCC_JOBS must be a positive integer, got ${jobsText}`);
-  const override = env.INETSWARM_DISTCC_HOSTS?.split(/[\s,]+/).filter(Boolean);
+/** Reads the builder's settings from its environment; throws ConfigError naming the first bad variable. */
+export function parseBuilderEnv(env: Env): BuilderSettings {
+  const hosts = list(env, 'INETSWARM_DISTCC_HOSTS');
   return {
-    build: { name: required(env, 'INETSWARM_BUILD_NAME'), namespace: required(env, 'INETSWARM_BUILD_NAMESPACE'), uid: required(env, 'INETSWARM_BUILD_UID') },
-    repository: required(env, 'GIT_REPOSITORY'),
-    revision: required(env, 'GIT_REVISION'),
-    submodules: env.GIT_SUBMODULES !== 'false',
-    credentialsDir: env.GIT_CREDENTIALS_DIR || undefined,
-    mode: env.BUILD_MODE || 'release',
-    commands: jsonList(env, 'BUILD_COMMANDS', ['make makefiles', 'make MODE=$MODE -j$JOBS']),
+    build: {
+      name: required(env, 'INETSWARM_BUILD_NAME', BY_OPERATOR),
+      namespace: required(env, 'INETSWARM_BUILD_NAMESPACE', BY_OPERATOR),
+      uid: required(env, 'INETSWARM_BUILD_UID', BY_OPERATOR),
+    },
+    repository: required(env, 'INETSWARM_GIT_REPOSITORY', BY_OPERATOR),
+    revision: required(env, 'INETSWARM_GIT_REVISION', BY_OPERATOR),
+    submodules: boolean(env, 'INETSWARM_GIT_SUBMODULES') ?? true,
+    credentialsDir: text(env, 'INETSWARM_GIT_CREDENTIALS_DIR'),
+    mode: oneOf(env, 'INETSWARM_BUILD_MODE', BUILD_MODES) ?? 'release',
+    commands: jsonStrings(env, 'INETSWARM_BUILD_COMMANDS') ?? ['make makefiles', 'make MODE=$MODE -j$JOBS'],
     distcc: {
-      enabled: env.DISTCC_ENABLED !== 'false',
-      service: env.DISTCC_SERVICE ?? '',
-      port: Number(env.DISTCC_PORT || 3632),
-      jobs,
-      hostsOverride: override && override.length > 0 ? override : undefined,
+      enabled: boolean(env, 'INETSWARM_DISTCC_ENABLED') ?? true,
+      service: text(env, 'INETSWARM_DISTCC_SERVICE') ?? '',
+      port: integer(env, 'INETSWARM_DISTCC_PORT', { min: 1, max: 65_535 }) ?? 3632,
+      jobs: integer(env, 'INETSWARM_DISTCC_JOBS', { min: 1 }),
+      hostsOverride: hosts?.length ? hosts : undefined,
     },
     // tar's --exclude matches names, not "dir/": `out/` means the folder out.
-    artifactExclude: jsonList(env, 'ARTIFACT_EXCLUDE', ['.git', 'out/', '*.o']).map((p) => p.replace(/\/+$/, '')).filter(Boolean),
-    mongo: { uri: required(env, 'MONGODB_URI'), database: env.MONGODB_DATABASE || 'inetswarm' },
-    workspace: env.WORKSPACE || '/workspace',
-    terminationLog: env.TERMINATION_LOG || '/dev/termination-log',
+    artifactExclude: (jsonStrings(env, 'INETSWARM_ARTIFACT_EXCLUDE') ?? ['.git', 'out/', '*.o']).map((p) => p.replace(/\/+$/, '')).filter(Boolean),
+    // From the builder Secret, written by the operator from a URI its own configuration checked.
+    mongo: { uri: required(env, 'INETSWARM_MONGO_URI', BY_OPERATOR), database: text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
+    workspace: text(env, 'INETSWARM_WORKSPACE') ?? '/workspace',
+    terminationLog: terminationLogPath(env),
   };
+}
+
+/** Where the termination message goes; also read when the rest of the environment is bad. */
+export function terminationLogPath(env: Env): string {
+  return text(env, 'INETSWARM_TERMINATION_LOG') ?? '/dev/termination-log';
 }
 
 /** Compile slots per distccd, distcc's own default. */

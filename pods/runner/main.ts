@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { fetchArtifact } from '../../lib/store/artifacts.ts';
 import { PermanentError } from '../../lib/errors.ts';
 import { ensureIndexes } from '../../lib/store/store.ts';
-import { describeRunnerConfig, redactUri, runnerConfigFromEnv, RunnerConfigError, simulationEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
+import { describeRunnerConfig, redactUri, runnerConfigFromEnv, simulationEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
+import { ConfigError } from '../../lib/config.ts';
 import { Launcher } from '../../lib/engine/launcher.ts';
 import { runWorker } from './worker.ts';
 
@@ -72,7 +73,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   try {
     config = runnerConfigFromEnv(env);
   } catch (err) {
-    if (!(err instanceof RunnerConfigError)) throw err;
+    if (!(err instanceof ConfigError)) throw err;
     log.fatal({ error: err.message }, 'Read no configuration');
     return EXIT_FATAL;
   }

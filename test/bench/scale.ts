@@ -7,7 +7,7 @@
 //
 //   npx tsx test/bench/scale.ts [--runs 100000] [--rate 1000] [--failures 100] [--operator dist/operator/main.js]
 //
-// Uses the stack named by INET_SWARM_STACK, or starts a private one.
+// Uses the stack named by INETSWARM_STACK, or starts a private one.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   await world.setUp(await scaleArchive(flags.runs));
   await world.createReadyBuild('fixture');
   // --operator dist/operator/main.js measures the compiled operator, as its image runs it; default: under tsx.
-  const operator = await world.startOperator({ LOG_LEVEL: 'debug' }, flags.operator ? resolve(flags.operator) : undefined);
+  const operator = await world.startOperator({ INETSWARM_LOG_LEVEL: 'debug' }, flags.operator ? resolve(flags.operator) : undefined);
   const pid = operator.child.pid ?? 0;
   await sleep(2000);
   const idleRss = await rssMb(pid);

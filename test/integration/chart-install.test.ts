@@ -135,7 +135,7 @@ test('an upgrade keeps the generated NATS and MongoDB passwords', async () => {
   assert.equal(after.nats.password, before.nats.password);
   assert.equal(after.mongodb['mongodb-root-password'], before.mongodb['mongodb-root-password']);
   assert.equal(after.mongodb.uri, before.mongodb.uri);
-  const env = await kubectl('get', 'deployment', `${release}-inet-swarm-operator`, '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="LOG_LEVEL")].value}');
+  const env = await kubectl('get', 'deployment', `${release}-inet-swarm-operator`, '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="INETSWARM_LOG_LEVEL")].value}');
   assert.equal(env.stdout, 'debug', 'the upgrade was applied');
 });
 
@@ -282,16 +282,16 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
   const log = pino({ level: 'debug' }, sink);
   const env: NodeJS.ProcessEnv = {
     KUBECONFIG: await serviceAccountKubeconfig(ns, `${release}-inet-swarm`),
-    POD_NAME: 'chart-install-test',
-    POD_NAMESPACE: ns,
-    METRICS_PORT: '0',
-    METRICS_HOST: '127.0.0.1',
-    MONGODB_URI: stack.mongo.uri,
-    MONGODB_DATABASE: `chart_${suffix}`,
-    NATS_URL: stack.nats.url,
-    NATS_USER: stack.nats.user,
-    NATS_PASSWORD: stack.nats.password,
-    QUEUE_PREFIX: `CHART${suffix.toUpperCase()}`,
+    INETSWARM_POD_NAME: 'chart-install-test',
+    INETSWARM_POD_NAMESPACE: ns,
+    INETSWARM_METRICS_PORT: '0',
+    INETSWARM_METRICS_HOST: '127.0.0.1',
+    INETSWARM_MONGO_URI: stack.mongo.uri,
+    INETSWARM_MONGO_DATABASE: `chart_${suffix}`,
+    INETSWARM_NATS_URL: stack.nats.url,
+    INETSWARM_NATS_USER: stack.nats.user,
+    INETSWARM_NATS_PASSWORD: stack.nats.password,
+    INETSWARM_QUEUE_PREFIX: `CHART${suffix.toUpperCase()}`,
   };
   const operator = await startOperator(loadConfig(env, []), log);
   try {

@@ -141,11 +141,11 @@ test('the defaults render a two-replica, leader-electing, locked-down operator w
   assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
   assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
   const env = operatorEnv(docs);
-  assert.equal(env.get('LEADER_ELECT')?.value, 'true');
-  assert.equal(env.get('WATCH_NAMESPACE'), undefined, 'cluster scope watches every namespace');
-  assert.deepEqual(env.get('MONGODB_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb`, key: 'uri' });
-  assert.equal(env.get('NATS_URL')?.value, `nats://${fullname}-nats.${namespace}.svc:4222`);
-  assert.deepEqual(env.get('NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats`, key: 'password' });
+  assert.equal(env.get('INETSWARM_LEADER_ELECT')?.value, 'true');
+  assert.equal(env.get('INETSWARM_WATCH_NAMESPACE'), undefined, 'cluster scope watches every namespace');
+  assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb`, key: 'uri' });
+  assert.equal(env.get('INETSWARM_NATS_URL')?.value, `nats://${fullname}-nats.${namespace}.svc:4222`);
+  assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats`, key: 'password' });
   assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations, undefined);
   assert.equal(find(docs, 'PodDisruptionBudget', `${fullname}-operator`).spec.maxUnavailable, 1);
 });
@@ -196,7 +196,7 @@ test('the operator creates the runner and builder ServiceAccounts and may change
     { apiGroups: [''], resources: ['serviceaccounts'], resourceNames: ['inet-swarm-runner', 'inet-swarm-builder'], verbs: ['get', 'patch'] },
   ]);
   const env = operatorEnv(docs);
-  assert.deepEqual([env.get('RUNNER_SERVICE_ACCOUNT')?.value, env.get('BUILDER_SERVICE_ACCOUNT')?.value], ['inet-swarm-runner', 'inet-swarm-builder']);
+  assert.deepEqual([env.get('INETSWARM_RUNNER_SERVICE_ACCOUNT')?.value, env.get('INETSWARM_BUILDER_SERVICE_ACCOUNT')?.value], ['inet-swarm-runner', 'inet-swarm-builder']);
 });
 
 test('runner pods may reach only DNS, NATS and MongoDB, and NATS and MongoDB accept only inet-swarm pods', async () => {
@@ -218,19 +218,19 @@ test('runner pods may reach only DNS, NATS and MongoDB, and NATS and MongoDB acc
   }
 });
 
-test('the namespaced scope renders a Role and RoleBinding in the watched namespace and sets WATCH_NAMESPACE', async () => {
+test('the namespaced scope renders a Role and RoleBinding in the watched namespace and sets INETSWARM_WATCH_NAMESPACE', async () => {
   const docs = await render(valueSets.namespaced!);
   const role = find(docs, 'Role', `${fullname}-operator`, watched);
   assert.ok(role.rules.length > 0);
   assert.deepEqual(find(docs, 'RoleBinding', `${fullname}-operator`, watched).subjects, [{ kind: 'ServiceAccount', name: fullname, namespace }]);
   assert.equal(kinds(docs, 'ClusterRole').filter((r) => r.metadata.name === `${fullname}-operator`).length, 0);
   assert.equal(kinds(docs, 'ClusterRoleBinding').length, 0);
-  assert.equal(operatorEnv(docs).get('WATCH_NAMESPACE')?.value, watched);
+  assert.equal(operatorEnv(docs).get('INETSWARM_WATCH_NAMESPACE')?.value, watched);
 });
 
 /** The operator's environment as the kubelet would give it: field refs and Secret values filled in. */
 function resolvedEnv(docs: Doc[], secrets: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { POD_NAME: 'operator-0', POD_NAMESPACE: namespace };
+  const env: NodeJS.ProcessEnv = { INETSWARM_POD_NAME: 'operator-0', INETSWARM_POD_NAMESPACE: namespace };
   for (const [name, entry] of operatorEnv(docs)) {
     if (entry.value !== undefined) env[name] = entry.value;
     else if (entry.valueFrom?.secretKeyRef) env[name] = secrets[`${entry.valueFrom.secretKeyRef.name}/${entry.valueFrom.secretKeyRef.key}`];
@@ -277,10 +277,10 @@ test('external NATS and MongoDB replace the StatefulSets and their Secrets by th
   assert.deepEqual(kinds(docs, 'StatefulSet'), []);
   assert.deepEqual(kinds(docs, 'Secret'), []);
   const env = operatorEnv(docs);
-  assert.equal(env.get('NATS_URL')?.value, 'nats://nats.example.org:4222');
-  assert.deepEqual(env.get('NATS_USER')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'user' });
-  assert.deepEqual(env.get('NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'password' });
-  assert.deepEqual(env.get('MONGODB_URI')?.valueFrom?.secretKeyRef, { name: 'mongodb-uri', key: 'uri' });
+  assert.equal(env.get('INETSWARM_NATS_URL')?.value, 'nats://nats.example.org:4222');
+  assert.deepEqual(env.get('INETSWARM_NATS_USER')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'user' });
+  assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'password' });
+  assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: 'mongodb-uri', key: 'uri' });
   assert.deepEqual(kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name), [`${fullname}-operator`]);
   const runner = find(docs, 'NetworkPolicy', `${fullname}-runner`, namespace);
   assert.deepEqual(runner.spec.egress.map((r: { to: unknown[] }) => r.to), [
@@ -299,8 +299,8 @@ test('IRSA annotates the ServiceAccount and the capacity manager gets its EKS se
   const docs = await render(valueSets.irsa!);
   assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/inet-swarm-operator');
   const env = operatorEnv(docs);
-  assert.equal(env.get('INET_SWARM_EKS_CLUSTER')?.value, 'sims');
-  assert.equal(env.get('INET_SWARM_EKS_NODEGROUP')?.value, 'runners');
+  assert.equal(env.get('INETSWARM_EKS_CLUSTER')?.value, 'sims');
+  assert.equal(env.get('INETSWARM_EKS_NODEGROUP')?.value, 'runners');
   assert.equal(env.get('AWS_REGION')?.value, 'eu-central-1');
   assert.deepEqual(find(docs, 'ClusterRole', `${fullname}-capacity`).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
 });

@@ -5,7 +5,7 @@
 // Job's pod template (distcc from the stack); runner processes started from
 // the runner Job's pod template (kwok pods run nothing). The local stack has
 // no MongoDB pod to port-forward to, so the CLI reaches the store by URI
-// (INET_SWARM_MONGO_URI); cli-cluster-portforward.test.ts covers the port-forward.
+// (INETSWARM_MONGO_URI); cli-cluster-portforward.test.ts covers the port-forward.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -39,7 +39,7 @@ const children: Array<{ kill: () => void; exited: Promise<unknown> }> = [];
 
 /** The CLI's environment: the stack's kubeconfig, the store by URI (no MongoDB pod on the local stack). */
 function env(): NodeJS.ProcessEnv {
-  return cliEnv({ KUBECONFIG: stack.kubeconfig, INET_SWARM_MONGO_URI: stack.mongo.uri, INET_SWARM_MONGO_DATABASE: world.database });
+  return cliEnv({ KUBECONFIG: stack.kubeconfig, INETSWARM_MONGO_URI: stack.mongo.uri, INETSWARM_MONGO_DATABASE: world.database });
 }
 
 function cli(args: string[], cwd = repoDir): Promise<CliRun> {
@@ -78,9 +78,9 @@ async function runBuilder(build: InetBuild): Promise<void> {
     job,
     `${name}-build-x`,
     {
-      WORKSPACE: workspace,
+      INETSWARM_WORKSPACE: workspace,
       HOME: path.join(workspace, 'home'),
-      TERMINATION_LOG: path.join(workspace, 'termination-log'),
+      INETSWARM_TERMINATION_LOG: path.join(workspace, 'termination-log'),
       INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(','),
     },
     `builder-${name}`,
@@ -324,7 +324,7 @@ describe('inet-swarm on a cluster', { timeout: 900_000 }, () => {
     const { exited } = await runLikeThePod(
       job,
       'failing-build',
-      { WORKSPACE: workspace, HOME: workspace, TERMINATION_LOG: path.join(workspace, 'termination-log'), INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(',') },
+      { INETSWARM_WORKSPACE: workspace, HOME: workspace, INETSWARM_TERMINATION_LOG: path.join(workspace, 'termination-log'), INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(',') },
       'failing-build',
     );
     assert.notEqual(await exited, 0);

@@ -147,7 +147,7 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
     });
 
     const out = path.join(dir, 'downloaded');
-    const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INET_SWARM_MONGO_DATABASE: database });
+    const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INETSWARM_MONGO_DATABASE: database });
     const result = await collect(spawnCli(['--json', 'results', 'stored', '-n', namespace, '-o', out], { cwd: dir, env }));
     assert.equal(result.code, 0, `${result.stderr}\n${await readFile(path.join(dir, 'kwok.log'), 'utf8').then((t) => t.slice(-1500))}`);
     assert.deepEqual(JSON.parse(result.stdout).files, 3);
@@ -160,7 +160,7 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
 
   it('says what to do when the Secret with the address is missing', async () => {
     await core.deleteNamespacedSecret({ name: 'inet-swarm-mongodb', namespace });
-    const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INET_SWARM_MONGO_DATABASE: database });
+    const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INETSWARM_MONGO_DATABASE: database });
     const result = await collect(spawnCli(['results', 'stored', '-n', namespace, '-o', path.join(dir, 'x')], { cwd: dir, env }));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Secret .*inet-swarm-mongodb.*--mongo-uri/);

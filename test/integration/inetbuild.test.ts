@@ -27,7 +27,7 @@ const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const namespace = `inetbuild-${process.pid}-${Date.now().toString(36)}`;
 const database = `inetbuild_${process.pid}_${Date.now().toString(36)}`;
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const log = pino({ level: process.env.INETSWARM_TEST_LOG_LEVEL ?? 'silent' });
 
 let stack: StackInfo;
 let kubeConfig: KubeConfig;
@@ -93,9 +93,9 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
   const workspace = await mkdtemp(join(tmpdir(), 'builder-ws-'));
   temporary.push(workspace);
   Object.assign(env, {
-    WORKSPACE: workspace,
+    INETSWARM_WORKSPACE: workspace,
     HOME: join(workspace, 'home'),
-    TERMINATION_LOG: join(workspace, 'termination-log'),
+    INETSWARM_TERMINATION_LOG: join(workspace, 'termination-log'),
     INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(','),
   });
   const { command, args } = containerCommand(container);
@@ -148,13 +148,13 @@ before(async () => {
   const config = loadConfig(
     {
       KUBECONFIG: stack.kubeconfig,
-      MONGODB_URI: stack.mongo.uri,
-      MONGODB_DATABASE: database,
-      WATCH_NAMESPACE: namespace,
-      POD_NAMESPACE: namespace,
-      METRICS_PORT: '0',
-      METRICS_HOST: '127.0.0.1',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      INETSWARM_MONGO_URI: stack.mongo.uri,
+      INETSWARM_MONGO_DATABASE: database,
+      INETSWARM_WATCH_NAMESPACE: namespace,
+      INETSWARM_POD_NAMESPACE: namespace,
+      INETSWARM_METRICS_PORT: '0',
+      INETSWARM_METRICS_HOST: '127.0.0.1',
+      INETSWARM_LOG_LEVEL: process.env.INETSWARM_TEST_LOG_LEVEL ?? 'silent',
     },
     [],
   );

@@ -21,7 +21,7 @@ import { Controller } from '../../operator/runtime/controller.ts';
 import { createMetrics, startHealthServer } from '../../operator/runtime/metrics.ts';
 import { TemporaryError } from '../../lib/errors.ts';
 
-const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const log = pino({ level: process.env.INETSWARM_TEST_LOG_LEVEL ?? 'silent' });
 const namespace = `runtime-${process.pid}-${Date.now().toString(36)}`;
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let stack: StackInfo;
@@ -238,12 +238,12 @@ describe('operator process', () => {
       env: {
         PATH: process.env.PATH,
         KUBECONFIG: stack.kubeconfig,
-        MONGODB_URI: stack.mongo.uri,
-        MONGODB_DATABASE: `runtime_${process.pid}`,
-        WATCH_NAMESPACE: namespace,
-        POD_NAMESPACE: namespace,
-        POD_NAME: 'operator-under-test',
-        LOG_LEVEL: 'info',
+        INETSWARM_MONGO_URI: stack.mongo.uri,
+        INETSWARM_MONGO_DATABASE: `runtime_${process.pid}`,
+        INETSWARM_WATCH_NAMESPACE: namespace,
+        INETSWARM_POD_NAMESPACE: namespace,
+        INETSWARM_POD_NAME: 'operator-under-test',
+        INETSWARM_LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -14,8 +14,8 @@ import { startMongo, type MongoServer } from '../stack/servers/mongo.ts';
 import { startNats, type NatsServer } from '../stack/servers/nats.ts';
 import { killOnExit, setupCampaign, waitFor, type Campaign, type Runner } from '../support/runner-harness.ts';
 
-// RUNNER_CHAOS_RUNS=500 runs a shorter campaign (a run filter on the same config) on a busy machine.
-const TOTAL = Number(process.env.RUNNER_CHAOS_RUNS ?? 2000);
+// INETSWARM_CHAOS_RUNS=500 runs a shorter campaign (a run filter on the same config) on a busy machine.
+const TOTAL = Number(process.env.INETSWARM_CHAOS_RUNS ?? 2000);
 const RUNNERS = 6;
 
 // Time limits are generous: on 2 shared cores the campaign under chaos has taken from 40 s to over 600 s.
@@ -79,7 +79,7 @@ describe(`chaos during a ${TOTAL}-run campaign`, { timeout: 1_800_000 }, () => {
   after(async () => {
     await c?.close();
     await Promise.all([nats?.stop(), mongo?.stop()]);
-    if (dir && process.env.RUNNER_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
+    if (dir && process.env.INETSWARM_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
   });
 
   it('went through the chaos it promises', () => {

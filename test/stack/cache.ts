@@ -9,10 +9,10 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StackServerError, logTail } from './process.ts';
 
-/** The cache root: $INET_SWARM_CACHE, else $XDG_CACHE_HOME/inet-swarm, else ~/.cache/inet-swarm. */
+/** The cache root: $INETSWARM_CACHE, else $XDG_CACHE_HOME/inet-swarm, else ~/.cache/inet-swarm. */
 export function cacheRoot(): string {
   return (
-    process.env.INET_SWARM_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'inet-swarm')
+    process.env.INETSWARM_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'inet-swarm')
   );
 }
 

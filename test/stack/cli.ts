@@ -1,6 +1,6 @@
 // The local stack as a command: `up` starts it and keeps it running until
 // SIGINT/SIGTERM, writing its endpoints to a state file for the tests
-// (INET_SWARM_STACK); `build` only fills the binary cache.
+// (INETSWARM_STACK); `build` only fills the binary cache.
 import { rm, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { prepareAll, startStack, type RunningStack } from './stack.ts';
@@ -86,7 +86,7 @@ const program = new Command('stack')
 program
   .command('up')
   .description('start the stack, print a ready line, and keep it running until SIGINT/SIGTERM')
-  .option('--state <file>', 'write the StackInfo JSON here (for INET_SWARM_STACK)')
+  .option('--state <file>', 'write the StackInfo JSON here (for INETSWARM_STACK)')
   .option('--dir <dir>', 'keep data and logs here instead of a temporary directory')
   .option('--runner-nodes <n>', 'number of kwok runner nodes', positiveInt, 3)
   .option('--exit-with-parent', 'stop when stdin closes (used by test/stack/env.ts)')

@@ -1,5 +1,5 @@
 // How an integration test gets its servers. The test command starts one stack
-// for all test files and names its state file in INET_SWARM_STACK; a test
+// for all test files and names its state file in INETSWARM_STACK; a test
 // file run alone starts a private stack instead.
 //
 // The private stack runs in a child process (`cli.ts up --exit-with-parent`),
@@ -24,7 +24,9 @@ let stack: Promise<StackInfo> | undefined;
  * exits.
  */
 export function useStack(): Promise<StackInfo> {
-  stack ??= process.env.INET_SWARM_STACK ? readStackFile(process.env.INET_SWARM_STACK) : startChildStack();
+  // The old name would otherwise start a private stack beside the shared one without a word.
+  if (process.env.INET_SWARM_STACK && !process.env.INETSWARM_STACK) throw new Error('INET_SWARM_STACK is now INETSWARM_STACK (docs/configuration.md)');
+  stack ??= process.env.INETSWARM_STACK ? readStackFile(process.env.INETSWARM_STACK) : startChildStack();
   return stack;
 }
 

@@ -15,7 +15,7 @@ import { startMoto } from '../stack/servers/moto.ts';
 import type { StackInfo } from '../stack/types.ts';
 
 export const testCredentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export const silentLogger = pino({ level: process.env.INETSWARM_TEST_LOG_LEVEL ?? 'silent' });
 
 /** moto's endpoint: the stack's, or a private moto server for this process while the stack has none. */
 export async function motoFor(stack: StackInfo): Promise<{ endpoint: string; region: string; stop(): Promise<void> }> {

@@ -2,7 +2,7 @@
 // code compiled ahead of time (the image runs tsc's output; here esbuild
 // bundles main.ts into one ES module whose packages stay external, resolved
 // through a node_modules link), so it boots with plain node in a fraction of
-// tsx's time and runs no compiler hooks. RUNNER_TEST_TSX=1 runs main.ts
+// tsx's time and runs no compiler hooks. INETSWARM_TEST_TSX=1 runs main.ts
 // through tsx instead. The launcher the runner image carries is compiled here
 // with the same flags as in the image, and cached like the stack's servers.
 import { execFile } from 'node:child_process';
@@ -34,7 +34,7 @@ export function launcherBinary(): Promise<string> {
 
 /** The node arguments that start a runner; a bundle is written into `dir` (which the caller removes). */
 export async function runnerNodeArgs(dir: string): Promise<string[]> {
-  if (process.env.RUNNER_TEST_TSX === '1') return ['--import', 'tsx', RUNNER_MAIN];
+  if (process.env.INETSWARM_TEST_TSX === '1') return ['--import', 'tsx', RUNNER_MAIN];
   await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
   const out = join(dir, 'runner.mjs');
   await promisify(execFile)(join(REPO_ROOT, 'node_modules', '.bin', 'esbuild'), [

@@ -174,8 +174,8 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
       await db.dropDatabase().catch(() => undefined);
       await nc.close();
       await mongo.close();
-      // Logs stay when RUNNER_TEST_KEEP=1, for a post-mortem.
-      if (process.env.RUNNER_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
+      // Logs stay when INETSWARM_TEST_KEEP=1, for a post-mortem.
+      if (process.env.INETSWARM_TEST_KEEP !== '1') await rm(dir, { recursive: true, force: true });
     },
   };
 }

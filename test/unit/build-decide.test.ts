@@ -187,8 +187,8 @@ describe('decideBuild', () => {
     const pod = job.spec.template.spec;
     assert.equal(pod.volumes.find((v) => v.name === 'git-credentials')?.secret?.secretName, 'git-token');
     const env = pod.containers[0]?.env ?? [];
-    assert.equal(env.some((e) => (e.value ?? '').includes('git-token') && e.name !== 'GIT_CREDENTIALS_DIR'), false);
-    assert.deepEqual(env.find((e) => e.name === 'MONGODB_URI')?.valueFrom, { secretKeyRef: { name: 'inet-swarm-mongodb', key: 'uri' } });
+    assert.equal(env.some((e) => (e.value ?? '').includes('git-token') && e.name !== 'INETSWARM_GIT_CREDENTIALS_DIR'), false);
+    assert.deepEqual(env.find((e) => e.name === 'INETSWARM_MONGO_URI')?.valueFrom, { secretKeyRef: { name: 'inet-swarm-mongodb', key: 'uri' } });
     assert.equal(pod.containers[0]?.securityContext.readOnlyRootFilesystem, true);
     assert.equal(pod.containers[0]?.securityContext.runAsNonRoot, true);
   });

@@ -1,26 +1,26 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl } from '../../pods/builder/plan.ts';
-import { PermanentError } from '../../lib/errors.ts';
+import { ConfigError } from '../../lib/config.ts';
 import { loadConfig } from '../../operator/config.ts';
 
 const baseEnv = {
   INETSWARM_BUILD_NAME: 'b',
   INETSWARM_BUILD_NAMESPACE: 'ns',
   INETSWARM_BUILD_UID: 'u',
-  GIT_REPOSITORY: 'https://example.org/m.git',
-  GIT_REVISION: 'a'.repeat(40),
-  MONGODB_URI: 'mongodb://db',
+  INETSWARM_GIT_REPOSITORY: 'https://example.org/m.git',
+  INETSWARM_GIT_REVISION: 'a'.repeat(40),
+  INETSWARM_MONGO_URI: 'mongodb://db',
 };
 
 describe('parseBuilderEnv', () => {
   it('reads commands, exclusions and the distcc override from the pod environment', () => {
     const settings = parseBuilderEnv({
       ...baseEnv,
-      BUILD_COMMANDS: '["make makefiles","make -j$JOBS"]',
-      ARTIFACT_EXCLUDE: '[".git","out/","*.o"]',
+      INETSWARM_BUILD_COMMANDS: '["make makefiles","make -j$JOBS"]',
+      INETSWARM_ARTIFACT_EXCLUDE: '[".git","out/","*.o"]',
       INETSWARM_DISTCC_HOSTS: '127.0.0.1:37001, 127.0.0.1:37002',
-      DISTCC_JOBS: '',
+      INETSWARM_DISTCC_JOBS: '',
     });
     assert.deepEqual(settings.commands, ['make makefiles', 'make -j$JOBS']);
     assert.deepEqual(settings.artifactExclude, ['.git', 'out', '*.o']);
@@ -30,13 +30,13 @@ describe('parseBuilderEnv', () => {
   });
 
   const rejected: { name: string; env: NodeJS.ProcessEnv; message: RegExp }[] = [
-    { name: 'rejects an environment without the repository', env: { ...baseEnv, GIT_REPOSITORY: '' }, message: /GIT_REPOSITORY/ },
-    { name: 'rejects commands that are not a JSON list of strings', env: { ...baseEnv, BUILD_COMMANDS: 'make' }, message: /BUILD_COMMANDS/ },
-    { name: 'rejects a job count that is not a positive integer', env: { ...baseEnv, DISTCC_JOBS: '0' }, message: /DISTCC_JOBS/ },
+    { name: 'rejects an environment without the repository', env: { ...baseEnv, INETSWARM_GIT_REPOSITORY: '' }, message: /INETSWARM_GIT_REPOSITORY/ },
+    { name: 'rejects commands that are not a JSON list of strings', env: { ...baseEnv, INETSWARM_BUILD_COMMANDS: 'make' }, message: /INETSWARM_BUILD_COMMANDS/ },
+    { name: 'rejects a job count that is not a positive integer', env: { ...baseEnv, INETSWARM_DISTCC_JOBS: '0' }, message: /INETSWARM_DISTCC_JOBS/ },
   ];
   for (const { name, env, message } of rejected) {
     it(name, () => {
-      assert.throws(() => parseBuilderEnv(env), (error: unknown) => error instanceof PermanentError && message.test(error.message));
+      assert.throws(() => parseBuilderEnv(env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
     });
   }
 });
@@ -71,7 +71,7 @@ describe('redactUrl and describeCloneFailure', () => {
 
 describe('loadConfig', () => {
   it('takes flags over environment variables', () => {
-    const config = loadConfig({ MONGODB_URI: 'mongodb://env', METRICS_PORT: '9000' }, ['--metrics-port', '9100', '--watch-namespace', 'team']);
+    const config = loadConfig({ INETSWARM_MONGO_URI: 'mongodb://env', INETSWARM_METRICS_PORT: '9000' }, ['--metrics-port', '9100', '--watch-namespace', 'team']);
     assert.equal(config.metricsPort, 9100);
     assert.equal(config.watchNamespace, 'team');
     assert.equal(config.mongo.uri, 'mongodb://env');
@@ -79,6 +79,6 @@ describe('loadConfig', () => {
   });
 
   it('refuses to start without a MongoDB URI', () => {
-    assert.throws(() => loadConfig({}, []), /MONGODB_URI/);
+    assert.throws(() => loadConfig({}, []), /INETSWARM_MONGO_URI/);
   });
 });

@@ -15,7 +15,7 @@ import { campaignSettingsFromEnv, type CampaignSettings } from '../../operator/c
 import { runnerConfigFromEnv } from '../../lib/engine/runner-config.ts';
 
 const settings: CampaignSettings = campaignSettingsFromEnv(
-  { NATS_URL: 'nats://127.0.0.1:4222', NATS_USER: 'op', NATS_PASSWORD: 'secret-nats', RUNNER_NATS_URL: 'nats://inet-swarm-nats:4222' },
+  { INETSWARM_NATS_URL: 'nats://127.0.0.1:4222', INETSWARM_NATS_USER: 'op', INETSWARM_NATS_PASSWORD: 'secret-nats', INETSWARM_RUNNER_NATS_URL: 'nats://inet-swarm-nats:4222' },
   { uri: 'mongodb://user:secret-mongo@db:27017', database: 'inetswarm' },
   1000,
 );

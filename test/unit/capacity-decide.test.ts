@@ -335,15 +335,15 @@ test('is configured from the environment and off without cluster and nodegroup',
   const off = capacityConfigFromEnv({});
   assert.equal(off.clusterName, undefined);
   const on = capacityConfigFromEnv({
-    INET_SWARM_EKS_CLUSTER: 'c1',
-    INET_SWARM_EKS_NODEGROUP: 'runners',
-    INET_SWARM_IDLE_TIMEOUT_SECONDS: '120',
-    INET_SWARM_ALARM_ACTIONS: 'arn:a, arn:b',
-    POD_NAMESPACE: 'ops',
+    INETSWARM_EKS_CLUSTER: 'c1',
+    INETSWARM_EKS_NODEGROUP: 'runners',
+    INETSWARM_IDLE_TIMEOUT_SECONDS: '120',
+    INETSWARM_ALARM_ACTIONS: 'arn:a, arn:b',
+    INETSWARM_POD_NAMESPACE: 'ops',
   });
   assert.deepEqual(
     [on.clusterName, on.nodegroupName, on.idleTimeoutMs, on.alarmActions, on.namespace],
     ['c1', 'runners', 120_000, ['arn:a', 'arn:b'], 'ops'],
   );
-  assert.throws(() => capacityConfigFromEnv({ INET_SWARM_NODE_FLOOR: 'two' }), /INET_SWARM_NODE_FLOOR must be/);
+  assert.throws(() => capacityConfigFromEnv({ INETSWARM_NODE_FLOOR: 'two' }), /INETSWARM_NODE_FLOOR must be/);
 });

@@ -230,7 +230,7 @@ export class CapacityManager {
       } else {
         if (!instanceType) {
           throw new PermanentError(
-            `Nodegroup ${nodegroup.nodegroupName} names no instance type (launch template?): set INET_SWARM_RUNNER_INSTANCE_TYPE`,
+            `Nodegroup ${nodegroup.nodegroupName} names no instance type (launch template?): set INETSWARM_RUNNER_INSTANCE_TYPE`,
           );
         }
         // With several instance types the smallest decides: never plan on cores a node may not have.

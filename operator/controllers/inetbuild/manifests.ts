@@ -122,19 +122,19 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
     { name: 'INETSWARM_BUILD_NAME', value: name },
     { name: 'INETSWARM_BUILD_NAMESPACE', value: namespace },
     { name: 'INETSWARM_BUILD_UID', value: uid },
-    { name: 'GIT_REPOSITORY', value: spec.source.repository },
-    { name: 'GIT_REVISION', value: spec.source.revision },
-    { name: 'GIT_SUBMODULES', value: String(spec.source.submodules ?? true) },
-    { name: 'BUILD_MODE', value: spec.mode ?? 'release' },
-    { name: 'BUILD_COMMANDS', value: JSON.stringify(spec.commands ?? ['make makefiles', 'make MODE=$MODE -j$JOBS']) },
-    { name: 'DISTCC_ENABLED', value: String(spec.distcc?.enabled ?? true) },
-    { name: 'DISTCC_SERVICE', value: `${DISTCC_NAME}.${namespace}.svc` },
-    { name: 'DISTCC_PORT', value: String(DISTCC_PORT) },
-    { name: 'DISTCC_JOBS', value: spec.distcc?.jobs ? String(spec.distcc.jobs) : '' },
-    { name: 'ARTIFACT_EXCLUDE', value: JSON.stringify(spec.artifact?.exclude ?? ['.git', 'out/', '*.o']) },
-    { name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: settings.mongoSecretName, key: 'uri' } } },
-    { name: 'MONGODB_DATABASE', value: settings.mongoDatabase },
-    { name: 'WORKSPACE', value: WORKSPACE_DIR },
+    { name: 'INETSWARM_GIT_REPOSITORY', value: spec.source.repository },
+    { name: 'INETSWARM_GIT_REVISION', value: spec.source.revision },
+    { name: 'INETSWARM_GIT_SUBMODULES', value: String(spec.source.submodules ?? true) },
+    { name: 'INETSWARM_BUILD_MODE', value: spec.mode ?? 'release' },
+    { name: 'INETSWARM_BUILD_COMMANDS', value: JSON.stringify(spec.commands ?? ['make makefiles', 'make MODE=$MODE -j$JOBS']) },
+    { name: 'INETSWARM_DISTCC_ENABLED', value: String(spec.distcc?.enabled ?? true) },
+    { name: 'INETSWARM_DISTCC_SERVICE', value: `${DISTCC_NAME}.${namespace}.svc` },
+    { name: 'INETSWARM_DISTCC_PORT', value: String(DISTCC_PORT) },
+    { name: 'INETSWARM_DISTCC_JOBS', value: spec.distcc?.jobs ? String(spec.distcc.jobs) : '' },
+    { name: 'INETSWARM_ARTIFACT_EXCLUDE', value: JSON.stringify(spec.artifact?.exclude ?? ['.git', 'out/', '*.o']) },
+    { name: 'INETSWARM_MONGO_URI', valueFrom: { secretKeyRef: { name: settings.mongoSecretName, key: 'uri' } } },
+    { name: 'INETSWARM_MONGO_DATABASE', value: settings.mongoDatabase },
+    { name: 'INETSWARM_WORKSPACE', value: WORKSPACE_DIR },
     { name: 'HOME', value: `${WORKSPACE_DIR}/home` },
   ];
   const volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] = [
@@ -146,7 +146,7 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
     { name: 'tmp', emptyDir: {} },
   ];
   if (credentials) {
-    env.push({ name: 'GIT_CREDENTIALS_DIR', value: CREDENTIALS_DIR });
+    env.push({ name: 'INETSWARM_GIT_CREDENTIALS_DIR', value: CREDENTIALS_DIR });
     volumeMounts.push({ name: 'git-credentials', mountPath: CREDENTIALS_DIR, readOnly: true });
     volumes.push({ name: 'git-credentials', secret: { secretName: credentials, defaultMode: 0o440 } });
   }

@@ -1,5 +1,7 @@
 // Operator settings of the SimulationCampaign controller, from environment
-// variables. Parsed once by the operator's config and passed down.
+// variables (docs/configuration.md). Parsed once by the operator's config and
+// passed down.
+import { MONGO_SCHEMES, NATS_SCHEMES, durationMs, integer, text, url, type Env } from '../../../lib/config.ts';
 
 /** What the campaign controller and its runner Jobs need from the operator's configuration. */
 export interface CampaignSettings {
@@ -30,33 +32,25 @@ export interface CampaignSettings {
   statusIntervalMs: number;
 }
 
-function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return value;
-}
-
 /** Reads the campaign settings; `mongo` is the operator's own MongoDB URI and database (the runners' default). */
-export function campaignSettingsFromEnv(env: NodeJS.ProcessEnv, mongo: { uri: string; database: string }, runAsUser: number): CampaignSettings {
-  const natsUrl = env.NATS_URL || undefined;
+export function campaignSettingsFromEnv(env: Env, mongo: { uri: string; database: string }, runAsUser: number): CampaignSettings {
+  const natsUrl = url(env, 'INETSWARM_NATS_URL', NATS_SCHEMES);
+  const user = text(env, 'INETSWARM_NATS_USER');
+  const password = text(env, 'INETSWARM_NATS_PASSWORD');
   return {
-    nats: natsUrl
-      ? { url: natsUrl, ...(env.NATS_USER ? { user: env.NATS_USER } : {}), ...(env.NATS_PASSWORD ? { password: env.NATS_PASSWORD } : {}) }
-      : undefined,
-    runnerNatsUrl: env.RUNNER_NATS_URL || natsUrl || 'nats://inet-swarm-nats:4222',
-    queuePrefix: env.QUEUE_PREFIX || 'INETSWARM',
-    runnerMongoUri: env.RUNNER_MONGODB_URI || mongo.uri,
+    nats: natsUrl ? { url: natsUrl, ...(user ? { user } : {}), ...(password ? { password } : {}) } : undefined,
+    runnerNatsUrl: url(env, 'INETSWARM_RUNNER_NATS_URL', NATS_SCHEMES) ?? natsUrl ?? 'nats://inet-swarm-nats:4222',
+    queuePrefix: text(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
+    runnerMongoUri: url(env, 'INETSWARM_RUNNER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongo.uri,
     mongoDatabase: mongo.database,
-    runnerImageTemplate: env.RUNNER_IMAGE || 'ghcr.io/inet-swarm/runner:omnetpp-{version}',
-    runnerWorkingDir: env.RUNNER_WORKDIR || '/app',
+    runnerImageTemplate: text(env, 'INETSWARM_RUNNER_IMAGE') ?? 'ghcr.io/inet-swarm/runner:omnetpp-{version}',
+    runnerWorkingDir: text(env, 'INETSWARM_RUNNER_WORKDIR') ?? '/app',
     runnerCommand: ['node', 'pods/runner/main.js'],
-    runnerSecretName: env.RUNNER_SECRET_NAME || 'inet-swarm-runner',
-    runnerServiceAccount: env.RUNNER_SERVICE_ACCOUNT || 'inet-swarm-runner',
+    runnerSecretName: text(env, 'INETSWARM_RUNNER_SECRET_NAME') ?? 'inet-swarm-runner',
+    runnerServiceAccount: text(env, 'INETSWARM_RUNNER_SERVICE_ACCOUNT') ?? 'inet-swarm-runner',
     runAsUser,
-    capacity: positive(env, 'RUNNER_CAPACITY'),
-    ackWaitMs: (positive(env, 'RUNNER_ACK_WAIT_SECONDS') ?? 60) * 1000,
-    statusIntervalMs: positive(env, 'CAMPAIGN_STATUS_INTERVAL_MS') ?? 2000,
+    capacity: integer(env, 'INETSWARM_RUNNER_CAPACITY', { min: 1 }),
+    ackWaitMs: durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000,
+    statusIntervalMs: durationMs(env, 'INETSWARM_CAMPAIGN_STATUS_INTERVAL_SECONDS') ?? 2_000,
   };
 }
