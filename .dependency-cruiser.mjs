@@ -22,7 +22,7 @@ export const pureModules = [
   `${layers}(|.*[/.])decide\\.ts$`,
   `${layers}(|.*/)(decide|pure)/`,
   '^api/',
-  '^lib/time\\.ts$',
+  '^lib/(time|errors|config)\\.ts$',
   '^lib/canonical\\.ts$',
   '^lib/kube/(conditions|manifests|keys)\\.ts$',
   '^lib/queue/subjects\\.ts$',
