@@ -182,6 +182,34 @@ test('runs one pass at a time: concurrent ticks share it and issue one update', 
   assert.equal((await nodegroupScaling(moto, { ...names, nodegroup: 'concurrent' })).desiredSize, 2);
 });
 
+test('keeps what it remembers across passes in its state object: last error, decision, size and times', async () => {
+  await createNodegroup(moto, { ...names, nodegroup: 'stateful' }, { minSize: 0, maxSize: 10, desiredSize: 0 });
+  proxy.fault = (req) => (eksCall(req) && req.url?.includes('/stateful') ? throttled : undefined);
+  const m = await manager(
+    { nodegroupName: 'stateful', aws: { endpoint: proxy.endpoint, region: moto.region, credentials: testCredentials, maxAttempts: 1 } },
+    'status-stateful',
+  );
+  const state = m.state;
+  assert.ok(state, 'an enabled controller exposes its state');
+  const failed = await m.tick();
+  assert.equal(state.lastPass, failed);
+  assert.equal(state.lastError?.condition, 'AwsUnavailable');
+  assert.equal(state.lastError?.stage, 'aws');
+  assert.equal(state.restored, true);
+  // Read through a function: the assertions below would otherwise narrow the fields for the rest of the test.
+  const now = () => ({ ...state });
+  assert.equal(now().lastDecision, undefined, 'a pass that failed before deciding leaves no decision');
+
+  proxy.fault = () => undefined;
+  const recovered = await m.tick();
+  const after = now();
+  assert.equal(after.lastPass, recovered);
+  assert.equal(after.lastError, undefined);
+  assert.equal(after.lastDecision?.reason, 'ScaledUpForDemand');
+  assert.equal(after.lastSetDesired, 2);
+  assert.ok(after.lastChange && after.lastActivity, 'the change and the activity are remembered');
+});
+
 test('keeps ticking on its timer through errors until stopped', async () => {
   let calls = 0;
   // The observer runs first on every tick: counting its calls counts the ticks.
