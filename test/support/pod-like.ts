@@ -26,12 +26,12 @@ export async function containerEnv(core: CoreV1Api, namespace: string, container
 
 /**
  * The container's command and arguments as they run here: the images run
- * tsc's output (`node pods/runner/main.js`), this checkout has its
+ * tsc's output (`node pods/runner/main.js`, or an operator/ entry), this checkout has its
  * source, run through tsx. Any other command stays as it is.
  */
 export function containerCommand(container: V1Container): { command: string; args: string[] } {
   const [node, entry, ...rest] = [...(container.command ?? []), ...(container.args ?? [])];
-  if (node === 'node' && entry?.startsWith('operator/') && entry.endsWith('.js')) {
+  if (node === 'node' && (entry?.startsWith('operator/') || entry?.startsWith('pods/')) && entry.endsWith('.js')) {
     return { command: process.execPath, args: ['--import', 'tsx', join(REPO_ROOT, entry.replace(/\.js$/, '.ts')), ...rest] };
   }
   return { command: node ?? '', args: entry === undefined ? [] : [entry, ...rest] };
