@@ -1,19 +1,22 @@
 // The operator process: configuration, logger, metrics and health server,
-// leader election, then the informers and controllers while leading.
+// leader election, then, while leading, every controller of CONTROLLERS
+// registered, its informers synced and its workers started.
 // A SIGTERM drains the queues, releases the Lease and exits.
 import { KubeConfig } from '@kubernetes/client-node';
 import { MongoClient } from 'mongodb';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { buildInformers, buildReconciler } from './controllers/inetbuild/reconcile.ts';
-import { startCampaignController } from './controllers/simulationcampaign/register.ts';
-import { capacityConfigFromEnv, capacityEnabled } from '../lib/capacity/config.ts';
+import { capacityController } from './controllers/capacity/register.ts';
+import { inetBuildController } from './controllers/inetbuild/register.ts';
+import { campaignController } from './controllers/simulationcampaign/register.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
-import { Controller } from './runtime/controller.ts';
 import { LeaderElector } from './runtime/leader.ts';
-import { createMetrics, startHealthServer, type OperatorMetrics } from './runtime/metrics.ts';
-import { INET_BUILD_PHASES, type InetBuild } from '../api/v1alpha1.ts';
+import { createMetrics, startHealthServer } from './runtime/metrics.ts';
+import { register, startCaches, startWorkers, stopAll, type ControllerModule, type Registered, type SharedContext } from './runtime/registration.ts';
 import { onShutdownSignal } from './runtime/shutdown.ts';
+
+/** Every controller of the operator, registered and started the same way. */
+const CONTROLLERS: readonly ControllerModule[] = [inetBuildController, campaignController, capacityController];
 
 export interface RunningOperator {
   /** Resolves once the operator leads and its caches have synced. */
@@ -27,10 +30,7 @@ export interface RunningOperator {
  * tests that run the operator in-process against the local stack.
  */
 export async function startOperator(config: OperatorConfig, log: Logger): Promise<RunningOperator> {
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
-
+  const kubeConfig = loadKubeConfig(config);
   const registry = new Registry();
   const metrics = createMetrics(registry, true);
   const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
@@ -38,9 +38,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
 
   let synced = false;
   let stopping = false;
-  const controllers: Controller[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  const informers: { stop(): Promise<void>; start(): Promise<void>; synced: Promise<void> }[] = [];
+  const running: Registered[] = [];
 
   const elector = config.leaderElection.enabled
     ? new LeaderElector({ kubeConfig, log, ...config.leaderElection })
@@ -56,43 +54,17 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   });
   log.info({ port: health.port }, 'Started metrics and health server');
 
-  // Scales the EKS runner nodegroup while leading; off unless INETSWARM_EKS_CLUSTER and INETSWARM_EKS_NODEGROUP are set.
-  // The loop (and with it the AWS SDK) is loaded only when it will run.
-  const capacityConfig = { ...capacityConfigFromEnv(process.env), namespace: config.leaderElection.namespace, watchNamespace: config.watchNamespace };
-  const capacity = capacityEnabled(capacityConfig)
-    ? new (await import('./controllers/capacity/loop.ts')).CapacityManager({ config: capacityConfig, logger: log, registry, kubeConfig })
-    : undefined;
-  if (!capacity) log.info('Capacity manager disabled: no EKS cluster and nodegroup configured');
-
+  const shared: SharedContext = { kubeConfig, db, config, env: process.env, log, metrics };
   const startControllers = async (): Promise<void> => {
-    // The informers need the queue to enqueue into and the reconcile needs the informers' caches.
-    let reconcileBuild: (key: string) => Promise<{ requeueAfterMs?: number }> = async () => ({});
-    const inetbuild = new Controller({ name: 'inetbuild', workers: config.workers, log, metrics, reconcile: (key) => reconcileBuild(key) });
-    const watches = buildInformers(kubeConfig, inetbuild.enqueue, log, config.watchNamespace);
-    const reconcile = buildReconciler({ kubeConfig, db, settings: config.build, log, identity: config.leaderElection.identity }, watches);
-    reconcileBuild = async (key) => {
-      try {
-        return await reconcile(key);
-      } finally {
-        countBuildPhases(metrics, watches.builds.list());
-      }
-    };
-    controllers.push(inetbuild);
-    informers.push(watches.builds, watches.jobs, watches.pods);
-    // The SimulationCampaign controller registers here the same way (off without NATS_URL).
-    const campaigns = await startCampaignController({ kubeConfig, db, settings: config.campaign, log, metrics, workers: config.workers, identity: config.leaderElection.identity, namespace: config.watchNamespace });
-    if (campaigns) {
-      controllers.push(campaigns.controller);
-      informers.push(...campaigns.informers);
-      closers.push(campaigns.close);
+    for (const module of CONTROLLERS) {
+      const registered = await register(module, shared, { workers: config.workers });
+      if (registered) running.push(registered);
     }
-    await Promise.all(informers.map((i) => i.start()));
-    await Promise.all(informers.map((i) => i.synced));
+    await startCaches(running);
     synced = true;
     if (stopping) return;
-    for (const c of controllers) c.start();
-    capacity?.start();
-    log.info({ controllers: controllers.map((c) => c.name) }, 'Started controllers');
+    for (const registered of running) startWorkers(registered);
+    log.info({ controllers: running.map((r) => r.name) }, 'Started controllers');
   };
 
   const leading = (async () => {
@@ -110,10 +82,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
 
   const stop = async (): Promise<void> => {
     stopping = true;
-    await Promise.all(informers.map((i) => i.stop()));
-    await Promise.all(controllers.map((c) => c.stop()));
-    await capacity?.stop();
-    for (const close of closers) await close();
+    await stopAll(running);
     await elector?.release();
     await mongo.close();
     await health.close();
@@ -121,14 +90,11 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   return { leading, metricsPort: health.port, stop };
 }
 
-/** Sets the builds-by-phase gauge from the informer cache (cheap: builds are few). */
-function countBuildPhases(metrics: OperatorMetrics, builds: readonly InetBuild[]): void {
-  const counts = new Map<string, number>(INET_BUILD_PHASES.map((phase) => [phase, 0]));
-  for (const build of builds) {
-    const phase = build.status?.phase ?? 'Pending';
-    counts.set(phase, (counts.get(phase) ?? 0) + 1);
-  }
-  for (const [phase, count] of counts) metrics.builds.labels(phase).set(count);
+function loadKubeConfig(config: OperatorConfig): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
 }
 
 async function main(): Promise<void> {

@@ -1,8 +1,10 @@
-// Reads the capacity manager's view of the cluster from the Kubernetes API:
-// the campaigns and builds that want pods, and the runner-pool nodes that run
-// pods now. Lists, not informers: the loop runs every half minute and needs a
-// consistent snapshot, not events.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+// The capacity manager's view of the cluster: the campaigns and builds that
+// want pods, and the runner-pool nodes that run pods now. `demandOf` counts
+// it from the objects, wherever they come from: the operator's capacity
+// controller passes its informer caches, `inet-swarm cluster` a snapshot of
+// lists (`kubernetesDemandObserver`, below).
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { GROUP, INET_BUILD, SIMULATION_CAMPAIGN, VERSION } from '../../api/v1alpha1.ts';
 import { isNotFound, classify } from '../kube/errors.ts';
 import {
   buildDemandOf,
@@ -34,24 +36,16 @@ export interface ObserveOptions {
   namespace?: string;
 }
 
-const group = 'inetswarm.dev';
-const unfinished = 'status.phase!=Succeeded,status.phase!=Failed';
-const version = 'v1alpha1';
-
-async function listAll<T>(custom: CustomObjectsApi, plural: string, namespace: string | undefined): Promise<T[]> {
-  try {
-    const out = (
-      namespace === undefined
-        ? await custom.listClusterCustomObject({ group, version, plural })
-        : await custom.listNamespacedCustomObject({ group, version, plural, namespace })
-    ) as { items?: T[] };
-    return out.items ?? [];
-  } catch (err) {
-    // Without the CRD nothing can ask for capacity: no demand rather than no decision.
-    if (isNotFound(err)) return [];
-    throw classify(err, `Listing ${plural}`);
-  }
+/** The objects the demand is counted from: campaigns, builds, the runner pool's nodes, and the pods that have not finished. */
+export interface DemandObjects {
+  campaigns: readonly CampaignObject[];
+  builds: readonly BuildObject[];
+  nodes: readonly V1Node[];
+  pods: readonly V1Pod[];
 }
+
+/** Field selector of the pods that may occupy a node (the list and the operator's watch use it). */
+export const UNFINISHED_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
 
 // DaemonSet pods (distccd, kube-proxy, the CNI) run on every node and never
 // make it busy; everything else that tolerates the runner taint is a runner or
@@ -62,39 +56,62 @@ function occupiesNode(pod: V1Pod): boolean {
   return !(pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet');
 }
 
-/** Builds the default demand observer over the Kubernetes API. */
-export function kubernetesDemandObserver(kubeConfig: KubeConfig, options: ObserveOptions): () => Promise<ObservedDemand> {
+/** Counts the demand and the runner pool's occupation from the objects. */
+export function demandOf(objects: DemandObjects, options: Pick<ObserveOptions, 'defaultRunCpu' | 'defaultBuildCpu'>): ObservedDemand {
+  const runnerNodeNames = new Set(objects.nodes.map((n) => n.metadata?.name ?? ''));
+  const busy = new Set<string>();
+  let runnerPods = 0;
+  for (const pod of objects.pods) {
+    const node = pod.spec?.nodeName;
+    if (!node || !runnerNodeNames.has(node) || !occupiesNode(pod)) continue;
+    busy.add(node);
+    runnerPods += 1;
+  }
+  return {
+    campaigns: objects.campaigns.flatMap((c) => campaignDemandOf(c, options.defaultRunCpu) ?? []),
+    builds: objects.builds.flatMap((b) => buildDemandOf(b, options.defaultBuildCpu) ?? []),
+    runnerNodes: runnerNodeNames.size,
+    busyNodes: busy.size,
+    runnerPods,
+  };
+}
+
+async function listAll<T>(custom: CustomObjectsApi, plural: string, namespace: string | undefined): Promise<T[]> {
+  try {
+    const out = (
+      namespace === undefined
+        ? await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural })
+        : await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural, namespace })
+    ) as { items?: T[] };
+    return out.items ?? [];
+  } catch (err) {
+    // Without the CRD nothing can ask for capacity: no demand rather than no decision.
+    if (isNotFound(err)) return [];
+    throw classify(err, `Listing ${plural}`);
+  }
+}
+
+/** Lists the objects the demand is counted from, as one snapshot (the CLI's view). */
+async function listDemandObjects(kubeConfig: KubeConfig, options: ObserveOptions): Promise<DemandObjects> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  return async () => {
-    const [campaigns, builds, nodes, pods] = await Promise.all([
-      listAll<CampaignObject>(custom, 'simulationcampaigns', options.namespace),
-      listAll<BuildObject>(custom, 'inetbuilds', options.namespace),
-      core.listNode({ labelSelector: options.runnerNodeSelector }).catch((err: unknown) => {
-        throw classify(err, 'Listing runner nodes');
-      }),
-      (options.namespace === undefined
-        ? core.listPodForAllNamespaces({ fieldSelector: unfinished })
-        : core.listNamespacedPod({ namespace: options.namespace, fieldSelector: unfinished })
-      ).catch((err: unknown) => {
-          throw classify(err, 'Listing pods');
-        }),
-    ]);
-    const runnerNodeNames = new Set(nodes.items.map((n) => n.metadata?.name ?? ''));
-    const busy = new Set<string>();
-    let runnerPods = 0;
-    for (const pod of pods.items) {
-      const node = pod.spec?.nodeName;
-      if (!node || !runnerNodeNames.has(node) || !occupiesNode(pod)) continue;
-      busy.add(node);
-      runnerPods += 1;
-    }
-    return {
-      campaigns: campaigns.flatMap((c) => campaignDemandOf(c, options.defaultRunCpu) ?? []),
-      builds: builds.flatMap((b) => buildDemandOf(b, options.defaultBuildCpu) ?? []),
-      runnerNodes: runnerNodeNames.size,
-      busyNodes: busy.size,
-      runnerPods,
-    };
-  };
+  const [campaigns, builds, nodes, pods] = await Promise.all([
+    listAll<CampaignObject>(custom, SIMULATION_CAMPAIGN.plural, options.namespace),
+    listAll<BuildObject>(custom, INET_BUILD.plural, options.namespace),
+    core.listNode({ labelSelector: options.runnerNodeSelector }).catch((err: unknown) => {
+      throw classify(err, 'Listing runner nodes');
+    }),
+    (options.namespace === undefined
+      ? core.listPodForAllNamespaces({ fieldSelector: UNFINISHED_PODS })
+      : core.listNamespacedPod({ namespace: options.namespace, fieldSelector: UNFINISHED_PODS })
+    ).catch((err: unknown) => {
+      throw classify(err, 'Listing pods');
+    }),
+  ]);
+  return { campaigns, builds, nodes: nodes.items, pods: pods.items };
+}
+
+/** A demand observer over lists of the Kubernetes API: a consistent snapshot per call, no watch to keep. */
+export function kubernetesDemandObserver(kubeConfig: KubeConfig, options: ObserveOptions): () => Promise<ObservedDemand> {
+  return async () => demandOf(await listDemandObjects(kubeConfig, options), options);
 }

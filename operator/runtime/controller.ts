@@ -21,6 +21,15 @@ export interface ControllerOptions {
   log: Logger;
   metrics: OperatorMetrics;
   backoff?: BackoffOptions;
+  /** The queue to work on, made beforehand with `controllerQueue` when informers must enqueue before the reconcile exists. */
+  queue?: WorkQueue;
+}
+
+/** A controller's work queue, reporting its depth in the queue-depth gauge under the controller's name. */
+export function controllerQueue(name: string, metrics: OperatorMetrics, backoff?: BackoffOptions): WorkQueue {
+  const gauge = metrics.queueDepth.labels(name);
+  gauge.set(0);
+  return new WorkQueue({ ...(backoff ? { backoff } : {}), onDepth: (depth) => gauge.set(depth) });
 }
 
 /** A named controller: its queue and its workers. */
@@ -29,12 +38,7 @@ export class Controller {
   private workers: Promise<void>[] = [];
 
   constructor(private readonly options: ControllerOptions) {
-    const gauge = options.metrics.queueDepth.labels(options.name);
-    gauge.set(0);
-    this.queue = new WorkQueue({
-      ...(options.backoff ? { backoff: options.backoff } : {}),
-      onDepth: (depth) => gauge.set(depth),
-    });
+    this.queue = options.queue ?? controllerQueue(options.name, options.metrics, options.backoff);
   }
 
   get name(): string {

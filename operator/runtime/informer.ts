@@ -2,7 +2,7 @@
 // good on any watch error other than 410 Gone, so this wrapper restarts them
 // with exponential backoff. It only turns objects into work-queue keys; the
 // reconcile reads the current state from the cache, never from the event.
-import { makeInformer, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { backoffDelay, type BackoffOptions } from './queue.ts';
 import { apiMessage } from '../../lib/kube/errors.ts';
@@ -15,6 +15,8 @@ export interface WatchOptions<T extends KubernetesObject> {
   path: string;
   list: ListPromise<T>;
   labelSelector?: string;
+  /** A field selector (e.g. unfinished pods only); the list call must apply the same one. */
+  fieldSelector?: string;
   /** Keys (`namespace/name`) to enqueue for an object that was added, changed or deleted. */
   keys: (obj: T) => string[];
   enqueue: (key: string) => void;
@@ -35,7 +37,7 @@ export function controllerKeys(kind: string, apiVersionPrefix: string) {
  * the restart timer and the consecutive failure count.
  */
 export class ResilientInformer<T extends KubernetesObject> {
-  private informer: ReturnType<typeof makeInformer<T>>;
+  private informer: ListWatch<T>;
   private failures = 0;
   private errors = 0;
   private restartTimer: NodeJS.Timeout | undefined;
@@ -79,9 +81,10 @@ export class ResilientInformer<T extends KubernetesObject> {
     await this.informer.stop();
   }
 
-  private create(): ReturnType<typeof makeInformer<T>> {
-    const { kubeConfig, path, list, labelSelector, keys, enqueue } = this.options;
-    const informer = makeInformer<T>(kubeConfig, path, list, labelSelector);
+  private create(): ListWatch<T> {
+    const { kubeConfig, path, list, labelSelector, fieldSelector, keys, enqueue } = this.options;
+    // Not started here: start() starts it, so that a failed first list is retried like any watch error.
+    const informer = new ListWatch<T>(path, new Watch(kubeConfig), list, false, labelSelector, fieldSelector);
     const handler = (obj: T) => {
       this.failures = 0;
       for (const key of keys(obj)) enqueue(key);
@@ -97,7 +100,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     const errorsBefore = this.errors;
     try {
       await this.informer.start();
-      if (this.errors !== errorsBefore || (this.informer as unknown as { latestResourceVersion(): string }).latestResourceVersion() === '') return;
+      if (this.errors !== errorsBefore || this.informer.latestResourceVersion() === '') return;
       this.failures = 0;
       if (!this.syncedOnce) {
         this.syncedOnce = true;

@@ -1,7 +1,8 @@
-// Informer factories for the watches both controllers need: this project's
-// custom resources, and the Jobs/Pods one of its components owns (found by
-// label). They fix the list call, watch path and selector in one place so the
-// controllers only say what to watch and which keys an object moves.
+// Informer factories for the watches the controllers need: this project's
+// custom resources, the Jobs/Pods one of its components owns (found by
+// label), the Pods and Nodes the capacity controller counts. They fix the list
+// call, watch path and selectors in one place so the controllers only say what
+// to watch and which keys an object moves.
 import {
   BatchV1Api,
   CoreV1Api,
@@ -9,6 +10,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type V1Job,
+  type V1Node,
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -29,6 +31,12 @@ interface Watch<T extends KubernetesObject> {
   name: string;
   /** Keys (`namespace/name`) of the objects to reconcile when this one changes. */
   keys: (obj: T) => string[];
+}
+
+/** Which objects of a kind: by label, by field (e.g. `status.phase!=Succeeded`), or both. */
+interface Selectors {
+  labelSelector?: string;
+  fieldSelector?: string;
 }
 
 function scopePath(namespace: string | undefined): string {
@@ -66,15 +74,30 @@ export function jobInformer(scope: WatchScope, watch: Watch<V1Job> & { labelSele
   });
 }
 
-/** An informer over the Pods that match a label selector (one component's pods). */
-export function podInformer(scope: WatchScope, watch: Watch<V1Pod> & { labelSelector: string }): ResilientInformer<V1Pod> {
+/** An informer over the Pods that match the selectors (one component's pods, or every unfinished pod). */
+export function podInformer(scope: WatchScope, watch: Watch<V1Pod> & Selectors): ResilientInformer<V1Pod> {
   const core = scope.kubeConfig.makeApiClient(CoreV1Api);
   const { namespace } = scope;
-  const { labelSelector } = watch;
+  const selectors: Selectors = {
+    ...(watch.labelSelector ? { labelSelector: watch.labelSelector } : {}),
+    ...(watch.fieldSelector ? { fieldSelector: watch.fieldSelector } : {}),
+  };
   return new ResilientInformer<V1Pod>({
     ...scope,
     ...watch,
     path: `/api/v1${scopePath(namespace)}/pods`,
-    list: () => (namespace ? core.listNamespacedPod({ namespace, labelSelector }) : core.listPodForAllNamespaces({ labelSelector })),
+    list: () => (namespace ? core.listNamespacedPod({ namespace, ...selectors }) : core.listPodForAllNamespaces(selectors)),
+  });
+}
+
+/** An informer over the Nodes that match a label selector (Nodes are cluster-scoped: the scope's namespace does not apply). */
+export function nodeInformer(scope: WatchScope, watch: Watch<V1Node> & { labelSelector: string }): ResilientInformer<V1Node> {
+  const core = scope.kubeConfig.makeApiClient(CoreV1Api);
+  const { labelSelector } = watch;
+  return new ResilientInformer<V1Node>({
+    ...scope,
+    ...watch,
+    path: '/api/v1/nodes',
+    list: () => core.listNode({ labelSelector }),
   });
 }

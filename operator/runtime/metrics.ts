@@ -12,11 +12,22 @@ export interface OperatorMetrics {
   campaigns: Gauge<'phase'>;
   runs: Gauge<'status'>;
   builds: Gauge<'phase'>;
+  /**
+   * Makes a gauge of observed state (campaigns, runs, builds) follow `refresh`,
+   * which sets it from an informer cache whenever the registry is scraped: it
+   * follows deletions too, and no reconcile has to remember to update it.
+   */
+  refreshOnScrape(gauge: Gauge<string>, refresh: () => void): void;
 }
 
 /** Registers the operator's metrics on `registry` (plus process metrics when `processMetrics`). */
 export function createMetrics(registry: Registry, processMetrics = false): OperatorMetrics {
   if (processMetrics) collectDefaultMetrics({ register: registry });
+  const refreshers = new Map<Gauge<string>, () => void>();
+  const stateGauge = <L extends string>(name: string, help: string, label: L): Gauge<L> => {
+    const gauge: Gauge<L> = new Gauge<L>({ name, help, labelNames: [label], registers: [registry], collect: () => refreshers.get(gauge)?.() });
+    return gauge;
+  };
   return {
     registry,
     reconciles: new Counter({
@@ -37,24 +48,12 @@ export function createMetrics(registry: Registry, processMetrics = false): Opera
       labelNames: ['controller'],
       registers: [registry],
     }),
-    campaigns: new Gauge({
-      name: 'inetswarm_campaigns',
-      help: 'SimulationCampaigns by phase.',
-      labelNames: ['phase'],
-      registers: [registry],
-    }),
-    runs: new Gauge({
-      name: 'inetswarm_runs',
-      help: 'Runs of active campaigns by status.',
-      labelNames: ['status'],
-      registers: [registry],
-    }),
-    builds: new Gauge({
-      name: 'inetswarm_builds',
-      help: 'InetBuilds by phase.',
-      labelNames: ['phase'],
-      registers: [registry],
-    }),
+    campaigns: stateGauge('inetswarm_campaigns', 'SimulationCampaigns by phase.', 'phase'),
+    runs: stateGauge('inetswarm_runs', 'Runs of active campaigns by status.', 'status'),
+    builds: stateGauge('inetswarm_builds', 'InetBuilds by phase.', 'phase'),
+    refreshOnScrape: (gauge, refresh) => {
+      refreshers.set(gauge, refresh);
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-// AWS failures seen by the capacity loop: throttling (retried by the SDK, or
+// AWS failures seen by the capacity controller: throttling (retried by the SDK, or
 // reported and retried on the next tick), access denied and a missing
 // nodegroup. moto cannot throttle or deny, so a proxy in front of it answers
 // chosen requests with the errors AWS sends. The loop must report each one
@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { defaultCapacityConfig, type CapacityConfig } from '../../lib/capacity/config.ts';
-import { CapacityManager } from '../../operator/controllers/capacity/loop.ts';
 import type { ObservedDemand } from '../../lib/capacity/observe.ts';
 import { readCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
@@ -23,6 +22,7 @@ import {
   testCredentials,
   type FaultProxy,
 } from '../support/capacity.ts';
+import { capacityController, type CapacityHarness } from '../support/capacity-controller.ts';
 
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `capacity-errors-${suffix}`;
@@ -32,7 +32,7 @@ let moto: Awaited<ReturnType<typeof motoFor>>;
 let proxy: FaultProxy;
 let kubeConfig: KubeConfig;
 let core: CoreV1Api;
-const managers: CapacityManager[] = [];
+const managers: CapacityHarness[] = [];
 
 // The demand comes from a function here: these tests are about AWS, and a
 // fixed demand of 30 queued one-core runs (2 nodes of c5.4xlarge) keeps them
@@ -45,12 +45,12 @@ const demand: ObservedDemand = {
   runnerPods: 0,
 };
 
-function manager(
+async function manager(
   overrides: Partial<CapacityConfig>,
   statusName: string,
   observeDemand: () => Promise<ObservedDemand> = async () => demand,
-): CapacityManager {
-  const m = new CapacityManager({
+): Promise<CapacityHarness> {
+  const m = await capacityController({
     config: {
       ...defaultCapacityConfig,
       clusterName: names.cluster,
@@ -63,7 +63,7 @@ function manager(
       intervalMs: 100,
       ...overrides,
     },
-    logger: silentLogger,
+    log: silentLogger,
     registry: new Registry(),
     kubeConfig,
     observeDemand,
@@ -93,7 +93,7 @@ test('rides out brief throttling with the SDK retries and still scales', async (
   let left = 2;
   proxy.fault = (req) => (eksCall(req) && left-- > 0 ? throttled : undefined);
   const injectedBefore = proxy.injected;
-  const result = await manager({ nodegroupName: 'brief' }, 'status-brief').tick();
+  const result = await (await manager({ nodegroupName: 'brief' }, 'status-brief')).tick();
   proxy.fault = () => undefined;
   assert.equal(result.error, undefined, JSON.stringify(result.error));
   assert.equal(proxy.injected - injectedBefore, 2);
@@ -103,7 +103,7 @@ test('rides out brief throttling with the SDK retries and still scales', async (
 test('reports lasting throttling as AwsUnavailable and recovers on a later tick', async () => {
   await createNodegroup(moto, names, { minSize: 0, maxSize: 10, desiredSize: 0 });
   proxy.fault = (req) => (eksCall(req) ? throttled : undefined);
-  const m = manager({ aws: { endpoint: proxy.endpoint, region: moto.region, credentials: testCredentials, maxAttempts: 2 } }, 'status-throttled');
+  const m = await manager({ aws: { endpoint: proxy.endpoint, region: moto.region, credentials: testCredentials, maxAttempts: 2 } }, 'status-throttled');
   const failed = await m.tick();
   assert.equal(failed.error?.condition, 'AwsUnavailable');
   assert.match(failed.error?.message ?? '', /eks:DescribeNodegroup .*throttled/);
@@ -128,7 +128,7 @@ test('names the missing IAM action when AWS denies the scaling update', async ()
     eksCall(req) === 'UpdateNodegroupConfig'
       ? { status: 403, type: 'AccessDeniedException', message: 'User is not authorized to perform: eks:UpdateNodegroupConfig' }
       : undefined;
-  const result = await manager({ nodegroupName: 'denied' }, 'status-denied').tick();
+  const result = await (await manager({ nodegroupName: 'denied' }, 'status-denied')).tick();
   proxy.fault = () => undefined;
   assert.equal(result.error?.condition, 'AccessDenied');
   const status = await readCapacityStatus(kubeConfig, namespace, 'status-denied');
@@ -142,7 +142,7 @@ test('names the missing IAM action when AWS denies the scaling update', async ()
 });
 
 test('reports a missing nodegroup by name without crashing', async () => {
-  const result = await manager({ nodegroupName: 'does-not-exist' }, 'status-missing').tick();
+  const result = await (await manager({ nodegroupName: 'does-not-exist' }, 'status-missing')).tick();
   assert.equal(result.error?.condition, 'NodegroupNotFound');
   const status = await readCapacityStatus(kubeConfig, namespace, 'status-missing');
   assert.equal(status?.condition, 'NodegroupNotFound');
@@ -154,7 +154,7 @@ test('issues no scaling update while EKS still applies the previous one', async 
   // moto applies updates at once; the proxy shows the nodegroup the way EKS does while an update runs.
   proxy.rewrite = (req) =>
     eksCall(req) === 'DescribeNodegroup' ? (body) => body.replace(/"status":\s*"ACTIVE"/, '"status": "UPDATING"') : undefined;
-  const m = manager({ nodegroupName: 'updating' }, 'status-updating');
+  const m = await manager({ nodegroupName: 'updating' }, 'status-updating');
   const held = await m.tick();
   assert.equal(held.error, undefined, JSON.stringify(held.error));
   assert.equal(held.decision?.reason, 'UpdateInProgress');
@@ -174,7 +174,7 @@ test('runs one pass at a time: concurrent ticks share it and issue one update', 
     if (eksCall(req) === 'UpdateNodegroupConfig' && req.url?.includes('/concurrent/')) updates += 1;
     return undefined;
   };
-  const m = manager({ nodegroupName: 'concurrent' }, 'status-concurrent');
+  const m = await manager({ nodegroupName: 'concurrent' }, 'status-concurrent');
   const [a, b] = await Promise.all([m.tick(), m.tick()]);
   proxy.fault = () => undefined;
   assert.equal(a, b);
@@ -182,10 +182,38 @@ test('runs one pass at a time: concurrent ticks share it and issue one update', 
   assert.equal((await nodegroupScaling(moto, { ...names, nodegroup: 'concurrent' })).desiredSize, 2);
 });
 
+test('keeps what it remembers across passes in its state object: last error, decision, size and times', async () => {
+  await createNodegroup(moto, { ...names, nodegroup: 'stateful' }, { minSize: 0, maxSize: 10, desiredSize: 0 });
+  proxy.fault = (req) => (eksCall(req) && req.url?.includes('/stateful') ? throttled : undefined);
+  const m = await manager(
+    { nodegroupName: 'stateful', aws: { endpoint: proxy.endpoint, region: moto.region, credentials: testCredentials, maxAttempts: 1 } },
+    'status-stateful',
+  );
+  const state = m.state;
+  assert.ok(state, 'an enabled controller exposes its state');
+  const failed = await m.tick();
+  assert.equal(state.lastPass, failed);
+  assert.equal(state.lastError?.condition, 'AwsUnavailable');
+  assert.equal(state.lastError?.stage, 'aws');
+  assert.equal(state.restored, true);
+  // Read through a function: the assertions below would otherwise narrow the fields for the rest of the test.
+  const now = () => ({ ...state });
+  assert.equal(now().lastDecision, undefined, 'a pass that failed before deciding leaves no decision');
+
+  proxy.fault = () => undefined;
+  const recovered = await m.tick();
+  const after = now();
+  assert.equal(after.lastPass, recovered);
+  assert.equal(after.lastError, undefined);
+  assert.equal(after.lastDecision?.reason, 'ScaledUpForDemand');
+  assert.equal(after.lastSetDesired, 2);
+  assert.ok(after.lastChange && after.lastActivity, 'the change and the activity are remembered');
+});
+
 test('keeps ticking on its timer through errors until stopped', async () => {
   let calls = 0;
   // The observer runs first on every tick: counting its calls counts the ticks.
-  const m = manager({ nodegroupName: 'does-not-exist', intervalMs: 50 }, 'status-timer', async () => {
+  const m = await manager({ nodegroupName: 'does-not-exist', intervalMs: 50 }, 'status-timer', async () => {
     calls += 1;
     return demand;
   });

@@ -1,4 +1,4 @@
-// The capacity loop against real servers: SimulationCampaigns and pods in the
+// The capacity controller against real servers: SimulationCampaigns and pods in the
 // stack's Kubernetes API, the nodegroup, metrics and alarms in moto. Each test
 // drives one tick and asserts on the world: the nodegroup's size in moto, the
 // status ConfigMap, CloudWatch's metrics and alarms.
@@ -9,7 +9,6 @@ import { CloudWatchClient, DescribeAlarmsCommand, ListMetricsCommand } from '@aw
 import { CustomObjectsApi, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { defaultCapacityConfig, type CapacityConfig } from '../../lib/capacity/config.ts';
-import { CapacityManager } from '../../operator/controllers/capacity/loop.ts';
 import { costGuardAlarmNames } from '../../lib/aws/nodegroups.ts';
 import { readCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
@@ -24,6 +23,7 @@ import {
   silentLogger,
   testCredentials,
 } from '../support/capacity.ts';
+import { capacityController, type CapacityHarness } from '../support/capacity-controller.ts';
 
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `capacity-loop-${suffix}`;
@@ -39,7 +39,7 @@ let kubeConfig: KubeConfig;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
 let registry: Registry;
-let manager: CapacityManager;
+let manager: CapacityHarness;
 let config: CapacityConfig;
 const clock = { t: Date.now() };
 
@@ -76,7 +76,7 @@ before(async () => {
     idleTimeoutMs: 600_000,
     alarmActions: [alarmAction],
   };
-  manager = new CapacityManager({ config, logger: silentLogger, registry, kubeConfig, now: () => new Date(clock.t) });
+  manager = await capacityController({ config, log: silentLogger, registry, kubeConfig, now: () => new Date(clock.t) });
 });
 
 after(async () => {
@@ -249,9 +249,9 @@ test('keeps its idle timer across an operator restart', async () => {
   clock.t += 5_000;
   assert.equal((await tickAndSize()).size, 2);
   await deleteCampaign('third');
-  const restarted = new CapacityManager({
+  const restarted = await capacityController({
     config,
-    logger: silentLogger,
+    log: silentLogger,
     registry: new Registry(),
     kubeConfig,
     now: () => new Date(clock.t + 601_000),
@@ -267,9 +267,9 @@ test('keeps its idle timer across an operator restart', async () => {
 });
 
 test('is off without a cluster and nodegroup and touches nothing', async () => {
-  const off = new CapacityManager({
+  const off = await capacityController({
     config: { ...config, clusterName: undefined, nodegroupName: undefined },
-    logger: silentLogger,
+    log: silentLogger,
     registry: new Registry(),
     kubeConfig,
   });

@@ -302,7 +302,7 @@ test('IRSA annotates the ServiceAccount and the capacity manager gets its EKS se
   assert.equal(env.get('INETSWARM_EKS_CLUSTER')?.value, 'sims');
   assert.equal(env.get('INETSWARM_EKS_NODEGROUP')?.value, 'runners');
   assert.equal(env.get('AWS_REGION')?.value, 'eu-central-1');
-  assert.deepEqual(find(docs, 'ClusterRole', `${fullname}-capacity`).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+  assert.deepEqual(find(docs, 'ClusterRole', `${fullname}-capacity`).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
 });
 
 test('the templated CRDs equal crds/ and carry the keep policy unless crds.keep is false', async () => {

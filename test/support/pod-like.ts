@@ -26,7 +26,7 @@ export async function containerEnv(core: CoreV1Api, namespace: string, container
 
 /**
  * The container's command and arguments as they run here: the images run
- * tsc's output (`node pods/runner/main.js`), this checkout has its
+ * tsc's output (`node pods/runner/main.js`, or an operator/ entry), this checkout has its
  * source, run through tsx. Any other command stays as it is.
  */
 export function containerCommand(container: V1Container): { command: string; args: string[] } {

@@ -4,7 +4,7 @@ import { decideBuild, RESULT_GRACE_MS, type BuildObservation, type ObservedJob }
 import type { BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
 import { durationSeconds } from '../../lib/time.ts';
 import { parseTerminationMessage, terminationMessage } from '../../lib/store/builds.ts';
-import type { InetBuild } from '../../operator/controllers/inetbuild/types.ts';
+import type { InetBuild } from '../../api/v1alpha1.ts';
 
 const settings: BuildSettings = {
   builderImageTemplate: 'ghcr.io/inet-swarm/builder:omnetpp-{version}',

@@ -13,7 +13,7 @@ import {
 } from './manifests.ts';
 import { podServiceAccount, type Manifest } from '../../../lib/kube/manifests.ts';
 import { parseTerminationMessage, resultOfRecord, type BuildRecord, type BuildResult } from '../../../lib/store/builds.ts';
-import type { BuildPhase, InetBuild, InetBuildStatus } from './types.ts';
+import type { InetBuildPhase as BuildPhase, InetBuild, InetBuildStatus } from '../../../api/v1alpha1.ts';
 
 /** What the operator saw of the builder Job (the fields decide needs). */
 export interface ObservedJob {

@@ -6,7 +6,7 @@ import { API_VERSION, INET_BUILD } from '../../../api/v1alpha1.ts';
 import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
 import { controllerReference, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
-import type { InetBuild } from './types.ts';
+import type { InetBuild } from '../../../api/v1alpha1.ts';
 
 export const DISTCC_NAME = 'inet-swarm-distcc';
 export const DISTCC_PORT = 3632;

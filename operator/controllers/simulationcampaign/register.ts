@@ -1,42 +1,23 @@
-// Wiring of the SimulationCampaign controller into the operator process: the
-// NATS connection, the informers, the reconcile and the campaign gauges.
+// The SimulationCampaign controller as the runtime registers it: the NATS
+// connection (closed on shutdown), informers over campaigns, their builds and
+// runner Jobs, a reconcile of observe -> decideCampaign -> act, the state that
+// reconcile keeps, and the campaign gauges read from the informer cache when
+// scraped. Off without NATS_URL: without a work queue a campaign can do nothing.
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { Db } from 'mongodb';
-import type { Logger } from 'pino';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { CAMPAIGN_PHASES, type SimulationCampaign } from '../../../api/v1alpha1.ts';
-import { Controller } from '../../runtime/controller.ts';
+import { queueNames } from '../../../lib/queue/subjects.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
-import { isFinal } from './decide.ts';
-import { campaignInformers, campaignReconciler } from './reconcile.ts';
-import type { CampaignSettings } from './settings.ts';
+import { observeDecideAct, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
+import { actOnCampaign, campaignClients } from './act.ts';
+import { decideCampaign, isFinal } from './decide.ts';
+import { campaignInformers, observeCampaign, type CampaignControllerState } from './observe.ts';
 
-export interface CampaignControllerOptions {
-  kubeConfig: KubeConfig;
-  db: Db;
-  settings: CampaignSettings;
-  log: Logger;
-  metrics: OperatorMetrics;
-  workers: number;
-  identity: string;
-  namespace: string | undefined;
-}
-
-export interface StartedCampaignController {
-  controller: Controller;
-  informers: { start(): Promise<void>; stop(): Promise<void>; synced: Promise<void>; list(): readonly KubernetesObject[] }[];
-  /** Closes the NATS connection; call after the controller stopped. */
-  close(): Promise<void>;
-}
-
-/**
- * Connects to NATS and builds the controller (the caller starts informers and
- * workers). Returns undefined when no NATS URL is configured: without a work
- * queue there is nothing a campaign can do.
- */
-export async function startCampaignController(options: CampaignControllerOptions): Promise<StartedCampaignController | undefined> {
-  const { settings, log } = options;
+/** Registers the campaign controller; undefined when no NATS URL is configured. */
+export async function registerCampaigns(context: ControllerContext, now: () => Date = () => new Date()): Promise<Registration<CampaignControllerState> | undefined> {
+  const { kubeConfig, config, log, metrics } = context;
+  const settings = config.campaign;
   if (!settings.nats) {
     log.warn('Started no campaign controller: NATS_URL is not set');
     return undefined;
@@ -45,44 +26,54 @@ export async function startCampaignController(options: CampaignControllerOptions
     servers: settings.nats.url,
     ...(settings.nats.user ? { user: settings.nats.user } : {}),
     ...(settings.nats.password ? { pass: settings.nats.password } : {}),
-    name: `inet-swarm-operator ${options.identity}`,
+    name: `inet-swarm-operator ${config.leaderElection.identity}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
   });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-
-  let reconcile: (key: string) => Promise<{ requeueAfterMs?: number }> = async () => ({});
-  const controller = new Controller({ name: 'simulationcampaign', workers: options.workers, log, metrics: options.metrics, reconcile: (key) => reconcile(key) });
-  const informers = campaignInformers(options.kubeConfig, controller.enqueue, log, options.namespace);
-  const inner = campaignReconciler({ kubeConfig: options.kubeConfig, db: options.db, js, jsm, settings, log, identity: options.identity }, informers);
-  reconcile = async (key) => {
-    try {
-      return await inner(key);
-    } finally {
-      countCampaigns(options.metrics, informers.campaigns.list());
-    }
-  };
+  const informers = campaignInformers(kubeConfig, context.enqueue, log, config.watchNamespace);
+  const clients = campaignClients(kubeConfig);
+  const observeDeps = { informers, custom: kubeConfig.makeApiClient(CustomObjectsApi), db: context.db, settings, log, now };
+  const names = queueNames(settings.queuePrefix);
+  const actDeps = { clients, js: jetstream(nc), jsm: await jetstreamManager(nc), names, settings, log, identity: config.leaderElection.identity, now };
+  const state: CampaignControllerState = { memory: new Map(), namespacesPrepared: new Set(), streamsReady: false };
+  const campaigns = () => (informers.campaigns.hasSynced ? informers.campaigns.list() : undefined);
+  metrics.refreshOnScrape(metrics.campaigns, () => countPhases(metrics, campaigns()));
+  metrics.refreshOnScrape(metrics.runs, () => countRuns(metrics, campaigns()));
   log.info({ nats: settings.nats.url, queuePrefix: settings.queuePrefix }, 'Created campaign controller');
   return {
-    controller,
-    informers: [informers.campaigns, informers.builds, informers.jobs],
+    informers: Object.values(informers),
+    state,
+    reconcile: observeDecideAct({
+      observe: (key) => observeCampaign(key, observeDeps, state),
+      decide: decideCampaign,
+      act: (observed, decision) => actOnCampaign(observed, decision, actDeps, state),
+    }),
     close: async () => {
       await nc.drain().catch(() => undefined);
     },
   };
 }
 
-/** Sets the campaigns-by-phase and runs-by-status gauges from the informer cache (statuses are small). */
-function countCampaigns(metrics: OperatorMetrics, campaigns: readonly SimulationCampaign[]): void {
+export const campaignController: ControllerModule<CampaignControllerState> = { name: 'simulationcampaign', register: (context) => registerCampaigns(context) };
+
+/** Sets the campaigns-by-phase gauge (statuses are small). */
+function countPhases(metrics: OperatorMetrics, campaigns: readonly SimulationCampaign[] | undefined): void {
+  if (!campaigns) return;
   const phases = new Map<string, number>(CAMPAIGN_PHASES.map((phase) => [phase, 0]));
-  const runs = { pending: 0, running: 0, succeeded: 0, failed: 0 };
   for (const campaign of campaigns) {
     const phase = campaign.status?.phase ?? 'Pending';
     phases.set(phase, (phases.get(phase) ?? 0) + 1);
+  }
+  for (const [phase, count] of phases) metrics.campaigns.labels(phase).set(count);
+}
+
+/** Sets the runs-by-status gauge, summed over the campaigns still active. */
+function countRuns(metrics: OperatorMetrics, campaigns: readonly SimulationCampaign[] | undefined): void {
+  if (!campaigns) return;
+  const runs = { pending: 0, running: 0, succeeded: 0, failed: 0 };
+  for (const campaign of campaigns) {
     if (isFinal(campaign.status)) continue;
     for (const key of Object.keys(runs) as (keyof typeof runs)[]) runs[key] += campaign.status?.runs?.[key] ?? 0;
   }
-  for (const [phase, count] of phases) metrics.campaigns.labels(phase).set(count);
   for (const [status, count] of Object.entries(runs)) metrics.runs.labels(status).set(count);
 }

@@ -1,0 +1,141 @@
+// What the InetBuild controller sees: its informers (builds, builder Jobs and
+// pods, all enqueueing InetBuild keys), and for one key the build, its Job,
+// its pods and the builder's record in MongoDB, turned into the plain
+// observation decideBuild takes.
+import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { Collection } from 'mongodb';
+import type { Logger } from 'pino';
+import { GROUP, INET_BUILD, type InetBuild, type InetBuildStatus } from '../../../api/v1alpha1.ts';
+import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../../../api/labels.ts';
+import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
+import { classify } from '../../../lib/kube/errors.ts';
+import { isoSeconds } from '../../../lib/time.ts';
+import type { BuildRecord } from '../../../lib/store/builds.ts';
+import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
+import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
+import { sameStatus, type BuildObservation, type ObservedJob, type ObservedPod } from './decide.ts';
+import { builderJobName, type BuildSettings } from './manifests.ts';
+
+/** Informers the InetBuild controller watches, all enqueueing InetBuild keys. */
+export interface BuildInformers {
+  builds: ResilientInformer<InetBuild>;
+  jobs: ResilientInformer<V1Job>;
+  pods: ResilientInformer<V1Pod>;
+}
+
+/** What the reconcile remembers across calls. */
+export interface BuildControllerState {
+  /**
+   * The status this controller last wrote per build uid: the informer cache can lag behind a write,
+   * and deciding from the older status would write it again and repeat its Events.
+   */
+  written: Map<string, { key: string; status: InetBuildStatus }>;
+}
+
+/** One build as observed: the cached object (what act writes to), its Job, and decide's input. */
+export interface ObservedBuild {
+  key: string;
+  build: InetBuild;
+  /** The builder Job, when this build owns it. */
+  ownedJob: V1Job | undefined;
+  observation: BuildObservation;
+}
+
+const builderSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${COMPONENT_LABEL}=builder`;
+
+/** Creates (not starts) the informers of the InetBuild controller, cluster-wide or for one `namespace`. */
+export function buildInformers(kubeConfig: KubeConfig, enqueue: (key: string) => void, log: Logger, namespace?: string): BuildInformers {
+  const scope = { kubeConfig, enqueue, log, namespace };
+  return {
+    builds: customResourceInformer<InetBuild>(scope, { name: 'inetbuilds', plural: INET_BUILD.plural, keys: (obj) => [keyOf(obj)] }),
+    jobs: jobInformer(scope, { name: 'builder-jobs', labelSelector: builderSelector, keys: controllerKeys(INET_BUILD.kind, `${GROUP}/`) }),
+    pods: podInformer(scope, {
+      name: 'builder-pods',
+      labelSelector: builderSelector,
+      keys: (pod) => {
+        const build = pod.metadata?.labels?.[BUILD_LABEL];
+        return build ? [`${pod.metadata?.namespace ?? ''}/${build}`] : [];
+      },
+    }),
+  };
+}
+
+export interface ObserveDeps {
+  informers: BuildInformers;
+  records: Collection<BuildRecord>;
+  settings: BuildSettings;
+  now: () => Date;
+}
+
+/** Observes the build of `key`; undefined (and forgotten) when it is gone or being deleted. */
+export async function observeBuild(key: string, deps: ObserveDeps, state: BuildControllerState): Promise<ObservedBuild | undefined> {
+  const { namespace, name } = splitKey(key);
+  const build = deps.informers.builds.get(name, namespace);
+  if (!build || build.metadata.deletionTimestamp) {
+    for (const [uid, entry] of state.written) if (entry.key === key) state.written.delete(uid);
+    return undefined;
+  }
+  const uid = build.metadata.uid ?? '';
+  const lastWritten = state.written.get(uid);
+  const observed: InetBuild = lastWritten && isOlder(build.status, lastWritten.status) ? { ...build, status: lastWritten.status } : build;
+  const jobName = builderJobName(build);
+  const job = deps.informers.jobs.get(jobName, namespace);
+  const ownedJob = job?.metadata?.ownerReferences?.some((r) => r.uid === uid) ? job : undefined;
+  const pods = deps.informers.pods
+    .list(namespace)
+    .filter((p) => p.metadata?.labels?.[BUILD_LABEL] === name && p.metadata?.labels?.['job-name'] === jobName);
+  const record = await readRecord(deps.records, observed, key);
+  const observation = { build: observed, job: observeJob(ownedJob), pods: pods.map(observePod), record, now: deps.now(), settings: deps.settings };
+  return { key, build, ownedJob, observation };
+}
+
+async function readRecord(records: Collection<BuildRecord>, build: InetBuild, key: string): Promise<BuildRecord | undefined> {
+  // A finished build never changes again: its record need not be read.
+  if (build.status?.phase === 'Succeeded' || build.status?.phase === 'Failed') return undefined;
+  try {
+    return (await records.findOne({ _id: build.metadata.uid ?? '' })) ?? undefined;
+  } catch (error) {
+    throw classify(error, `reading the build record of ${key}`);
+  }
+}
+
+function observeJob(job: V1Job | undefined): ObservedJob | undefined {
+  if (!job) return undefined;
+  return {
+    ...(job.status?.startTime ? { startTime: new Date(job.status.startTime).toISOString() } : {}),
+    active: job.status?.active ?? 0,
+    succeeded: job.status?.succeeded ?? 0,
+    failed: job.status?.failed ?? 0,
+    conditions: (job.status?.conditions ?? []).map((c) => ({
+      type: c.type,
+      status: c.status,
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.message ? { message: c.message } : {}),
+      ...(c.lastTransitionTime ? { lastTransitionTime: new Date(c.lastTransitionTime).toISOString() } : {}),
+    })),
+  };
+}
+
+function observePod(pod: V1Pod): ObservedPod {
+  const container = pod.status?.containerStatuses?.find((c) => c.name === 'builder');
+  const terminated = container?.state?.terminated;
+  const waiting = container?.state?.waiting;
+  return {
+    phase: pod.status?.phase ?? 'Pending',
+    ...(pod.status?.startTime ? { startTime: isoSeconds(new Date(pod.status.startTime)) } : {}),
+    ...(terminated?.message ? { terminationMessage: terminated.message } : {}),
+    ...(terminated?.reason || waiting?.reason ? { containerReason: terminated?.reason ?? waiting?.reason } : {}),
+    ...(waiting?.message ? { containerMessage: waiting.message } : {}),
+  };
+}
+
+const phaseOrder = ['Pending', 'Building', 'Succeeded', 'Failed'];
+
+/** Whether the cached status predates the one written (phases only move forward; a final one never changes). */
+function isOlder(cached: InetBuildStatus | undefined, written: InetBuildStatus): boolean {
+  if (!cached) return true;
+  if (sameStatus(cached, written)) return false;
+  const a = phaseOrder.indexOf(cached.phase ?? 'Pending');
+  const b = phaseOrder.indexOf(written.phase ?? 'Pending');
+  return a < b || (a === b && (cached.conditions?.[0]?.lastTransitionTime ?? '') <= (written.conditions?.[0]?.lastTransitionTime ?? ''));
+}
