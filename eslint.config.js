@@ -1,5 +1,7 @@
-// Lint rules: the typescript-eslint defaults, unused variables and
-// `import type` for types. What may import what (the layers and the purity of
+// Lint rules: the typescript-eslint defaults, unused variables, `import type`
+// for types, and the size limits of the product's code (a file of at most 300
+// lines, a function of at most 60: past that a module or a decision is hard to
+// read whole; an exception is an eslint-disable comment that says why). What may import what (the layers and the purity of
 // decision modules, followed through every chain of imports) is checked by
 // dependency-cruiser, not here: see docs/layers.md and `npm run lint:layers`.
 import js from '@eslint/js';
@@ -14,6 +16,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['api/**/*.ts', 'lib/**/*.ts', 'operator/**/*.ts', 'pods/**/*.ts', 'cli/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300 }],
+      'max-lines-per-function': ['error', { max: 60 }],
     },
   },
 );
