@@ -3,7 +3,7 @@
 // builder pods' ServiceAccount, and the builder Job. Pure functions of the
 // build and the operator's settings.
 import { API_VERSION, INET_BUILD } from '../../../api/v1alpha1.ts';
-import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
+import { BUILD_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
 import { controllerReference, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
 import type { InetBuild } from '../../../api/v1alpha1.ts';
@@ -106,19 +106,14 @@ export function ownerReference(build: InetBuild) {
   return controllerReference(build, { apiVersion: API_VERSION, kind: INET_BUILD.kind });
 }
 
-/** The builder Job: one pod, no retries (a failed build fails the same way again), bounded by the build timeout. */
-export function builderJob(build: InetBuild, settings: BuildSettings): Manifest {
-  const namespace = build.metadata.namespace ?? '';
-  const name = build.metadata.name ?? '';
-  const uid = build.metadata.uid ?? '';
+type EnvVar = { name: string; value?: string; valueFrom?: unknown };
+type VolumeMount = { name: string; mountPath: string; readOnly?: boolean };
+
+/** What the builder program reads: the build to make and where to put it (the store's URI only by Secret). */
+function builderEnv(build: InetBuild, settings: BuildSettings): EnvVar[] {
+  const { name = '', namespace = '', uid = '' } = build.metadata;
   const spec = build.spec;
-  const labels = {
-    [MANAGED_BY_LABEL]: MANAGED_BY,
-    [COMPONENT_LABEL]: 'builder',
-    [BUILD_LABEL]: name,
-  };
-  const credentials = spec.source.credentialsSecretRef?.name;
-  const env: { name: string; value?: string; valueFrom?: unknown }[] = [
+  return [
     { name: 'INETSWARM_BUILD_NAME', value: name },
     { name: 'INETSWARM_BUILD_NAMESPACE', value: namespace },
     { name: 'INETSWARM_BUILD_UID', value: uid },
@@ -137,7 +132,11 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
     { name: 'INETSWARM_WORKSPACE', value: WORKSPACE_DIR },
     { name: 'HOME', value: `${WORKSPACE_DIR}/home` },
   ];
-  const volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] = [
+}
+
+/** The builder's writable folders, and the clone credentials (read-only) when the build names a Secret. */
+function builderStorage(build: InetBuild): { env: EnvVar[]; volumeMounts: VolumeMount[]; volumes: unknown[] } {
+  const volumeMounts: VolumeMount[] = [
     { name: 'workspace', mountPath: WORKSPACE_DIR },
     { name: 'tmp', mountPath: '/tmp' },
   ];
@@ -145,20 +144,44 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
     { name: 'workspace', emptyDir: {} },
     { name: 'tmp', emptyDir: {} },
   ];
-  if (credentials) {
-    env.push({ name: 'INETSWARM_GIT_CREDENTIALS_DIR', value: CREDENTIALS_DIR });
-    volumeMounts.push({ name: 'git-credentials', mountPath: CREDENTIALS_DIR, readOnly: true });
-    volumes.push({ name: 'git-credentials', secret: { secretName: credentials, defaultMode: 0o440 } });
-  }
-  const cpu = String(spec.builder?.cpu ?? '2');
-  const memory = String(spec.builder?.memory ?? '4Gi');
+  const credentials = build.spec.source.credentialsSecretRef?.name;
+  if (!credentials) return { env: [], volumeMounts, volumes };
+  return {
+    env: [{ name: 'INETSWARM_GIT_CREDENTIALS_DIR', value: CREDENTIALS_DIR }],
+    volumeMounts: [...volumeMounts, { name: 'git-credentials', mountPath: CREDENTIALS_DIR, readOnly: true }],
+    volumes: [...volumes, { name: 'git-credentials', secret: { secretName: credentials, defaultMode: 0o440 } }],
+  };
+}
+
+/** The builder container: the build's resources, a restricted security context, its result as termination message. */
+function builderContainer(build: InetBuild, settings: BuildSettings, storage: ReturnType<typeof builderStorage>) {
+  const cpu = String(build.spec.builder?.cpu ?? '2');
+  const memory = String(build.spec.builder?.memory ?? '4Gi');
+  return {
+    name: 'builder',
+    image: builderImage(build, settings),
+    workingDir: settings.builderWorkingDir,
+    command: settings.builderCommand,
+    env: [...builderEnv(build, settings), ...storage.env],
+    resources: { requests: { cpu, memory }, limits: { memory } },
+    securityContext: restrictedSecurityContext(settings.runAsUser),
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'File',
+    volumeMounts: storage.volumeMounts,
+  };
+}
+
+/** The builder Job: one pod, no retries (a failed build fails the same way again), bounded by the build timeout. */
+export function builderJob(build: InetBuild, settings: BuildSettings): Manifest {
+  const labels = { ...managedLabels('builder'), [BUILD_LABEL]: build.metadata.name ?? '' };
+  const storage = builderStorage(build);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: builderJobName(build), namespace, labels, ownerReferences: [ownerReference(build)] },
+    metadata: { name: builderJobName(build), namespace: build.metadata.namespace ?? '', labels, ownerReferences: [ownerReference(build)] },
     spec: {
       backoffLimit: 0,
-      activeDeadlineSeconds: durationSeconds(spec.builder?.timeout, 7200),
+      activeDeadlineSeconds: durationSeconds(build.spec.builder?.timeout, 7200),
       ttlSecondsAfterFinished: 86_400,
       template: {
         metadata: { labels },
@@ -168,21 +191,8 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           securityContext: { runAsNonRoot: true, runAsUser: settings.runAsUser, fsGroup: settings.runAsUser },
-          containers: [
-            {
-              name: 'builder',
-              image: builderImage(build, settings),
-              workingDir: settings.builderWorkingDir,
-              command: settings.builderCommand,
-              env,
-              resources: { requests: { cpu, memory }, limits: { memory } },
-              securityContext: restrictedSecurityContext(settings.runAsUser),
-              terminationMessagePath: '/dev/termination-log',
-              terminationMessagePolicy: 'File',
-              volumeMounts,
-            },
-          ],
-          volumes,
+          containers: [builderContainer(build, settings, storage)],
+          volumes: storage.volumes,
         },
       },
     },
