@@ -2,14 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { campaignRow, campaignRows } from '../../cli/data/list.ts';
-
-const campaign = (status: SimulationCampaign['status']): SimulationCampaign => ({
-  apiVersion: 'inetswarm.dev/v1alpha1',
-  kind: 'SimulationCampaign',
-  metadata: { name: 'aloha-1', namespace: 'team', uid: 'u1', creationTimestamp: '2026-11-21T21:00:00Z' as unknown as Date },
-  spec: { buildRef: { name: 'inet-abc' }, config: 'Aloha' },
-  ...(status ? { status } : {}),
-});
+import { campaignFixture as campaign } from '../support/cli-fixtures.ts';
 
 describe('campaignRow', () => {
   const now = new Date('2026-11-21T21:10:00Z');

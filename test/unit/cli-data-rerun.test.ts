@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { compressRuns, expandRunList, MERGE_ANNOTATION, RERUN_OF_ANNOTATION, rerunCampaign, rerunName, rerunNotes, runsToRerun } from '../../cli/data/rerun.ts';
+import { failedCampaignFixture as original } from '../support/cli-fixtures.ts';
 
 describe('compressRuns and expandRunList', () => {
   const cases: Array<[string, number[], string]> = [
@@ -35,14 +35,6 @@ describe('rerunName', () => {
   it('does not stack rerun suffixes', () => assert.equal(rerunName('aloha-rerun-120000', now), 'aloha-rerun-213005'));
   it('stays within 47 characters', () => assert.ok(rerunName('x'.repeat(52), now).length <= 47));
 });
-
-const original: SimulationCampaign = {
-  apiVersion: 'inetswarm.dev/v1alpha1',
-  kind: 'SimulationCampaign',
-  metadata: { name: 'errors-20261121-210000', namespace: 'team', uid: 'u2', resourceVersion: '77', labels: { 'inetswarm.dev/config': 'errors' } },
-  spec: { buildRef: { name: 'inet-x' }, config: 'Errors', runFilter: '0..9', execution: { parallelism: 4 }, suspend: true },
-  status: { phase: 'Failed', runs: { total: 10, succeeded: 8, failed: 2 } },
-};
 
 describe('rerunCampaign', () => {
   const rerun = rerunCampaign(original, [3, 7], ['u1', 'u2'], new Date('2026-11-21T21:15:02Z'));

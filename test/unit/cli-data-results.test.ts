@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { MERGE_ANNOTATION } from '../../cli/data/rerun.ts';
 import { parseVciHeader, pickRunSources, resultSources, scalarColumns } from '../../cli/data/results.ts';
+import { failedCampaignFixture as original } from '../support/cli-fixtures.ts';
 
 describe('parseVciHeader', () => {
   const cases: Array<[string, string, { size: number; mtime: number } | undefined]> = [
@@ -33,14 +33,6 @@ describe('scalarColumns', () => {
   it('puts the run, the sorted iteration variables, then module, name and value', () =>
     assert.deepEqual(scalarColumns(['numHosts', 'iaMean']), ['run', 'iaMean', 'numHosts', 'module', 'name', 'value']));
 });
-
-const original: SimulationCampaign = {
-  apiVersion: 'inetswarm.dev/v1alpha1',
-  kind: 'SimulationCampaign',
-  metadata: { name: 'errors-20261121-210000', namespace: 'team', uid: 'u2', resourceVersion: '77', labels: { 'inetswarm.dev/config': 'errors' } },
-  spec: { buildRef: { name: 'inet-x' }, config: 'Errors', runFilter: '0..9', execution: { parallelism: 4 }, suspend: true },
-  status: { phase: 'Failed', runs: { total: 10, succeeded: 8, failed: 2 } },
-};
 
 describe('resultSources', () => {
   it('lists the merged campaigns first and the campaign itself last', () => {

@@ -1,24 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CampaignSummary } from '../../cli/output/events.ts';
 import { formatSummary } from '../../cli/output/summary.ts';
-
-const summary: CampaignSummary = {
-  mode: 'local',
-  config: 'Errors',
-  total: 10,
-  succeeded: 8,
-  failed: [
-    { run: 3, attempts: 1, reason: 'SimulationError', exitCode: 1, errorLine: 'Injected error at run #3' },
-    { run: 7, attempts: 3, reason: 'TimedOut', exitCode: null },
-  ],
-  notRun: 0,
-  interrupted: false,
-  elapsedMs: 1234,
-  parallelism: 2,
-  outDir: 'results',
-  files: 32,
-};
+import { summaryFixture as summary } from '../support/cli-fixtures.ts';
 
 describe('formatSummary', () => {
   it('lists counts, elapsed time, every failed run with its error line, and the results folder', () => {
