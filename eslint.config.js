@@ -1,7 +1,7 @@
 // Lint rules. Beyond the typescript-eslint defaults, one house rule: the pure
-// decision modules (`decide.ts` files and everything under a `decide/` or
-// `pure/` folder) import no client library, so they stay testable as plain
-// functions of their inputs.
+// decision modules (`decide.ts` files, everything under a `decide/` or
+// `pure/` folder, and the CLI's `cli/data/`) import no client library, so
+// they stay testable as plain functions of their inputs.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -32,7 +32,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/decide.ts', '**/decide/**/*.ts', '**/*.decide.ts'],
+    files: ['**/decide.ts', '**/decide/**/*.ts', '**/*.decide.ts', 'cli/data/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,6 +1,6 @@
 // Which runs `rerun --failed` selects and the campaign that reruns them: run
 // lists in opp_run's `-r` syntax, the runs without a stored success, the new
-// campaign's name and object. Pure; commands/rerun.ts reads the store.
+// campaign's name and object. Pure; campaign/results.ts reads the store.
 import { API_VERSION, SIMULATION_CAMPAIGN, type SimulationCampaign } from '../../api/v1alpha1.ts';
 
 /** Annotation of a rerun campaign: the uids of the campaigns whose results it completes, oldest first. */
