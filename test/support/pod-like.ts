@@ -31,7 +31,7 @@ export async function containerEnv(core: CoreV1Api, namespace: string, container
  */
 export function containerCommand(container: V1Container): { command: string; args: string[] } {
   const [node, entry, ...rest] = [...(container.command ?? []), ...(container.args ?? [])];
-  if (node === 'node' && entry?.startsWith('operator/') && entry.endsWith('.js')) {
+  if (node === 'node' && (entry?.startsWith('pods/') || entry?.startsWith('operator/')) && entry.endsWith('.js')) {
     return { command: process.execPath, args: ['--import', 'tsx', join(REPO_ROOT, entry.replace(/\.js$/, '.ts')), ...rest] };
   }
   return { command: node ?? '', args: entry === undefined ? [] : [entry, ...rest] };
