@@ -37,6 +37,8 @@ export const pureModules = [
   // decide module calls them.
   '^operator/controllers/[^/]+/manifests\\.ts$',
   '^cli/(options|errors)\\.ts$',
+  // What a CLI command shows or decides, apart from fetching and printing it.
+  '^cli/data/',
   '^cli/git/remote-url\\.ts$',
 ];
 

@@ -20,3 +20,15 @@ export interface GlobalOptions {
   context?: string | undefined;
   json: boolean;
 }
+
+/**
+ * A signal that aborts on the first Ctrl-C (a second one quits, see main.ts),
+ * for work that stops cleanly; call `stop` when the work is done.
+ */
+export function abortOnInterrupt(ctx: CliContext): { signal: AbortSignal; stop: () => void } {
+  const controller = new AbortController();
+  const stop = ctx.onInterrupt((count) => {
+    if (count === 1) controller.abort();
+  });
+  return { signal: controller.signal, stop };
+}

@@ -1,6 +1,7 @@
 // Entry point of the `inet-swarm` command: wires the real process (streams,
 // signals, working folder) into the program and exits with its code.
 import type { CliContext } from './context.ts';
+import { ExitCode } from './errors.ts';
 import { runProgram } from './program.ts';
 
 function interruptHandlers(): CliContext['onInterrupt'] {
@@ -9,7 +10,7 @@ function interruptHandlers(): CliContext['onInterrupt'] {
     const onSignal = (signal: NodeJS.Signals): void => {
       count += 1;
       // A second Ctrl-C quits at once, like most command-line tools.
-      if (count > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+      if (count > 1) process.exit(signal === 'SIGINT' ? ExitCode.interrupted : ExitCode.terminated);
       handler(count);
     };
     process.on('SIGINT', onSignal);

@@ -1,5 +1,10 @@
-// Parsers for option values. They throw UsageError, so a bad value exits with
-// code 2 and a message naming the option, like commander's own checks.
+// Options of the commands: parsers for option values, and the options several
+// commands share, declared once so every command spells and documents them the
+// same way. The parsers throw UsageError, so a bad value exits with code 2 and
+// a message naming the option, like commander's own checks.
+import type { Command } from 'commander';
+import type { MongoOptions } from './campaign/mongo.ts';
+import type { GlobalOptions } from './context.ts';
 import { UsageError } from './errors.ts';
 
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -27,14 +32,23 @@ export function parseCount(text: string, option: string, min = 1): number {
   return value;
 }
 
-/** Formats milliseconds for people: `850ms`, `12.3s`, `4m05s`, `2h03m`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const totalSeconds = Math.round(ms / 1000);
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = totalSeconds % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s).padStart(2, '0')}s`;
+/** Adds --mongo-uri and --mongo-database to a command that reads results. */
+export function withMongoOptions(command: Command): Command {
+  return command
+    .option(
+      '--mongo-uri <uri>',
+      'reach the result store directly at this MongoDB URI (env INETSWARM_MONGO_URI); by default the CLI reads the ' +
+        "address from the namespace's inet-swarm-mongodb Secret and opens a port-forward to it itself",
+    )
+    .option('--mongo-database <name>', 'database of the result store (env INETSWARM_MONGO_DATABASE)', undefined);
+}
+
+/** The global options, the MongoDB options and the command's own options, after parsing. */
+export function commandOptions<T extends object>(command: Command): { globals: GlobalOptions; mongo: MongoOptions; options: T } {
+  const raw = command.optsWithGlobals<GlobalOptions & MongoOptions & T>();
+  return {
+    globals: { namespace: raw.namespace, context: raw.context, json: raw.json === true },
+    mongo: { mongoUri: raw.mongoUri, mongoDatabase: raw.mongoDatabase },
+    options: raw,
+  };
 }

@@ -1,58 +1,33 @@
 // The `inet-swarm` command tree. Every command is its own module under
-// commands/ and is registered here; the program only declares the global
-// options and turns commander's own exits into errors main.ts maps to codes.
+// commands/ and is registered here; the program declares the global options,
+// routes commander's output to the context's streams and hands every error to
+// the one handler in errors.ts.
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { PermanentError, TemporaryError } from '../lib/errors.ts';
+import { Command } from 'commander';
 import { makeRunCommand } from './commands/run.ts';
 import type { CliContext } from './context.ts';
-import { CliError, ExitCode } from './errors.ts';
+import { ExitCode, reportError } from './errors.ts';
+
+type CommandFactory = (ctx: CliContext) => Command;
 
 /** A command whose module is imported only when the command line names it (the AWS SDK alone takes seconds to load). */
 interface LazyCommand {
   name: string;
   summary: string;
-  load: (ctx: CliContext) => Promise<Command>;
+  load: () => Promise<CommandFactory>;
 }
 
-/** The command modules, in the order `--help` lists them. Cluster-side commands slot in here. */
-const commandFactories: Array<(ctx: CliContext) => Command> = [makeRunCommand];
+/** The command modules, in the order `--help` lists them: one module per command under commands/. */
+const commandFactories: CommandFactory[] = [makeRunCommand];
+const lazy = (name: string, summary: string, load: () => Promise<CommandFactory>): LazyCommand => ({ name, summary, load });
 const lazyCommands: LazyCommand[] = [
-  {
-    name: 'list',
-    summary: 'list the campaigns of the namespace (-A: of every namespace)',
-    load: async (ctx) => (await import('./commands/list.ts')).makeListCommand(ctx),
-  },
-  {
-    name: 'status',
-    summary: "show a campaign's progress and failed runs (--watch: follow it)",
-    load: async (ctx) => (await import('./commands/status.ts')).makeStatusCommand(ctx),
-  },
-  {
-    name: 'logs',
-    summary: "show a run's output or the build log of a campaign",
-    load: async (ctx) => (await import('./commands/logs.ts')).makeLogsCommand(ctx),
-  },
-  {
-    name: 'cancel',
-    summary: 'cancel a campaign (its stored results stay)',
-    load: async (ctx) => (await import('./commands/cancel.ts')).makeCancelCommand(ctx),
-  },
-  {
-    name: 'results',
-    summary: "download a campaign's result files, or export its scalars as CSV",
-    load: async (ctx) => (await import('./commands/results.ts')).makeResultsCommand(ctx),
-  },
-  {
-    name: 'rerun',
-    summary: 'run the failed or missing runs of a campaign again, as a new campaign',
-    load: async (ctx) => (await import('./commands/rerun.ts')).makeRerunCommand(ctx),
-  },
-  {
-    name: 'cluster',
-    summary: 'show, halt or resume the EKS runner nodegroup',
-    load: async (ctx) => (await import('./commands/cluster.ts')).clusterCommand({ stdout: ctx.stdout, env: ctx.env }),
-  },
+  lazy('list', 'list the campaigns of the namespace (-A: of every namespace)', async () => (await import('./commands/list.ts')).makeListCommand),
+  lazy('status', "show a campaign's progress and failed runs (--watch: follow it)", async () => (await import('./commands/status.ts')).makeStatusCommand),
+  lazy('logs', "show a run's output or the build log of a campaign", async () => (await import('./commands/logs.ts')).makeLogsCommand),
+  lazy('cancel', 'cancel a campaign (its stored results stay)', async () => (await import('./commands/cancel.ts')).makeCancelCommand),
+  lazy('results', "download a campaign's result files, or export its scalars as CSV", async () => (await import('./commands/results.ts')).makeResultsCommand),
+  lazy('rerun', 'run the failed or missing runs of a campaign again, as a new campaign', async () => (await import('./commands/rerun.ts')).makeRerunCommand),
+  lazy('cluster', 'show, halt or resume the EKS runner nodegroup', async () => (await import('./commands/cluster.ts')).makeClusterCommand),
 ];
 
 /**
@@ -71,9 +46,9 @@ export async function buildProgram(ctx: CliContext, argv: string[] = []): Promis
     .option('--json', 'machine-readable output: NDJSON progress events and a JSON result on stdout')
     .showSuggestionAfterError(true);
   for (const factory of commandFactories) program.addCommand(factory(ctx));
-  for (const lazy of lazyCommands) {
+  for (const entry of lazyCommands) {
     program.addCommand(
-      argv.includes(lazy.name) ? await lazy.load(ctx) : new Command(lazy.name).summary(lazy.summary).allowUnknownOption(),
+      argv.includes(entry.name) ? (await entry.load())(ctx) : new Command(entry.name).summary(entry.summary).allowUnknownOption(),
     );
   }
   configure(program, ctx);
@@ -94,7 +69,7 @@ function configure(command: Command, ctx: CliContext): void {
 
 /**
  * Runs the program with `argv` (user arguments only, without node and script) and returns the exit
- * code: 0 ok, 1 failure (including failed runs), 2 usage errors, 130 after Ctrl-C. Never throws.
+ * code (ExitCode in errors.ts): the action's, else the one reportError gives its error. Never throws.
  */
 export async function runProgram(argv: string[], ctx: CliContext): Promise<number> {
   try {
@@ -106,44 +81,8 @@ export async function runProgram(argv: string[], ctx: CliContext): Promise<numbe
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    const code = reportError(err, ctx);
-    // With --json a script reads stdout: the error is there too, as one JSON line.
-    if (code !== ExitCode.ok && argv.includes('--json')) {
-      ctx.stdout.write(`${JSON.stringify({ error: { message: errorMessage(err), exitCode: code } })}\n`);
-    }
-    return code;
+    return reportError(err, ctx, argv.includes('--json'));
   }
-}
-
-/** The one-line message of an error, as reportError prints it without the `Error:` prefix. */
-function errorMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.replace(/^error: /, '').trim();
-}
-
-/** The one place errors become messages and exit codes. */
-export function reportError(err: unknown, ctx: CliContext): number {
-  if (err instanceof CommanderError) {
-    // Commander has already printed its message (or the help/version text).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) {
-      return ExitCode.ok;
-    }
-    return ExitCode.usage;
-  }
-  if (err instanceof CliError) {
-    ctx.stderr.write(`Error: ${err.message}\n`);
-    return err.exitCode;
-  }
-  // Typed errors of the shared operator code carry messages meant for people; no stack needed.
-  if (err instanceof PermanentError || err instanceof TemporaryError) {
-    ctx.stderr.write(`Error: ${err.message}${err instanceof TemporaryError ? ' (this may pass: try again)' : ''}\n`);
-    return ExitCode.failure;
-  }
-  // File system errors (EACCES, ENOSPC, ...) name the path; a stack trace would only hide that.
-  const systemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string';
-  const message = err instanceof Error ? (systemError ? err.message : (err.stack ?? err.message)) : String(err);
-  ctx.stderr.write(`Error: ${message}\n`);
-  return ExitCode.failure;
 }
 
 /** The package version, from package.json next to cli/ (sources) or two levels up (dist/cli/). */

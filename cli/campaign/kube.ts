@@ -14,7 +14,7 @@ import {
 import { isConflict, isNotFound } from '../../lib/kube/errors.ts';
 import type { GlobalOptions } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { connectCluster, kubeconfigPaths } from '../kube/connect.ts';
+import { connectCluster, loadKubeConfig } from '../kube/connect.ts';
 
 /** A connected cluster and the namespace the command works in. */
 export interface ClusterApi {
@@ -29,11 +29,9 @@ export interface ClusterApi {
 export async function openCluster(env: NodeJS.ProcessEnv, globals: Pick<GlobalOptions, 'context' | 'namespace'>): Promise<ClusterApi> {
   const target = await connectCluster({ env, context: globals.context, namespace: globals.namespace });
   const k8s = await import('@kubernetes/client-node');
-  const kubeConfig = new k8s.KubeConfig();
-  const files = kubeconfigPaths(env);
-  if (files.length === 1) kubeConfig.loadFromFile(files[0] ?? '');
-  else kubeConfig.loadFromDefault();
-  kubeConfig.setCurrentContext(target.context);
+  const kubeConfig = await loadKubeConfig(env, target.context);
+  // connectCluster has just read it; only a kubeconfig removed in between gets here.
+  if (!kubeConfig) throw new CliError('The kubeconfig disappeared while connecting; run the command again.');
   return {
     kubeConfig,
     context: target.context,
@@ -120,6 +118,19 @@ export async function ensureBuild(api: ClusterApi, build: InetBuild): Promise<{ 
       if (raced) return { build: raced, created: false };
     }
     throw apiError(err, `creating InetBuild ${namespace}/${build.metadata.name ?? ''}`);
+  }
+}
+
+/** The log of the build's newest builder pod (of its Job), or undefined when no pod has one (pod gone, node without a kubelet). */
+export async function builderPodLog(api: ClusterApi, buildName: string): Promise<{ source: string; text: string } | undefined> {
+  try {
+    const pods = await api.core.listNamespacedPod({ namespace: api.namespace, labelSelector: `job-name=${buildName}-build` });
+    const newest = pods.items.sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+    if (!newest?.metadata?.name) return undefined;
+    const text = await api.core.readNamespacedPodLog({ name: newest.metadata.name, namespace: api.namespace, tailLines: 500 });
+    return typeof text === 'string' && text !== '' ? { source: `pod ${newest.metadata.name}`, text } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,7 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Db, MongoClient } from 'mongodb';
 import { text } from '../../lib/config.ts';
 import { CliError } from '../errors.ts';
-import { clusterServiceOf, localUri } from './decide.ts';
+import { clusterServiceOf, localUri, redactUri } from './mongo-uri.ts';
 import type { ClusterApi } from './kube.ts';
 
 /** The Secret the operator creates in every namespace it builds in (the operator's INETSWARM_BUILDER_SECRET_NAME), key `uri`. */
@@ -39,13 +39,28 @@ export function mongoSettings(options: MongoOptions, env: NodeJS.ProcessEnv): { 
 /** Connects to the result store; `api` is needed only when no URI is given. */
 export async function openResultsDb(options: MongoOptions, env: NodeJS.ProcessEnv, api: () => Promise<ClusterApi>): Promise<ResultsDb> {
   const settings = mongoSettings(options, env);
-  if (settings.uri) return connect(settings.uri, settings.database, redact(settings.uri), async () => undefined);
+  if (settings.uri) return connect(settings.uri, settings.database, redactUri(settings.uri), async () => undefined);
   const cluster = await api();
   const uri = await secretUri(cluster);
   const target = clusterServiceOf(uri, cluster.namespace);
-  if (!target) return connect(uri, settings.database, redact(uri), async () => undefined);
+  if (!target) return connect(uri, settings.database, redactUri(uri), async () => undefined);
   const forward = await portForward(cluster, target);
   return connect(localUri(uri, forward.port), settings.database, `port-forward to service ${target.namespace}/${target.service}`, forward.close);
+}
+
+/** Runs `work` with a connection to the result store and closes it afterwards, whatever happens. */
+export async function withResultsDb<T>(
+  options: MongoOptions,
+  env: NodeJS.ProcessEnv,
+  api: () => Promise<ClusterApi>,
+  work: (db: Db) => Promise<T>,
+): Promise<T> {
+  const results = await openResultsDb(options, env, api);
+  try {
+    return await work(results.db);
+  } finally {
+    await results.close();
+  }
 }
 
 async function connect(uri: string, database: string, via: string, cleanup: () => Promise<void>): Promise<ResultsDb> {
@@ -65,10 +80,6 @@ async function connect(uri: string, database: string, via: string, cleanup: () =
       await cleanup();
     },
   };
-}
-
-function redact(uri: string): string {
-  return uri.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 async function secretUri(api: ClusterApi): Promise<string> {

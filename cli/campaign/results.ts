@@ -1,6 +1,7 @@
-// Result download from the store: every succeeded run's files into one folder
-// with OMNeT++'s own names, and the scalars as CSV straight from the `scalars`
-// collection. A rerun campaign lists the campaigns it completes, so their
+// The CLI's reads of the result store: every succeeded run's files into one
+// folder with OMNeT++'s own names, the scalars as CSV straight from the
+// `scalars` collection, one run's log, what a rerun needs to know. A rerun
+// campaign lists the campaigns it completes (data/results.ts), so their
 // results come back merged: the latest success of each run wins.
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -8,18 +9,11 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Db, ObjectId } from 'mongodb';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
-import { campaignsOf, resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
+import { campaignsOf, readCampaign, resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import { CliError } from '../errors.ts';
-import { csvLine, MERGE_ANNOTATION, parseVciHeader, pickRunSources, scalarColumns } from './decide.ts';
-
-/** The campaign uids whose results make up `campaign`'s, oldest first (itself last). */
-export function resultSources(campaign: SimulationCampaign): string[] {
-  const merged = (campaign.metadata.annotations?.[MERGE_ANNOTATION] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return [...merged, campaign.metadata.uid ?? ''];
-}
+import type { RerunInput } from '../data/rerun.ts';
+import { parseVciHeader, pickRunSources, scalarColumns } from '../data/results.ts';
+import { csvLine } from '../output/csv.ts';
 
 /** The uid of a campaign that no longer exists (cancelled), from the store's plan records: the latest of that name. */
 export async function storedCampaignUid(db: Db, namespace: string, name: string): Promise<string | undefined> {
@@ -165,4 +159,13 @@ export async function runLog(db: Db, sources: readonly string[], run: number): P
     return { doc, out: Buffer.concat(chunks).toString('utf8') };
   }
   return undefined;
+}
+
+/** What the store knows of a campaign's runs for `rerun`: its successes (with those it completes), every recorded run, the total. */
+export async function rerunInput(db: Db, campaign: SimulationCampaign, sources: readonly string[]): Promise<RerunInput> {
+  const uid = campaign.metadata.uid ?? '';
+  const { chosen } = await succeededRuns(db, sources);
+  const recorded = (await runsOf(db).find({ campaignUid: uid }, { projection: { run: 1 } }).toArray()).map((d) => d.run);
+  const total = campaign.status?.runs?.total ?? (await readCampaign(db, uid))?.total;
+  return { total, runFilter: campaign.spec.runFilter, succeeded: [...chosen.keys()], recorded };
 }

@@ -3,31 +3,22 @@
 // status, then the results into results/ and a summary. Ctrl-C detaches: the
 // campaign keeps running and the user is told how to come back or cancel.
 import path from 'node:path';
-import type { CampaignManifests } from './manifests.ts';
-import type { CliContext, GlobalOptions } from '../context.ts';
-import { CliError, ExitCode } from '../errors.ts';
-import type { CampaignSummary, FailedRun } from '../output/events.ts';
+import type { Db } from 'mongodb';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import type { RunReason } from '../../lib/engine/decide.ts';
 import { runsOf } from '../../lib/store/store.ts';
-import type { SimulationCampaign } from '../../api/v1alpha1.ts';
-import type { Db } from 'mongodb';
-import { statusView } from './decide.ts';
+import type { CliContext, GlobalOptions } from '../context.ts';
+import { clusterSummary, type ClusterRunResult } from '../data/run.ts';
+import { campaignElapsedMs, statusView } from '../data/status.ts';
+import { resultSources } from '../data/results.ts';
+import { CliError } from '../errors.ts';
+import type { FailedRun } from '../output/events.ts';
+import { buildLine, campaignCreatedLine, reattachHints } from '../output/messages.ts';
+import type { CampaignManifests } from './manifests.ts';
 import { createCampaign, ensureBuild, openCluster, type ClusterApi } from './kube.ts';
 import { openResultsDb, type MongoOptions } from './mongo.ts';
-import { downloadResults, resultSources } from './results.ts';
-import { campaignElapsedMs, followCampaign, statusReporter } from './watch.ts';
-
-/** What a cluster `run` returns; `detached` after Ctrl-C (the campaign keeps running). */
-export interface ClusterRunResult {
-  kind: 'cluster';
-  namespace: string;
-  campaign: string;
-  build: string;
-  buildCreated: boolean;
-  detached: boolean;
-  summary: CampaignSummary;
-  notes: string[];
-}
+import { downloadResults } from './results.ts';
+import { watchCampaign } from './watch.ts';
 
 export interface ClusterRunInput {
   /** The objects to submit, for the namespace the cluster connection settles on. */
@@ -41,78 +32,55 @@ export interface ClusterRunInput {
   intervalMs?: number;
 }
 
-/** The commands that reattach to or cancel a campaign, exactly as the user types them. */
-export function reattachHints(namespace: string, name: string): string[] {
-  return [
-    `Reattach with:  inet-swarm status ${name} --watch -n ${namespace}`,
-    `Cancel with:    inet-swarm cancel ${name} -n ${namespace}`,
-    `Results with:   inet-swarm results ${name} -n ${namespace}`,
-  ];
-}
-
 /** Submits the campaign, follows it to the end (or until Ctrl-C) and downloads its results. */
 export async function runOnCluster(input: ClusterRunInput): Promise<ClusterRunResult> {
   const { ctx, globals } = input;
   const api = await openCluster(ctx.env, globals);
-  const manifests = input.manifestsFor(api.namespace);
-  const { build, created } = await ensureBuild(api, manifests.build);
-  const buildName = build.metadata.name ?? '';
-  ctx.stderr.write(
-    created
-      ? `Created build ${buildName} of ${manifests.build.spec.source.revision.slice(0, 12)}\n`
-      : `Reusing build ${buildName}${build.status?.phase ? ` (${build.status.phase})` : ''}\n`,
-  );
-  const campaign = await createCampaign(api, manifests.campaign);
+  const submitted = await submit(api, input.manifestsFor(api.namespace), ctx, globals.json);
+  const { campaign } = submitted;
   const name = campaign.metadata.name ?? '';
-  const hints = reattachHints(api.namespace, name);
-  ctx.stderr.write(`Created campaign ${name} in namespace ${api.namespace}; Ctrl-C detaches, the campaign keeps running\n`);
-  if (globals.json) {
-    const event = { time: ctx.now().toISOString(), type: 'submitted', namespace: api.namespace, campaign: name, build: buildName, buildCreated: created };
-    ctx.stdout.write(`${JSON.stringify(event)}\n`);
-  }
-
-  const controller = new AbortController();
-  const stopListening = ctx.onInterrupt((count) => {
-    if (count === 1) controller.abort();
-  });
-  const reporter = statusReporter({ stdout: ctx.stdout, stderr: ctx.stderr }, globals.json, ctx.now);
-  let end;
-  try {
-    end = await followCampaign(api, name, { signal: controller.signal, intervalMs: input.intervalMs, onChange: (c) => reporter.show(c) });
-  } finally {
-    reporter.close();
-    stopListening();
-  }
-  const base = { kind: 'cluster' as const, namespace: api.namespace, campaign: name, build: buildName, buildCreated: created };
+  const end = await watchCampaign(api, name, ctx, { json: globals.json, intervalMs: input.intervalMs });
+  const base = { kind: 'cluster' as const, namespace: api.namespace, campaign: name, build: submitted.build, buildCreated: submitted.buildCreated };
   const outDir = path.resolve(ctx.cwd, input.out);
+  const hints = reattachHints(api.namespace, name);
   if (end.kind === 'deleted') {
     throw new CliError(`Campaign ${name} was deleted (cancelled) while running. ${hints[2]}`);
   }
   if (end.kind === 'aborted') {
     const view = statusView(end.campaign ?? campaign);
-    return {
-      ...base,
-      detached: true,
-      summary: {
-        mode: 'cluster',
-        config: view.config,
-        total: view.total ?? 0,
-        succeeded: view.succeeded,
-        failed: [],
-        notRun: Math.max(0, (view.total ?? 0) - view.succeeded - view.failed),
-        interrupted: true,
-        elapsedMs: campaignElapsedMs(view, ctx.now()),
-        parallelism: campaign.spec.execution?.parallelism ?? 0,
-        outDir,
-        files: 0,
-      },
-      notes: [`Detached from campaign ${name}: it keeps running on the cluster.`, ...hints],
-    };
+    const progress = { parallelism: parallelismOf(campaign), elapsedMs: campaignElapsedMs(view, ctx.now()), outDir };
+    const notes = [`Detached from campaign ${name}: it keeps running on the cluster.`, ...hints];
+    return { ...base, detached: true, summary: clusterSummary(view, progress, undefined), notes };
   }
   return { ...base, detached: false, ...(await finish(api, end.campaign, input, outDir)) };
 }
 
-async function finish(api: ClusterApi, campaign: SimulationCampaign, input: ClusterRunInput, outDir: string): Promise<{ summary: CampaignSummary; notes: string[] }> {
+/** Creates (or reuses) the build and creates the campaign, telling the user on stderr (and as an event with --json). */
+async function submit(
+  api: ClusterApi,
+  manifests: CampaignManifests,
+  ctx: CliContext,
+  json: boolean,
+): Promise<{ campaign: SimulationCampaign; build: string; buildCreated: boolean }> {
+  const { build, created } = await ensureBuild(api, manifests.build);
+  const buildName = build.metadata.name ?? '';
+  ctx.stderr.write(buildLine({ name: buildName, created, revision: manifests.build.spec.source.revision, phase: build.status?.phase }));
+  const campaign = await createCampaign(api, manifests.campaign);
+  const name = campaign.metadata.name ?? '';
+  ctx.stderr.write(campaignCreatedLine(api.namespace, name));
+  if (json) {
+    const event = { time: ctx.now().toISOString(), type: 'submitted', namespace: api.namespace, campaign: name, build: buildName, buildCreated: created };
+    ctx.stdout.write(`${JSON.stringify(event)}\n`);
+  }
+  return { campaign, build: buildName, buildCreated: created };
+}
+
+function parallelismOf(campaign: SimulationCampaign): number {
+  return campaign.spec.execution?.parallelism ?? 0;
+}
+
+/** A finished campaign: its results downloaded, its failed runs from the store, what to do about them. */
+async function finish(api: ClusterApi, campaign: SimulationCampaign, input: ClusterRunInput, outDir: string): Promise<Pick<ClusterRunResult, 'summary' | 'notes'>> {
   const view = statusView(campaign);
   const name = view.name;
   if (view.total === undefined || (view.phase === 'Failed' && view.succeeded + view.failed === 0)) {
@@ -132,23 +100,11 @@ async function finish(api: ClusterApi, campaign: SimulationCampaign, input: Clus
     );
   }
   try {
-    const sources = resultSources(campaign);
-    const download = await downloadResults(results.db, sources, outDir);
+    const download = await downloadResults(results.db, resultSources(campaign), outDir);
     const failed = await failedRunsOf(results.db, campaign.metadata.uid ?? '');
+    const progress = { parallelism: parallelismOf(campaign), elapsedMs: campaignElapsedMs(view, input.ctx.now()), outDir };
     return {
-      summary: {
-        mode: 'cluster',
-        config: view.config,
-        total: view.total,
-        succeeded: view.succeeded,
-        failed,
-        notRun: Math.max(0, view.total - view.succeeded - failed.length),
-        interrupted: false,
-        elapsedMs: campaignElapsedMs(view, input.ctx.now()),
-        parallelism: campaign.spec.execution?.parallelism ?? 0,
-        outDir,
-        files: download.files,
-      },
+      summary: clusterSummary(view, progress, { failed, files: download.files }),
       notes: failed.length > 0 ? [`Rerun the failed runs with: inet-swarm rerun ${name} --failed -n ${api.namespace}`] : [],
     };
   } finally {
@@ -169,10 +125,4 @@ export async function failedRunsOf(db: Db, campaignUid: string): Promise<FailedR
     exitCode: d.exitCode ?? null,
     errorLine: d.errorLine ?? d.message,
   }));
-}
-
-/** 0 when every run succeeded, 130 after detaching, 1 when runs failed or never ran. */
-export function clusterExitCode(result: ClusterRunResult): number {
-  if (result.detached) return ExitCode.interrupted;
-  return result.summary.failed.length > 0 || result.summary.notRun > 0 ? ExitCode.failure : ExitCode.ok;
 }

@@ -1,10 +1,12 @@
 // `inet-swarm cancel NAME`: deletes the campaign. The operator's finalizer
 // removes its queue state and its runner Job goes with it; stored results stay.
 import { Command } from 'commander';
+import { deleteCampaign, openCluster } from '../campaign/kube.ts';
 import type { CliContext } from '../context.ts';
 import { CliError } from '../errors.ts';
-import { deleteCampaign, openCluster } from '../campaign/kube.ts';
-import { commandOptions, print } from '../campaign/options.ts';
+import { commandOptions } from '../options.ts';
+import { cancelledText } from '../output/messages.ts';
+import { print } from '../output/print.ts';
 
 export function makeCancelCommand(ctx: CliContext): Command {
   return new Command('cancel')
@@ -19,11 +21,6 @@ export function makeCancelCommand(ctx: CliContext): Command {
       const api = await openCluster(ctx.env, globals);
       const deleted = await deleteCampaign(api, name);
       if (!deleted) throw new CliError(`No campaign '${name}' in namespace ${api.namespace}. See the campaigns with: inet-swarm list`);
-      print(
-        ctx,
-        globals.json,
-        { namespace: api.namespace, campaign: name, cancelled: true },
-        `Cancelled campaign ${name}; its stored results stay: inet-swarm results ${name} -n ${api.namespace}\n`,
-      );
+      print(ctx, globals.json, { namespace: api.namespace, campaign: name, cancelled: true }, cancelledText(api.namespace, name));
     });
 }

@@ -1,19 +1,17 @@
 // `inet-swarm list`: the campaigns of the namespace (or of all with -A), like
 // `kubectl get simulationcampaigns` with the columns a user scans for.
 import { Command } from 'commander';
-import type { CliContext } from '../context.ts';
-import { campaignRow, createdMs, formatCampaignList, type CampaignRow } from '../campaign/decide.ts';
 import { listCampaigns, openCluster } from '../campaign/kube.ts';
-import { commandOptions, print } from '../campaign/options.ts';
+import type { CliContext, GlobalOptions } from '../context.ts';
+import { campaignRows, type CampaignRow } from '../data/list.ts';
+import { commandOptions } from '../options.ts';
+import { formatCampaignList } from '../output/list.ts';
+import { print } from '../output/print.ts';
 
 /** Campaigns, oldest first, as rows. */
-export async function listAction(ctx: CliContext, globals: { namespace?: string | undefined; context?: string | undefined }, all: boolean): Promise<CampaignRow[]> {
+export async function listAction(ctx: CliContext, globals: Pick<GlobalOptions, 'namespace' | 'context'>, all: boolean): Promise<CampaignRow[]> {
   const api = await openCluster(ctx.env, globals);
-  const items = await listCampaigns(api, all);
-  const now = ctx.now();
-  return items
-    .sort((a, b) => createdMs(a) - createdMs(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
-    .map((c) => campaignRow(c, now));
+  return campaignRows(await listCampaigns(api, all), ctx.now());
 }
 
 export function makeListCommand(ctx: CliContext): Command {
@@ -25,7 +23,6 @@ export function makeListCommand(ctx: CliContext): Command {
       const { globals, options } = commandOptions<{ allNamespaces?: boolean }>(command);
       const all = options.allNamespaces === true;
       const rows = await listAction(ctx, globals, all);
-      const text = rows.length === 0 ? `No campaigns${all ? '' : ' in this namespace'}.\n` : formatCampaignList(rows, all);
-      print(ctx, globals.json, rows, text);
+      print(ctx, globals.json, rows, formatCampaignList(rows, all));
     });
 }

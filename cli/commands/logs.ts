@@ -2,33 +2,24 @@
 // tail, or its .out file when the campaign keeps them) or the build's log (the
 // builder pod's log through the API, else the tail the build recorded).
 import { Command } from 'commander';
+import { builderPodLog, findBuild, getCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
+import { withResultsDb } from '../campaign/mongo.ts';
+import { runLog } from '../campaign/results.ts';
 import type { CliContext } from '../context.ts';
+import { recordedBuildLog, runLogView, type BuildLog } from '../data/logs.ts';
+import { resultSources } from '../data/results.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { findBuild, getCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
-import { commandOptions, print, withMongoOptions } from '../campaign/options.ts';
-import { resultSources, runLog } from '../campaign/results.ts';
-import { parseCount } from '../options.ts';
-import { openResultsDb } from '../campaign/mongo.ts';
+import { commandOptions, parseCount, withMongoOptions } from '../options.ts';
+import { formatBuildLog, formatRunLog, runLogJson } from '../output/logs.ts';
+import { print } from '../output/print.ts';
 
 /** The builder's log: the live pod's (newest pod of the build Job), else the log tail of the build's failure. */
-export async function buildLog(api: ClusterApi, buildName: string): Promise<{ source: string; text: string }> {
-  try {
-    const pods = await api.core.listNamespacedPod({ namespace: api.namespace, labelSelector: `job-name=${buildName}-build` });
-    const newest = pods.items.sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
-    if (newest?.metadata?.name) {
-      const text = await api.core.readNamespacedPodLog({ name: newest.metadata.name, namespace: api.namespace, tailLines: 500 });
-      if (typeof text === 'string' && text !== '') return { source: `pod ${newest.metadata.name}`, text };
-    }
-  } catch {
-    // No pod log (pod gone, node without a kubelet): the recorded tail below.
-  }
+export async function buildLog(api: ClusterApi, buildName: string): Promise<BuildLog> {
+  const live = await builderPodLog(api, buildName);
+  if (live) return live;
   const build = await findBuild(api, buildName);
   if (!build) throw new CliError(`The campaign's build ${buildName} does not exist in namespace ${api.namespace}.`);
-  const failure = build.status?.failure;
-  if (failure?.logTail || failure?.message) {
-    return { source: `InetBuild ${buildName} status`, text: `${failure.reason ?? 'Failed'}: ${failure.message ?? ''}\n${failure.logTail ?? ''}` };
-  }
-  return { source: `InetBuild ${buildName} status`, text: `Build ${buildName} is ${build.status?.phase ?? 'Pending'}; no log is available (the builder pod is gone).\n` };
+  return recordedBuildLog(buildName, build);
 }
 
 export function makeLogsCommand(ctx: CliContext): Command {
@@ -49,31 +40,17 @@ export function makeLogsCommand(ctx: CliContext): Command {
     const api = await openCluster(ctx.env, globals);
     const campaign = await getCampaign(api, name);
     if (options.build) {
-      const log = await buildLog(api, campaign.spec.buildRef.name);
-      print(ctx, globals.json, { campaign: name, build: campaign.spec.buildRef.name, ...log }, log.text.endsWith('\n') ? log.text : `${log.text}\n`);
+      const build = campaign.spec.buildRef.name;
+      const log = await buildLog(api, build);
+      print(ctx, globals.json, { campaign: name, build, ...log }, formatBuildLog(log));
       return;
     }
     const run = options.run ?? 0;
-    const results = await openResultsDb(mongo, ctx.env, async () => api);
-    try {
-      const found = await runLog(results.db, resultSources(campaign), run);
+    const view = await withResultsDb(mongo, ctx.env, async () => api, async (db) => {
+      const found = await runLog(db, resultSources(campaign), run);
       if (!found) throw new CliError(`Run ${run} of campaign ${name} has no record yet (not started, or not a run of this campaign).`);
-      const d = found.doc;
-      const head =
-        `Run ${run}: ${d.status}, ${d.attempts} attempt(s)` +
-        (d.reason && d.reason !== 'Succeeded' ? `, ${d.reason}` : '') +
-        (d.exitCode !== undefined && d.exitCode !== null ? `, exit code ${d.exitCode}` : '') +
-        (d.runnerPod ? `, on ${d.runnerPod}` : '');
-      const error = d.errorLine ?? (d.status === 'failed' ? d.message : undefined);
-      const output = found.out ?? d.outputTail ?? '';
-      print(
-        ctx,
-        globals.json,
-        { campaign: name, run, status: d.status, attempts: d.attempts, reason: d.reason, exitCode: d.exitCode, errorLine: error, output },
-        `${head}\n${error ? `${error}\n` : ''}${output ? `--- ${found.out !== undefined ? '.out' : 'output tail'} ---\n${output}${output.endsWith('\n') ? '' : '\n'}` : ''}`,
-      );
-    } finally {
-      await results.close();
-    }
+      return runLogView(run, found.doc, found.out);
+    });
+    print(ctx, globals.json, runLogJson(name, view), formatRunLog(view));
   });
 }

@@ -4,12 +4,15 @@
 // results stay in the store and are found by namespace and name.
 import path from 'node:path';
 import { Command } from 'commander';
-import type { CliContext, GlobalOptions } from '../context.ts';
-import { CliError } from '../errors.ts';
 import { findCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
 import { openResultsDb, type MongoOptions, type ResultsDb } from '../campaign/mongo.ts';
-import { commandOptions, print, withMongoOptions } from '../campaign/options.ts';
-import { downloadResults, exportScalarsCsv, resultSources, storedCampaignUid } from '../campaign/results.ts';
+import { downloadResults, exportScalarsCsv, storedCampaignUid } from '../campaign/results.ts';
+import type { CliContext, GlobalOptions } from '../context.ts';
+import { resultSources } from '../data/results.ts';
+import { CliError } from '../errors.ts';
+import { commandOptions, withMongoOptions } from '../options.ts';
+import { resultsText } from '../output/messages.ts';
+import { print } from '../output/print.ts';
 
 /** The store connection and the campaign uids whose results make up NAME's (oldest first). */
 export async function openCampaignResults(
@@ -34,6 +37,39 @@ export async function openCampaignResults(
   }
 }
 
+/** What `results` did, as its --json document. */
+interface ResultsDone {
+  campaign: string;
+  sources: string[];
+  runs?: number;
+  files?: number;
+  bytes?: number;
+  outDir?: string;
+  scalarsCsv?: string;
+  scalarRows?: number;
+  scalarRuns?: number;
+}
+
+/** Downloads the files (into `outDir`, when given) and writes the scalars (to `csvFile`, when given). */
+async function fetchResults(results: ResultsDb, done: ResultsDone, outDir: string | undefined, csvFile: string | undefined): Promise<ResultsDone> {
+  if (outDir !== undefined) {
+    const download = await downloadResults(results.db, done.sources, outDir);
+    Object.assign(done, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir });
+  }
+  if (csvFile !== undefined) {
+    const csv = await exportScalarsCsv(results.db, done.sources, csvFile);
+    Object.assign(done, { scalarsCsv: csvFile, scalarRows: csv.rows, scalarRuns: csv.runs });
+  }
+  return done;
+}
+
+function describeDone(done: ResultsDone, cwd: string): string {
+  return resultsText({
+    ...(done.outDir !== undefined ? { download: { files: done.files ?? 0, runs: done.runs ?? 0, outDir: path.relative(cwd, done.outDir) } } : {}),
+    ...(done.scalarsCsv !== undefined ? { csv: { rows: done.scalarRows ?? 0, runs: done.scalarRuns ?? 0, file: path.relative(cwd, done.scalarsCsv) } } : {}),
+  });
+}
+
 export function makeResultsCommand(ctx: CliContext): Command {
   return withMongoOptions(
     new Command('results')
@@ -53,20 +89,10 @@ export function makeResultsCommand(ctx: CliContext): Command {
     const downloadFiles = options.scalarsCsv === undefined || command.getOptionValueSource('out') === 'cli';
     const { results, sources } = await openCampaignResults(ctx, globals, mongo, name);
     try {
-      const data: Record<string, unknown> = { campaign: name, sources };
-      const lines: string[] = [];
-      if (downloadFiles) {
-        const download = await downloadResults(results.db, sources, path.resolve(ctx.cwd, options.out));
-        Object.assign(data, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir });
-        lines.push(`Downloaded ${download.files} files of ${download.runs} runs into ${path.relative(ctx.cwd, download.outDir) || '.'}`);
-      }
-      if (options.scalarsCsv !== undefined) {
-        const file = path.resolve(ctx.cwd, options.scalarsCsv);
-        const csv = await exportScalarsCsv(results.db, sources, file);
-        Object.assign(data, { scalarsCsv: file, scalarRows: csv.rows, scalarRuns: csv.runs });
-        lines.push(`Wrote ${csv.rows} scalars of ${csv.runs} runs to ${path.relative(ctx.cwd, file)}`);
-      }
-      print(ctx, globals.json, data, `${lines.join('\n')}\n`);
+      const outDir = downloadFiles ? path.resolve(ctx.cwd, options.out) : undefined;
+      const csvFile = options.scalarsCsv === undefined ? undefined : path.resolve(ctx.cwd, options.scalarsCsv);
+      const done = await fetchResults(results, { campaign: name, sources }, outDir, csvFile);
+      print(ctx, globals.json, done, describeDone(done, ctx.cwd));
     } finally {
       await results.close();
     }

@@ -3,20 +3,33 @@
 // follows it until it finishes; Ctrl-C stops watching, never the campaign.
 import { Command } from 'commander';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
-import type { CliContext } from '../context.ts';
-import { CliError, ExitCode } from '../errors.ts';
-import { createdMs, formatStatus, isFinished, statusView, type CampaignStatusView } from '../campaign/decide.ts';
 import { getCampaign, listCampaigns, openCluster, type ClusterApi } from '../campaign/kube.ts';
-import { commandOptions, print } from '../campaign/options.ts';
-import { followCampaign, statusReporter } from '../campaign/watch.ts';
+import { watchCampaign } from '../campaign/watch.ts';
+import type { CliContext } from '../context.ts';
+import { isFinished, newestCampaign, statusView, watchExitCode } from '../data/status.ts';
+import { CliError, ExitCode } from '../errors.ts';
+import { commandOptions } from '../options.ts';
+import { print } from '../output/print.ts';
+import { formatStatus } from '../output/status.ts';
 
 /** The named campaign, or the newest of the namespace. */
 export async function campaignOrNewest(api: ClusterApi, name: string | undefined): Promise<SimulationCampaign> {
   if (name) return getCampaign(api, name);
-  const items = await listCampaigns(api, false);
-  const newest = items.sort((a, b) => createdMs(b) - createdMs(a))[0];
+  const newest = newestCampaign(await listCampaigns(api, false));
   if (!newest) throw new CliError(`No campaigns in namespace ${api.namespace}.`);
   return newest;
+}
+
+/** The campaign once it finished, or undefined when the user stopped watching (Ctrl-C). */
+async function watchToEnd(api: ClusterApi, campaign: SimulationCampaign, ctx: CliContext, json: boolean): Promise<SimulationCampaign | undefined> {
+  const name = campaign.metadata.name ?? '';
+  const end = await watchCampaign(api, name, ctx, { json });
+  if (end.kind === 'deleted') throw new CliError(`Campaign ${name} was deleted.`);
+  if (end.kind === 'aborted') {
+    ctx.stderr.write(`Stopped watching; campaign ${name} keeps running.\n`);
+    return undefined;
+  }
+  return end.campaign;
 }
 
 export function makeStatusCommand(ctx: CliContext): Command {
@@ -35,33 +48,15 @@ export function makeStatusCommand(ctx: CliContext): Command {
       const api = await openCluster(ctx.env, globals);
       let campaign = await campaignOrNewest(api, name);
       if (options.watch && !isFinished(campaign)) {
-        const controller = new AbortController();
-        const stop = ctx.onInterrupt((count) => {
-          if (count === 1) controller.abort();
-        });
-        const reporter = statusReporter({ stdout: ctx.stdout, stderr: ctx.stderr }, globals.json, ctx.now);
-        try {
-          const end = await followCampaign(api, campaign.metadata.name ?? '', { signal: controller.signal, onChange: (c) => reporter.show(c) });
-          reporter.close();
-          if (end.kind === 'deleted') throw new CliError(`Campaign ${campaign.metadata.name ?? ''} was deleted.`);
-          if (end.kind === 'aborted') {
-            ctx.stderr.write(`Stopped watching; campaign ${campaign.metadata.name ?? ''} keeps running.\n`);
-            ctx.exitCode = ExitCode.interrupted;
-            return;
-          }
-          campaign = end.campaign;
-        } finally {
-          reporter.close();
-          stop();
+        const finished = await watchToEnd(api, campaign, ctx, globals.json);
+        if (!finished) {
+          ctx.exitCode = ExitCode.interrupted;
+          return;
         }
+        campaign = finished;
       }
       const view = statusView(campaign);
       print(ctx, globals.json, view, formatStatus(view, ctx.now()));
       if (options.watch) ctx.exitCode = watchExitCode(view);
     });
-}
-
-/** After --watch: 0 when the campaign succeeded with no failed run, else 1. */
-export function watchExitCode(view: CampaignStatusView): number {
-  return view.phase === 'Succeeded' && view.failed === 0 ? ExitCode.ok : ExitCode.failure;
 }

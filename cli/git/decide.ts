@@ -21,68 +21,110 @@ export interface GitCheckOptions {
 
 const shownChanges = 10;
 
+/** One check's findings: problems stop the submission, notes are printed with it. */
+interface Findings {
+  problems: string[];
+  notes: string[];
+}
+
 /**
  * Checks that HEAD is committed and pushed to the remote the cluster clones from.
  * Each problem names its exact fix; all problems are reported at once.
  */
 export function checkGitState(state: GitState, options: GitCheckOptions): GitVerdict {
-  const problems: string[] = [];
-  const notes: string[] = [];
-  const rev7 = state.head.slice(0, 7);
-  const branchForPush = state.upstream?.branch ?? state.branch;
+  const remote = checkRemote(state);
+  const findings = [remote, checkChanges(state, options), checkPushed(state, remote.repository), untrackedNotes(state)];
+  const problems = findings.flatMap((f) => f.problems);
+  const notes = findings.flatMap((f) => f.notes);
+  if (state.branch === undefined && problems.length === 0) {
+    notes.push(`HEAD is detached at ${state.head.slice(0, 7)}; building that commit.`);
+  }
+  if (problems.length > 0 || remote.repository === undefined || state.remote === undefined) {
+    return { ok: false, problems, notes };
+  }
+  return { ok: true, source: { repository: remote.repository, revision: state.head, remote: state.remote }, notes };
+}
 
-  let repository: RemoteUrl | undefined;
+/** The remote the cluster clones from, and its URL in a form git clone can use. */
+function checkRemote(state: GitState): Findings & { repository?: RemoteUrl } {
   if (state.remote === undefined) {
-    problems.push(
-      state.remotes.length === 0
-        ? 'The repository has no remote, so the cluster has nowhere to clone it from. Add one and push: ' +
+    return {
+      problems: [
+        state.remotes.length === 0
+          ? 'The repository has no remote, so the cluster has nowhere to clone it from. Add one and push: ' +
             `git remote add origin <url> && git push -u origin ${state.branch ?? 'HEAD:refs/heads/main'}`
-        : `The current branch tracks no remote and there is no remote named origin (remotes: ${state.remotes.join(', ')}). ` +
+          : `The current branch tracks no remote and there is no remote named origin (remotes: ${state.remotes.join(', ')}). ` +
             `Set the upstream: git push -u <remote> ${state.branch ?? 'HEAD:refs/heads/<branch>'}`,
-    );
-  } else if (state.remoteUrl === undefined || (repository = parseRemoteUrl(state.remoteUrl)) === undefined) {
-    problems.push(
-      `Remote ${state.remote} has a URL git clone cannot use (${state.remoteUrl ?? 'none'}). ` +
-        `Fix it: git remote set-url ${state.remote} <url>`,
-    );
+      ],
+      notes: [],
+    };
   }
+  const repository = state.remoteUrl === undefined ? undefined : parseRemoteUrl(state.remoteUrl);
+  if (repository === undefined) {
+    return {
+      problems: [
+        `Remote ${state.remote} has a URL git clone cannot use (${state.remoteUrl ?? 'none'}). ` +
+          `Fix it: git remote set-url ${state.remote} <url>`,
+      ],
+      notes: [],
+    };
+  }
+  return { problems: [], notes: [], repository };
+}
 
+/** Uncommitted changes (and modified submodules): a problem, or a note with --allow-dirty. */
+function checkChanges(state: GitState, options: GitCheckOptions): Findings {
+  const rev7 = state.head.slice(0, 7);
   const dirtySubmodules = state.submodules.filter((s) => s.state === 'modified' || s.state === 'conflict');
-  if (state.changes.length > 0 || dirtySubmodules.length > 0) {
-    const listed = state.changes.slice(0, shownChanges).map((line) => `  ${line}`);
-    if (state.changes.length > shownChanges) listed.push(`  ... and ${state.changes.length - shownChanges} more`);
-    for (const sub of dirtySubmodules) {
-      if (!state.changes.some((line) => line.slice(3) === sub.path)) {
-        listed.push(`  submodule ${sub.path} (${sub.state})`);
-      }
-    }
-    if (options.allowDirty) {
-      notes.push(
-        `Building commit ${rev7} without the uncommitted changes in the working tree (--allow-dirty):\n${listed.join('\n')}`,
-      );
-    } else {
-      problems.push(
-        `The working tree has uncommitted changes, and the cluster builds commit ${rev7}, which does not contain them:\n` +
-          `${listed.join('\n')}\n` +
-          'Commit and push them (git commit -am "..." && git push), or set them aside (git stash), ' +
-          'or pass --allow-dirty to run commit ' +
-          `${rev7} as it is.`,
-      );
+  if (state.changes.length === 0 && dirtySubmodules.length === 0) return { problems: [], notes: [] };
+  const listed = state.changes.slice(0, shownChanges).map((line) => `  ${line}`);
+  if (state.changes.length > shownChanges) listed.push(`  ... and ${state.changes.length - shownChanges} more`);
+  for (const sub of dirtySubmodules) {
+    if (!state.changes.some((line) => line.slice(3) === sub.path)) {
+      listed.push(`  submodule ${sub.path} (${sub.state})`);
     }
   }
+  if (options.allowDirty) {
+    return {
+      problems: [],
+      notes: [`Building commit ${rev7} without the uncommitted changes in the working tree (--allow-dirty):\n${listed.join('\n')}`],
+    };
+  }
+  return {
+    problems: [
+      `The working tree has uncommitted changes, and the cluster builds commit ${rev7}, which does not contain them:\n` +
+        `${listed.join('\n')}\n` +
+        'Commit and push them (git commit -am "..." && git push), or set them aside (git stash), ' +
+        'or pass --allow-dirty to run commit ' +
+        `${rev7} as it is.`,
+    ],
+    notes: [],
+  };
+}
 
-  if (state.remote !== undefined && repository !== undefined && state.remoteRefsContainingHead.length === 0) {
-    const push =
-      branchForPush === undefined
-        ? `HEAD is detached; push it to a branch: git push ${state.remote} HEAD:refs/heads/<branch>`
-        : `Push it: git push ${state.remote} ${state.branch === branchForPush || state.branch === undefined ? branchForPush : `${state.branch}:${branchForPush}`}`;
-    problems.push(
-      `Commit ${rev7} is not on remote ${state.remote} (${repository.url}): no remote-tracking branch of ` +
+/** HEAD must be on a remote-tracking branch of the remote, else the cluster cannot clone it. */
+function checkPushed(state: GitState, repository: RemoteUrl | undefined): Findings {
+  if (state.remote === undefined || repository === undefined || state.remoteRefsContainingHead.length > 0) {
+    return { problems: [], notes: [] };
+  }
+  const branchForPush = state.upstream?.branch ?? state.branch;
+  const push =
+    branchForPush === undefined
+      ? `HEAD is detached; push it to a branch: git push ${state.remote} HEAD:refs/heads/<branch>`
+      : `Push it: git push ${state.remote} ${state.branch === branchForPush || state.branch === undefined ? branchForPush : `${state.branch}:${branchForPush}`}`;
+  return {
+    problems: [
+      `Commit ${state.head.slice(0, 7)} is not on remote ${state.remote} (${repository.url}): no remote-tracking branch of ` +
         `${state.remote} contains it, so the cluster cannot clone it. ${push}\n` +
         `(Judged from your remote-tracking refs without network access; if it was pushed from elsewhere, run git fetch ${state.remote}.)`,
-    );
-  }
+    ],
+    notes: [],
+  };
+}
 
+/** What the build will not contain or will fetch itself: submodules not checked out here, untracked files. */
+function untrackedNotes(state: GitState): Findings {
+  const notes: string[] = [];
   for (const sub of state.submodules) {
     if (sub.state === 'uninitialized') {
       notes.push(
@@ -96,12 +138,5 @@ export function checkGitState(state: GitState, options: GitCheckOptions): GitVer
         'git add and commit any the model needs.',
     );
   }
-  if (state.branch === undefined && problems.length === 0) {
-    notes.push(`HEAD is detached at ${rev7}; building that commit.`);
-  }
-
-  if (problems.length > 0 || repository === undefined || state.remote === undefined) {
-    return { ok: false, problems, notes };
-  }
-  return { ok: true, source: { repository, revision: state.head, remote: state.remote }, notes };
+  return { problems: [], notes };
 }

@@ -97,37 +97,15 @@ export async function readGitState(cwd: string): Promise<GitState> {
   const branch = await gitOut(root, ['symbolic-ref', '--quiet', '--short', 'HEAD']);
   const remotes = ((await gitOut(root, ['remote'])) ?? '').split('\n').filter((r) => r !== '');
 
-  let upstream: GitState['upstream'];
-  if (branch !== undefined) {
-    const upstreamRemote = await gitOut(root, ['config', '--get', `branch.${branch}.remote`]);
-    const merge = await gitOut(root, ['config', '--get', `branch.${branch}.merge`]);
-    if (upstreamRemote !== undefined && upstreamRemote !== '.' && merge !== undefined) {
-      upstream = { remote: upstreamRemote, branch: merge.replace(/^refs\/heads\//, '') };
-    }
-  }
+  const upstream = await readUpstream(root, branch);
   const remote =
     upstream?.remote ?? (remotes.includes('origin') ? 'origin' : remotes.length === 1 ? remotes[0] : undefined);
   const remoteUrl = remote === undefined ? undefined : await gitOut(root, ['remote', 'get-url', remote]);
 
-  const status = await runGit(root, ['status', '--porcelain=v1', '--untracked-files=normal', '--ignore-submodules=none']);
-  const statusLines = status.stdout.split('\n').filter((l) => l !== '');
-  const changes = statusLines.filter((l) => !l.startsWith('??'));
-  const untracked = statusLines.length - changes.length;
-
+  const { changes, untracked } = await readWorkingTree(root);
   const submodules = parseSubmoduleStatus((await runGit(root, ['submodule', 'status', '--recursive'])).stdout);
 
-  const remoteRefsContainingHead =
-    remote === undefined
-      ? []
-      : ((await gitOut(root, [
-          'for-each-ref',
-          '--contains',
-          head,
-          '--format=%(refname:short)',
-          `refs/remotes/${remote}/`,
-        ])) ?? '')
-          .split('\n')
-          .filter((r) => r !== '' && r !== `${remote}/HEAD` && r !== remote);
+  const remoteRefsContainingHead = remote === undefined ? [] : await remoteRefsContaining(root, remote, head);
 
   return {
     root,
@@ -142,6 +120,29 @@ export async function readGitState(cwd: string): Promise<GitState> {
     submodules,
     remoteRefsContainingHead,
   };
+}
+
+/** The remote and branch `branch` tracks, when it tracks one on a remote (not `.`, a local branch). */
+async function readUpstream(root: string, branch: string | undefined): Promise<GitState['upstream']> {
+  if (branch === undefined) return undefined;
+  const upstreamRemote = await gitOut(root, ['config', '--get', `branch.${branch}.remote`]);
+  const merge = await gitOut(root, ['config', '--get', `branch.${branch}.merge`]);
+  if (upstreamRemote === undefined || upstreamRemote === '.' || merge === undefined) return undefined;
+  return { remote: upstreamRemote, branch: merge.replace(/^refs\/heads\//, '') };
+}
+
+/** Uncommitted changes (porcelain lines) and the number of untracked entries. */
+async function readWorkingTree(root: string): Promise<{ changes: string[]; untracked: number }> {
+  const status = await runGit(root, ['status', '--porcelain=v1', '--untracked-files=normal', '--ignore-submodules=none']);
+  const statusLines = status.stdout.split('\n').filter((l) => l !== '');
+  const changes = statusLines.filter((l) => !l.startsWith('??'));
+  return { changes, untracked: statusLines.length - changes.length };
+}
+
+/** The remote-tracking branches of `remote` that contain `head` (without the remote's HEAD alias). */
+async function remoteRefsContaining(root: string, remote: string, head: string): Promise<string[]> {
+  const refs = await gitOut(root, ['for-each-ref', '--contains', head, '--format=%(refname:short)', `refs/remotes/${remote}/`]);
+  return (refs ?? '').split('\n').filter((r) => r !== '' && r !== `${remote}/HEAD` && r !== remote);
 }
 
 /** Parses `git submodule status` output: a state character, the commit, the path and maybe `(describe)`. */

@@ -1,6 +1,7 @@
 // Finding and reaching the user's cluster with their kubeconfig, as kubectl
 // would (KUBECONFIG, else ~/.kube/config; --context; the context's namespace).
 // The Kubernetes client is loaded lazily so `--local` and `--help` stay fast.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,21 @@ export function kubeconfigPaths(env: NodeJS.ProcessEnv): string[] {
   if (env.KUBECONFIG) return env.KUBECONFIG.split(path.delimiter).filter((p) => p !== '' && existsSync(p));
   const home = path.join(env.HOME ?? homedir(), '.kube', 'config');
   return existsSync(home) ? [home] : [];
+}
+
+/**
+ * The kubeconfig as kubectl reads it (one file directly, several merged from KUBECONFIG), switched to
+ * `context` when given; undefined when there is none. Does not check that the cluster answers.
+ */
+export async function loadKubeConfig(env: NodeJS.ProcessEnv, context?: string): Promise<KubeConfig | undefined> {
+  const files = kubeconfigPaths(env);
+  if (files.length === 0) return undefined;
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  if (files.length === 1) kc.loadFromFile(files[0] ?? '');
+  else kc.loadFromDefault();
+  if (context !== undefined) kc.setCurrentContext(context);
+  return kc;
 }
 
 const noCluster =

@@ -1,5 +1,6 @@
-// Progress events of a campaign, the same for --local and (later) the cluster:
-// `--json` prints them as NDJSON, the progress bar and plain lines are views of them.
+// Progress events of a `run --local` campaign (`--json` prints them as NDJSON;
+// the progress bar and plain lines of progress.ts are views of them), and the
+// summary a finished campaign ends with in both modes (output/summary.ts).
 import type { RunReason } from '../../lib/engine/decide.ts';
 
 export type CampaignEvent =

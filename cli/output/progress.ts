@@ -1,7 +1,7 @@
 // Live progress of a campaign. Three views of the same events: a redrawn bar on
 // a TTY (stderr), one plain line per change when stderr is not a TTY, and
 // NDJSON on stdout with --json. The counting and the bar text are pure.
-import { formatDuration } from '../options.ts';
+import { formatDuration } from './format.ts';
 import type { CampaignEvent } from './events.ts';
 
 /** Counters derived from the events so far. */

@@ -1,5 +1,5 @@
 // Text of a finished campaign's summary. Pure; the command prints it on stdout.
-import { formatDuration } from '../options.ts';
+import { formatDuration } from './format.ts';
 import type { CampaignSummary } from './events.ts';
 
 const shownFailures = 20;

@@ -57,26 +57,7 @@ export async function detectProject(options: DetectOptions): Promise<Project> {
     throw new CliError(`${cwd} is outside the repository ${anchor}.`);
   }
 
-  if (inetRoot !== undefined) {
-    const layout = parseNedLayout(
-      await readFile(path.join(inetRoot, '.nedfolders'), 'utf8'),
-      await readFile(path.join(inetRoot, '.nedexclusions'), 'utf8').catch(() => ''),
-    );
-    const prefix = toPosix(path.relative(anchor, inetRoot));
-    const fromAnchor = (p: string): string => (prefix === '' ? p : p === '.' ? prefix : `${prefix}/${p}`);
-    return {
-      kind: 'inet',
-      root: anchor,
-      workingDir,
-      iniFiles,
-      simulation: {
-        executable: 'opp_run',
-        nedPath: layout.folders.map(fromAnchor),
-        nedExcludes: layout.exclusions,
-        libraries: (await findLibraries(inetRoot)).map(fromAnchor),
-      },
-    };
-  }
+  if (inetRoot !== undefined) return inetProject(inetRoot, anchor, workingDir, iniFiles);
 
   const executable = options.executable ?? (await findExecutable(cwd, options.requireBuilt !== false));
   if (executable === undefined) {
@@ -98,6 +79,28 @@ export async function detectProject(options: DetectOptions): Promise<Project> {
       nedPath: [],
       nedExcludes: [],
       libraries: [],
+    },
+  };
+}
+
+/** An INET-style project: opp_run with the NED folders and shared libraries under `inetRoot`, as paths from `anchor`. */
+async function inetProject(inetRoot: string, anchor: string, workingDir: string, iniFiles: string[]): Promise<Project> {
+  const layout = parseNedLayout(
+    await readFile(path.join(inetRoot, '.nedfolders'), 'utf8'),
+    await readFile(path.join(inetRoot, '.nedexclusions'), 'utf8').catch(() => ''),
+  );
+  const prefix = toPosix(path.relative(anchor, inetRoot));
+  const fromAnchor = (p: string): string => (prefix === '' ? p : p === '.' ? prefix : `${prefix}/${p}`);
+  return {
+    kind: 'inet',
+    root: anchor,
+    workingDir,
+    iniFiles,
+    simulation: {
+      executable: 'opp_run',
+      nedPath: layout.folders.map(fromAnchor),
+      nedExcludes: layout.exclusions,
+      libraries: (await findLibraries(inetRoot)).map(fromAnchor),
     },
   };
 }

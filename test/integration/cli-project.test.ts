@@ -6,7 +6,7 @@ import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { planCommand, runCommand } from '../../lib/engine/command.ts';
-import { simulationSpec } from '../../cli/commands/run.ts';
+import { simulationSpec } from '../../cli/data/run.ts';
 import { CliError } from '../../cli/errors.ts';
 import { detectProject } from '../../cli/project/detect.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';

@@ -1,0 +1,51 @@
+// What `logs` shows, as data: a run's record and output (its `.out` file when
+// stored, else the output tail the runner recorded), and a build's log as its
+// status recorded it once the builder pod is gone. Pure; output/logs.ts
+// renders both.
+import type { InetBuild } from '../../api/v1alpha1.ts';
+import type { RunDoc } from '../../lib/store/store.ts';
+
+/** A log and where it came from (`pod <name>`, or the build's status). */
+export interface BuildLog {
+  source: string;
+  text: string;
+}
+
+/** The log tail a failed build recorded, else a sentence saying why there is no log. */
+export function recordedBuildLog(buildName: string, build: InetBuild): BuildLog {
+  const source = `InetBuild ${buildName} status`;
+  const failure = build.status?.failure;
+  if (failure?.logTail || failure?.message) {
+    return { source, text: `${failure.reason ?? 'Failed'}: ${failure.message ?? ''}\n${failure.logTail ?? ''}` };
+  }
+  return { source, text: `Build ${buildName} is ${build.status?.phase ?? 'Pending'}; no log is available (the builder pod is gone).\n` };
+}
+
+/** One run's log as `logs --run` shows it. */
+export interface RunLogView {
+  run: number;
+  status: RunDoc['status'];
+  attempts: number;
+  reason: RunDoc['reason'];
+  exitCode: RunDoc['exitCode'];
+  runnerPod: string | undefined;
+  /** The error line, or the failure message when the run failed without one. */
+  errorLine: string | undefined;
+  output: string;
+  /** Where `output` comes from. */
+  outputSource: '.out' | 'output tail';
+}
+
+export function runLogView(run: number, doc: RunDoc, outFile: string | undefined): RunLogView {
+  return {
+    run,
+    status: doc.status,
+    attempts: doc.attempts,
+    reason: doc.reason,
+    exitCode: doc.exitCode,
+    runnerPod: doc.runnerPod,
+    errorLine: doc.errorLine ?? (doc.status === 'failed' ? doc.message : undefined),
+    output: outFile ?? doc.outputTail ?? '',
+    outputSource: outFile !== undefined ? '.out' : 'output tail',
+  };
+}

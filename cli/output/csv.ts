@@ -1,0 +1,12 @@
+// CSV as RFC 4180 writes it, for the scalar export of `results --scalars-csv`. Pure.
+
+/** One CSV field, quoted when it must be. */
+export function csvField(value: string | number): string {
+  const text = typeof value === 'number' ? String(value) : value;
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV record, with its line end. */
+export function csvLine(values: ReadonlyArray<string | number>): string {
+  return `${values.map(csvField).join(',')}\n`;
+}

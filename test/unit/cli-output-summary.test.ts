@@ -1,0 +1,21 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatSummary } from '../../cli/output/summary.ts';
+import { summaryFixture as summary } from '../support/cli-fixtures.ts';
+
+describe('formatSummary', () => {
+  it('lists counts, elapsed time, every failed run with its error line, and the results folder', () => {
+    assert.equal(
+      formatSummary(summary),
+      'Config Errors: 10 runs, 8 succeeded, 2 failed in 1.2s (2 workers)\n' +
+        'Failed runs:\n' +
+        '  run 3: SimulationError, exit code 1, 1 attempt(s): Injected error at run #3\n' +
+        '  run 7: TimedOut, exit code -, 3 attempt(s)\n' +
+        'Results: 32 files in results\n',
+    );
+  });
+
+  it('says when the campaign was cancelled and how many runs never ran', () => {
+    assert.match(formatSummary({ ...summary, failed: [], succeeded: 4, notRun: 6, interrupted: true }), /^Cancelled\. .*6 not run/);
+  });
+});
