@@ -39,6 +39,7 @@ export const pureModules = [
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',
+  '^cli/output/(format|csv)\\.ts$',
   '^cli/git/remote-url\\.ts$',
 ];
 
