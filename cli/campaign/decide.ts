@@ -1,11 +1,9 @@
 // Pure decisions and text of the cluster-side commands: which runs a rerun
 // needs, which campaign's result wins a run, how a table or a status reads,
 // where a MongoDB URI points inside the cluster. No I/O here (lint rule).
-import type { CampaignPhase, SimulationCampaign } from '../../api/v1alpha1.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+import { isTerminalCampaignPhase } from '../../api/phases.ts';
 import { formatDuration } from '../options.ts';
-
-/** Phases after which a campaign changes no more. */
-export const FINISHED_PHASES: readonly CampaignPhase[] = ['Succeeded', 'Failed', 'Cancelled'];
 
 /** Annotation of a rerun campaign: the uids of the campaigns whose results it completes, oldest first. */
 export const MERGE_ANNOTATION = 'inetswarm.dev/merge-results-of';
@@ -13,8 +11,7 @@ export const MERGE_ANNOTATION = 'inetswarm.dev/merge-results-of';
 export const RERUN_OF_ANNOTATION = 'inetswarm.dev/rerun-of';
 
 export function isFinished(campaign: SimulationCampaign): boolean {
-  const phase = campaign.status?.phase;
-  return phase !== undefined && FINISHED_PHASES.includes(phase);
+  return isTerminalCampaignPhase(campaign.status?.phase);
 }
 
 /** The `file <size> <mtime>` line that starts a `.vci`: the size and mtime (seconds) of its `.vec`. */

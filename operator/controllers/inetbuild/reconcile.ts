@@ -14,6 +14,7 @@ import {
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { GROUP, INET_BUILD } from '../../../api/v1alpha1.ts';
+import { buildPhaseRank } from '../../../api/phases.ts';
 import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
@@ -149,13 +150,11 @@ export function buildReconciler(deps: BuildControllerDeps, informers: BuildInfor
   };
 }
 
-const phaseOrder = ['Pending', 'Building', 'Succeeded', 'Failed'];
-
 /** Whether the cached status predates the one written (phases only move forward; a final one never changes). */
 function isOlder(cached: InetBuildStatus | undefined, written: InetBuildStatus): boolean {
   if (!cached) return true;
   if (sameStatus(cached, written)) return false;
-  const a = phaseOrder.indexOf(cached.phase ?? 'Pending');
-  const b = phaseOrder.indexOf(written.phase ?? 'Pending');
+  const a = buildPhaseRank(cached.phase);
+  const b = buildPhaseRank(written.phase);
   return a < b || (a === b && (cached.conditions?.[0]?.lastTransitionTime ?? '') <= (written.conditions?.[0]?.lastTransitionTime ?? ''));
 }
