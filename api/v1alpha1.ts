@@ -3,7 +3,6 @@
 // its optionality, type or enum values differ between them and these types.
 // Fields the CRD defaults are optional here: an object read back from the API
 // server has them, one being written may leave them out.
-
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 /** API group of both kinds. */
@@ -220,6 +219,8 @@ export interface FailedRun {
   reason: string;
   message?: string;
 }
+/** A FailedRun as the results store reports it: message in full, exit code null when the run was killed. */
+export type FailedRunRecord = Omit<Required<FailedRun>, 'exitCode'> & { exitCode: number | null };
 
 export interface CampaignQueue {
   stream?: string;

@@ -1,16 +1,14 @@
 // What `status` shows of a campaign, as data: the view printed as text or as
 // JSON, which campaign `status` picks without a name, how long a campaign ran
 // and the exit code after --watch. Pure; output/status.ts renders the view.
-import type { CampaignPhase, SimulationCampaign } from '../../api/v1alpha1.ts';
+import { isTerminalCampaignPhase } from '../../api/phases.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { ExitCode } from '../errors.ts';
 import { createdMs } from './list.ts';
 
-/** Phases after which a campaign changes no more. */
-export const FINISHED_PHASES: readonly CampaignPhase[] = ['Succeeded', 'Failed', 'Cancelled'];
-
+/** Whether a campaign changes no more (a terminal phase). */
 export function isFinished(campaign: SimulationCampaign): boolean {
-  const phase = campaign.status?.phase;
-  return phase !== undefined && FINISHED_PHASES.includes(phase);
+  return isTerminalCampaignPhase(campaign.status?.phase);
 }
 
 /** What `status` shows of a campaign (printed as text, or as JSON with --json). */

@@ -1,6 +1,7 @@
 // What the active work asks of the runner pool, from the campaigns' and
 // builds' own objects: pure, shared by the capacity controller's decision and
 // `inet-swarm cluster status`.
+import { isTerminalCampaignPhase } from '../../api/phases.ts';
 
 /** One campaign's share of the demand, taken from its status and spec. */
 export interface CampaignDemand {
@@ -92,8 +93,6 @@ export function parseCpu(quantity: string | number | undefined): number | undefi
   return value > 0 ? value : undefined;
 }
 
-const finishedCampaignPhases = new Set(['Succeeded', 'Failed', 'Cancelled', 'Suspended']);
-
 /**
  * What one campaign asks of the runner pool. A campaign that is not yet
  * running still needs one runner for its plan task, so nodes start while the
@@ -101,7 +100,8 @@ const finishedCampaignPhases = new Set(['Succeeded', 'Failed', 'Cancelled', 'Sus
  */
 export function campaignDemandOf(campaign: CampaignObject, defaultCpu = 1): CampaignDemand | undefined {
   const phase = campaign.status?.phase ?? 'Pending';
-  if (finishedCampaignPhases.has(phase) || campaign.spec?.suspend === true || phase === 'Building') return undefined;
+  // A suspended campaign runs nothing, whether its phase says so yet or only its spec.
+  if (isTerminalCampaignPhase(phase) || phase === 'Suspended' || campaign.spec?.suspend === true || phase === 'Building') return undefined;
   const cpu = parseCpu(campaign.spec?.execution?.cpu) ?? defaultCpu;
   const parallelism = campaign.spec?.execution?.parallelism;
   const bound = typeof parallelism === 'number' && parallelism > 0 ? { parallelism } : {};

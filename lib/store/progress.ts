@@ -4,18 +4,10 @@
 import type { Db } from 'mongodb';
 import { readCampaign, runsOf } from './store.ts';
 import { estimateEtaSeconds } from './eta.ts';
+import { MAX_FAILED_RUNS, type FailedRunRecord } from '../../api/v1alpha1.ts';
 
-/** Failed runs listed in a campaign's status, bounded so the status stays small. */
-export const FAILED_RUNS_LIMIT = 20;
 /** Throughput window of the ETA. */
 export const ETA_WINDOW_MS = 60_000;
-
-export interface FailedRun {
-  run: number;
-  exitCode: number | null;
-  reason: string;
-  message: string;
-}
 
 export interface CampaignProgress {
   /** Undefined until the plan task has recorded the run count. */
@@ -24,7 +16,8 @@ export interface CampaignProgress {
   running: number;
   succeeded: number;
   failed: number;
-  failedRuns: FailedRun[];
+  /** The first failed runs, as many as the status lists. */
+  failedRuns: FailedRunRecord[];
   etaSeconds: number | undefined;
 }
 
@@ -39,7 +32,7 @@ export async function readCampaignProgress(db: Db, campaignUid: string, now: Dat
     runs
       .find({ campaignUid, status: 'failed' }, { projection: { run: 1, exitCode: 1, reason: 1, message: 1, errorLine: 1 } })
       .sort({ run: 1 })
-      .limit(FAILED_RUNS_LIMIT)
+      .limit(MAX_FAILED_RUNS)
       .toArray(),
     // The latest finished runs measure the mean run time.
     runs

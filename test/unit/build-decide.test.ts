@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideBuild, RESULT_GRACE_MS, type BuildObservation, type ObservedJob } from '../../operator/controllers/inetbuild/decide.ts';
+import { buildEvents, completionTimeOf, decideBuild, READY_BY_PHASE, RESULT_GRACE_MS, startTimeOf, type BuildObservation, type ObservedJob } from '../../operator/controllers/inetbuild/decide.ts';
 import type { BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
 import { durationSeconds } from '../../lib/time.ts';
 import { parseTerminationMessage, terminationMessage } from '../../lib/store/builds.ts';
@@ -227,5 +227,46 @@ describe('terminationMessage', () => {
 
   it('ignores a termination message that is not a result', () => {
     assert.equal(parseTerminationMessage('Segmentation fault'), undefined);
+  });
+});
+
+describe('READY_BY_PHASE', () => {
+  const table: [phase: keyof typeof READY_BY_PHASE, verdict: Parameters<(typeof READY_BY_PHASE)['Failed']>[0], expected: string][] = [
+    ['Pending', { phase: 'Pending' }, 'False Pending'],
+    ['Building', { phase: 'Building' }, 'False Building'],
+    ['Succeeded', { phase: 'Succeeded', artifact: { digest } }, 'True BuildSucceeded'],
+    ['Failed', { phase: 'Failed', failure: { reason: 'CompileFailed', message: 'x' } }, 'False CompileFailed'],
+    ['Failed', { phase: 'Failed' }, 'False BuildFailed'],
+  ];
+  for (const [phase, verdict, expected] of table) {
+    it(`makes Ready ${expected} for ${phase}${verdict.failure ? ` (${verdict.failure.reason})` : ''}`, () => {
+      const ready = READY_BY_PHASE[phase](verdict);
+      assert.equal(`${ready.status} ${ready.reason}`, expected);
+    });
+  }
+});
+
+describe('buildEvents', () => {
+  const table: { name: string; old: 'Pending' | 'Building' | undefined; verdict: Parameters<typeof buildEvents>[2]; expected: string[] }[] = [
+    { name: 'emits nothing when the phase stays', old: 'Building', verdict: { phase: 'Building' }, expected: [] },
+    { name: 'emits nothing for a new build that waits', old: undefined, verdict: { phase: 'Pending' }, expected: [] },
+    { name: 'emits BuildStarted when the build starts', old: 'Pending', verdict: { phase: 'Building' }, expected: ['Normal BuildStarted'] },
+    { name: 'emits BuildSucceeded when it succeeds', old: 'Building', verdict: { phase: 'Succeeded', artifact: { digest } }, expected: ['Normal BuildSucceeded'] },
+    { name: 'emits a Warning with the failure reason when it fails', old: 'Building', verdict: { phase: 'Failed', failure: { reason: 'Timeout', message: 'x' } }, expected: ['Warning Timeout'] },
+  ];
+  for (const row of table) it(row.name, () => assert.deepEqual(buildEvents(build(), row.old, row.verdict, 'bbbbbbbbbbbb').map((e) => `${e.type} ${e.reason}`), row.expected));
+});
+
+describe('startTimeOf and completionTimeOf', () => {
+  const record = { _id: 'uid-1', name: 'fixture', namespace: 'team', phase: 'Succeeded' as const, startedAt: new Date('2026-01-01T11:00:00.400Z'), finishedAt: new Date('2026-01-01T11:30:00.900Z') };
+  it('keeps the start time first noted', () => assert.equal(startTimeOf(observe({ build: build({ status: { startTime: '2026-01-01T10:00:00Z' } }), record })), '2026-01-01T10:00:00Z'));
+  it('takes the start from the record, then the Job, then a pod', () => {
+    assert.equal(startTimeOf(observe({ record, job: runningJob })), '2026-01-01T11:00:00Z');
+    assert.equal(startTimeOf(observe({ job: runningJob, pods: [{ phase: 'Running', startTime: '2026-01-01T11:59:30Z' }] })), '2026-01-01T11:59:00Z');
+    assert.equal(startTimeOf(observe({ pods: [{ phase: 'Running', startTime: '2026-01-01T11:59:30Z' }] })), '2026-01-01T11:59:30Z');
+  });
+  it('finishes when the builder recorded it, else now', () => {
+    assert.equal(completionTimeOf(observe({ record })), '2026-01-01T11:30:00Z');
+    assert.equal(completionTimeOf(observe()), '2026-01-01T12:00:00Z');
   });
 });

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import type { InetBuild, SimulationCampaign, SimulationCampaignStatus } from '../../api/v1alpha1.ts';
 import {
   decideCampaign,
+  estimatedCompletion,
+  listedFailedRuns,
   runnerParallelism,
+  writePlan,
   type CampaignObservation,
   type ObservedProgress,
   type ParallelismInput,
@@ -354,4 +357,42 @@ describe('runnerJob', () => {
     atRoot.spec.simulation = {};
     assert.equal(simulationOf(atRoot).executable, 'opp_run');
   });
+});
+
+describe('listedFailedRuns', () => {
+  const table: { name: string; records: ObservedProgress['failedRuns']; expected: unknown[] }[] = [
+    { name: 'leaves out an exit code the run never had and an empty message', records: [{ run: 3, exitCode: null, reason: 'Timeout', message: '' }], expected: [{ run: 3, reason: 'Timeout' }] },
+    { name: 'keeps the exit code and the message of a failed run', records: [{ run: 4, exitCode: 1, reason: 'SimulationError', message: 'boom' }], expected: [{ run: 4, exitCode: 1, reason: 'SimulationError', message: 'boom' }] },
+    { name: 'clips a long message to 128 characters', records: [{ run: 5, exitCode: 2, reason: 'R', message: 'E'.repeat(500) }], expected: [{ run: 5, exitCode: 2, reason: 'R', message: `${'E'.repeat(127)}…` }] },
+  ];
+  for (const row of table) it(row.name, () => assert.deepEqual(listedFailedRuns(row.records), row.expected));
+  it('lists at most 20 runs', () => assert.equal(listedFailedRuns(Array.from({ length: 30 }, (_, run) => ({ run, exitCode: 1, reason: 'R', message: '' }))).length, 20));
+});
+
+describe('estimatedCompletion', () => {
+  const table: { name: string; progress: ObservedProgress | undefined; expected: string | undefined }[] = [
+    { name: 'has none before the progress is read', progress: undefined, expected: undefined },
+    { name: 'has none without an ETA', progress: progress({ total: 3 }), expected: undefined },
+    { name: 'counts from now and rounds to 10 s', progress: progress({ etaSeconds: 94 }), expected: '2026-01-01T12:01:30Z' },
+    { name: 'counts from the time of the progress read', progress: progress({ etaSeconds: 60, readAt: new Date(now.getTime() - 30_000) }), expected: '2026-01-01T12:00:30Z' },
+  ];
+  for (const row of table) it(row.name, () => assert.equal(estimatedCompletion(row.progress, now), row.expected));
+});
+
+describe('writePlan', () => {
+  const running = { phase: 'Running' as const, progress: '1/42' };
+  const interval = settings.statusIntervalMs;
+  const table: { name: string; old: SimulationCampaignStatus; status: SimulationCampaignStatus; lastWriteMsAgo: number | undefined; polling: boolean; expected: { write: boolean; requeueAfterMs: number | undefined } }[] = [
+    { name: 'writes nothing unchanged and polls while the campaign runs', old: running, status: running, lastWriteMsAgo: 100, polling: true, expected: { write: false, requeueAfterMs: interval } },
+    { name: 'writes a phase change at once', old: running, status: { ...running, phase: 'Succeeded' }, lastWriteMsAgo: 100, polling: false, expected: { write: true, requeueAfterMs: undefined } },
+    { name: 'defers a progress change until the interval passed', old: running, status: { ...running, progress: '2/42' }, lastWriteMsAgo: 300, polling: true, expected: { write: false, requeueAfterMs: interval - 300 } },
+    { name: 'writes a progress change once the interval passed', old: running, status: { ...running, progress: '2/42' }, lastWriteMsAgo: interval, polling: true, expected: { write: true, requeueAfterMs: interval } },
+    { name: 'writes a change at once after a restart (no write seen yet)', old: running, status: { ...running, progress: '2/42' }, lastWriteMsAgo: undefined, polling: true, expected: { write: true, requeueAfterMs: interval } },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      const lastStatusWrite = row.lastWriteMsAgo === undefined ? undefined : new Date(now.getTime() - row.lastWriteMsAgo);
+      assert.deepEqual(writePlan({ lastStatusWrite, now, settings }, row.old, row.status, row.polling), row.expected);
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideCapacity, type CapacityInputs, type CapacityReason } from '../../operator/controllers/capacity/decide.ts';
+import { decideCapacity, situationOf, type CapacityInputs, type CapacityReason } from '../../operator/controllers/capacity/decide.ts';
 import { buildDemandOf, campaignDemandOf, parseCpu, summarizeDemand, type CampaignObject } from '../../lib/capacity/demand.ts';
 import { mapAwsError } from '../../lib/aws/nodegroups.ts';
 import { capacityConfigFromEnv } from '../../lib/capacity/config.ts';
@@ -346,4 +346,26 @@ test('is configured from the environment and off without cluster and nodegroup',
     ['c1', 'runners', 120_000, ['arn:a', 'arn:b'], 'ops'],
   );
   assert.throws(() => capacityConfigFromEnv({ INETSWARM_NODE_FLOOR: 'two' }), /INETSWARM_NODE_FLOOR must be/);
+});
+
+test('situationOf derives the size the work asks for: never below the busy nodes, within min/max', () => {
+  const table: { input: Partial<CapacityInputs>; expected: { neededNodes: number; lowest: number; bounded: number; floor: number } }[] = [
+    { input: { campaigns: [runs(20)] }, expected: { neededNodes: 2, lowest: 2, bounded: 2, floor: 0 } },
+    { input: { campaigns: [runs(20)], busyNodes: 3 }, expected: { neededNodes: 2, lowest: 3, bounded: 3, floor: 0 } },
+    { input: { campaigns: [runs(1000)] }, expected: { neededNodes: 67, lowest: 67, bounded: 10, floor: 0 } },
+    { input: { nodegroup: { minSize: 1, maxSize: 10, desiredSize: 0 }, floor: 0 }, expected: { neededNodes: 0, lowest: 0, bounded: 1, floor: 1 } },
+    { input: { floor: 20 }, expected: { neededNodes: 0, lowest: 0, bounded: 0, floor: 10 } },
+  ];
+  for (const row of table) {
+    const { situation } = situationOf({ ...base, ...row.input });
+    const { neededNodes, lowest, bounded, floor } = situation;
+    assert.deepEqual({ neededNodes, lowest, bounded, floor }, row.expected, JSON.stringify(row.input));
+  }
+});
+
+test('situationOf remembers activity now while there is work or a busy node, and keeps the last one otherwise', () => {
+  assert.equal(situationOf({ ...base, busyNodes: 1, lastActivity: ago(600) }).lastActivity, now);
+  assert.deepEqual(situationOf({ ...base, lastActivity: ago(600) }).lastActivity, ago(600));
+  assert.equal(situationOf({ ...base, lastActivity: ago(600) }).situation.idleFor, 600_000);
+  assert.equal(situationOf({ ...base }).situation.sinceChange, Number.POSITIVE_INFINITY);
 });

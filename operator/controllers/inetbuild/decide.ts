@@ -1,9 +1,12 @@
 // The InetBuild decision: from the observed build, its Job, the Job's pods
 // and the builder's record, the children that should exist, the status, the
-// Events to emit and when to look again. No I/O here.
+// Events to emit and when to look again. The phase itself is decided by the
+// chain of checks in phase.ts. No I/O here.
 import { canonical } from '../../../lib/canonical.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
 import { isoSeconds } from '../../../lib/time.ts';
+import { isTerminalBuildPhase } from '../../../api/phases.ts';
+import type { Condition } from '../../../api/v1alpha1.ts';
 import {
   builderJob,
   distccDaemonSet,
@@ -12,35 +15,13 @@ import {
   type BuildSettings,
 } from './manifests.ts';
 import { podServiceAccount, type Manifest } from '../../../lib/kube/manifests.ts';
-import { parseTerminationMessage, resultOfRecord, type BuildRecord, type BuildResult } from '../../../lib/store/builds.ts';
+import { buildVerdict, type BuildVerdict, type PhaseInput } from './phase.ts';
 import type { InetBuildPhase as BuildPhase, InetBuild, InetBuildStatus } from '../../../api/v1alpha1.ts';
 
-/** What the operator saw of the builder Job (the fields decide needs). */
-export interface ObservedJob {
-  startTime?: string;
-  active: number;
-  succeeded: number;
-  failed: number;
-  conditions: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
-}
+export type { ObservedJob, ObservedPod } from './phase.ts';
+export { RESULT_GRACE_MS } from './phase.ts';
 
-/** What the operator saw of a builder pod. */
-export interface ObservedPod {
-  phase: string;
-  startTime?: string;
-  /** The builder container's termination message, if it terminated. */
-  terminationMessage?: string;
-  /** Why the container is waiting or terminated (ImagePullBackOff, OOMKilled, ...). */
-  containerReason?: string;
-  containerMessage?: string;
-}
-
-export interface BuildObservation {
-  build: InetBuild;
-  job: ObservedJob | undefined;
-  pods: ObservedPod[];
-  record: BuildRecord | undefined;
-  now: Date;
+export interface BuildObservation extends PhaseInput {
   settings: BuildSettings;
 }
 
@@ -62,132 +43,88 @@ export interface BuildDecision {
 
 /** How often a running build's record is polled. */
 export const BUILD_POLL_MS = 3000;
-/** How long a finished Job may go without a recorded result before the build fails. */
-export const RESULT_GRACE_MS = 10 * 60_000;
-
-const waitingFailures = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError']);
-
-function outcome(observation: BuildObservation): BuildResult | undefined {
-  const fromRecord = resultOfRecord(observation.record);
-  if (fromRecord) return fromRecord;
-  for (const pod of observation.pods) {
-    const fromPod = parseTerminationMessage(pod.terminationMessage);
-    if (fromPod) return fromPod;
-  }
-  return undefined;
-}
-
-function jobCondition(job: ObservedJob | undefined, type: string) {
-  return job?.conditions.find((c) => c.type === type && c.status === 'True');
-}
 
 /** Decides children, status and events of one InetBuild. */
 export function decideBuild(observation: BuildObservation): BuildDecision {
-  const { build, job, pods, record, now, settings } = observation;
-  const namespace = build.metadata.namespace ?? '';
+  const { build, settings } = observation;
   const old = build.status ?? {};
-  const apply: Manifest[] = [
+  const verdict = buildVerdict(observation);
+  const final = isTerminalBuildPhase(verdict.phase);
+  const status = statusOf(observation, verdict);
+  return {
+    apply: [...children(build.metadata.namespace ?? '', settings), ...(final ? [] : [builderJob(build, settings)])],
+    status: sameStatus(old, status) ? undefined : status,
+    events: buildEvents(build, old.phase, verdict, status.shortRevision ?? ''),
+    requeueAfterMs: final ? undefined : BUILD_POLL_MS,
+  };
+}
+
+/** What every build namespace holds, applied every reconcile (server-side apply is idempotent). */
+function children(namespace: string, settings: BuildSettings): Manifest[] {
+  return [
     mongoSecret(namespace, settings),
     podServiceAccount(settings.serviceAccountName, namespace, 'builder'),
     distccDaemonSet(namespace, settings),
     distccService(namespace),
   ];
+}
 
-  let phase: BuildPhase;
-  let failure: InetBuildStatus['failure'];
-  let artifact: InetBuildStatus['artifact'];
-  let completionTime = old.completionTime;
-  let requeueAfterMs: number | undefined;
-  const startTime = old.startTime ?? (record ? isoSeconds(new Date(record.startedAt)) : undefined) ?? job?.startTime ?? pods.find((p) => p.startTime)?.startTime;
+/** When the build started: as first noted, else from the record, the Job or a pod. */
+export function startTimeOf({ build, record, job, pods }: PhaseInput): string | undefined {
+  return build.status?.startTime ?? (record ? isoSeconds(new Date(record.startedAt)) : undefined) ?? job?.startTime ?? pods.find((p) => p.startTime)?.startTime;
+}
 
-  const result = outcome(observation);
-  const failedCondition = jobCondition(job, 'Failed');
-  const completeCondition = jobCondition(job, 'Complete');
-  const stuckPod = pods.find((p) => p.containerReason && waitingFailures.has(p.containerReason));
+/** When a finished build finished: as first noted, else when the builder recorded it, else now. */
+export function completionTimeOf({ build, record, now }: PhaseInput): string {
+  return build.status?.completionTime ?? (record?.finishedAt ? isoSeconds(new Date(record.finishedAt)) : isoSeconds(now));
+}
 
-  if (old.phase === 'Succeeded' || old.phase === 'Failed') {
-    // Final: the spec is immutable, so a finished build never changes again.
-    phase = old.phase;
-    failure = old.failure;
-    artifact = old.artifact;
-  } else if (result?.phase === 'Succeeded') {
-    phase = 'Succeeded';
-    artifact = result.artifact;
-  } else if (result?.phase === 'Failed') {
-    phase = 'Failed';
-    failure = result.failure;
-  } else if (failedCondition) {
-    phase = 'Failed';
-    const timedOut = failedCondition.reason === 'DeadlineExceeded';
-    const pod = pods.find((p) => p.containerReason);
-    failure = {
-      reason: timedOut ? 'Timeout' : pod?.containerReason === 'OOMKilled' ? 'OutOfMemory' : 'BuilderFailed',
-      message: timedOut
-        ? `The build took longer than spec.builder.timeout (${build.spec.builder?.timeout ?? '2h'}) and was stopped`
-        : `The builder pod failed without recording a result: ${[failedCondition.message, pod?.containerReason, pod?.containerMessage].filter(Boolean).join('; ')}`,
-      logTail: '',
-    };
-  } else if (stuckPod) {
-    phase = 'Failed';
-    failure = {
-      reason: 'BuilderImageUnavailable',
-      message: `The builder container cannot start (${stuckPod.containerReason}): ${stuckPod.containerMessage ?? ''}`.trim(),
-      logTail: '',
-    };
-  } else if (completeCondition) {
-    // The Job finished but its result is not visible yet (or the pod ran no builder): wait a while for the record.
-    const since = Date.parse(completeCondition.lastTransitionTime ?? '') || now.getTime();
-    if (now.getTime() - since >= RESULT_GRACE_MS) {
-      phase = 'Failed';
-      failure = { reason: 'NoResult', message: 'The builder Job completed but recorded no artifact', logTail: '' };
-    } else {
-      phase = record || pods.length > 0 ? 'Building' : 'Pending';
-      requeueAfterMs = BUILD_POLL_MS;
-    }
-  } else {
-    phase = record?.phase === 'Building' || pods.some((p) => p.phase === 'Running') ? 'Building' : 'Pending';
-    requeueAfterMs = BUILD_POLL_MS;
-  }
+type Ready = Pick<Condition, 'status' | 'reason' | 'message'>;
 
-  const final = phase === 'Succeeded' || phase === 'Failed';
-  if (!final) apply.push(builderJob(build, settings));
-  if (final && !completionTime) {
-    completionTime = record?.finishedAt ? isoSeconds(new Date(record.finishedAt)) : isoSeconds(now);
-  }
+/** The Ready condition of each phase. */
+export const READY_BY_PHASE: Record<BuildPhase, (v: BuildVerdict) => Ready> = {
+  Succeeded: (v) => ({ status: 'True', reason: 'BuildSucceeded', message: `Artifact ${v.artifact?.digest ?? ''} is stored` }),
+  Failed: (v) => ({ status: 'False', reason: v.failure?.reason ?? 'BuildFailed', message: v.failure?.message ?? 'The build failed' }),
+  Building: () => ({ status: 'False', reason: 'Building', message: 'The builder is compiling the model' }),
+  Pending: () => ({ status: 'False', reason: 'Pending', message: 'Waiting for the builder pod to start' }),
+};
 
+function statusOf(o: PhaseInput, verdict: BuildVerdict): InetBuildStatus {
+  const { build, now } = o;
+  const { phase, failure, artifact } = verdict;
   const generation = build.metadata.generation;
-  const ready =
-    phase === 'Succeeded'
-      ? { status: 'True' as const, reason: 'BuildSucceeded', message: `Artifact ${artifact?.digest ?? ''} is stored` }
-      : phase === 'Failed'
-        ? { status: 'False' as const, reason: failure?.reason ?? 'BuildFailed', message: failure?.message ?? 'The build failed' }
-        : phase === 'Building'
-          ? { status: 'False' as const, reason: 'Building', message: 'The builder is compiling the model' }
-          : { status: 'False' as const, reason: 'Pending', message: 'Waiting for the builder pod to start' };
-
-  const status: InetBuildStatus = {
+  const startTime = startTimeOf(o);
+  const completionTime = isTerminalBuildPhase(phase) ? completionTimeOf(o) : undefined;
+  const ready = { type: 'Ready', ...READY_BY_PHASE[phase](verdict), ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+  return {
     phase,
     shortRevision: build.spec.source.revision.slice(0, 12),
-    conditions: setCondition(old.conditions, { type: 'Ready', ...ready, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now),
+    conditions: setCondition(build.status?.conditions, ready, now),
     ...(artifact ? { artifact } : {}),
     ...(startTime ? { startTime } : {}),
-    ...(final && completionTime ? { completionTime } : {}),
+    ...(completionTime ? { completionTime } : {}),
     ...(failure ? { failure } : {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
+}
 
-  const events: BuildEvent[] = [];
-  if (phase !== old.phase) {
-    if (phase === 'Building') events.push({ type: 'Normal', reason: 'BuildStarted', message: `Building ${build.spec.source.repository} at ${status.shortRevision}` });
-    if (phase === 'Succeeded') events.push({ type: 'Normal', reason: 'BuildSucceeded', message: `Artifact ${artifact?.digest ?? ''} stored` });
-    if (phase === 'Failed') events.push({ type: 'Warning', reason: failure?.reason ?? 'BuildFailed', message: failure?.message ?? 'The build failed' });
+/** The Event of a phase the build enters; Pending has none. */
+export function buildEvents(build: InetBuild, oldPhase: BuildPhase | undefined, verdict: BuildVerdict, shortRevision: string): BuildEvent[] {
+  if (verdict.phase === oldPhase) return [];
+  const { failure, artifact } = verdict;
+  switch (verdict.phase) {
+    case 'Building':
+      return [{ type: 'Normal', reason: 'BuildStarted', message: `Building ${build.spec.source.repository} at ${shortRevision}` }];
+    case 'Succeeded':
+      return [{ type: 'Normal', reason: 'BuildSucceeded', message: `Artifact ${artifact?.digest ?? ''} stored` }];
+    case 'Failed':
+      return [{ type: 'Warning', reason: failure?.reason ?? 'BuildFailed', message: failure?.message ?? 'The build failed' }];
+    case 'Pending':
+      return [];
   }
-
-  return { apply, status: sameStatus(old, status) ? undefined : status, events, requeueAfterMs: final ? undefined : requeueAfterMs };
 }
 
 /** Compares statuses field by field, ignoring key order. */
 export function sameStatus(a: InetBuildStatus, b: InetBuildStatus): boolean {
   return canonical(a) === canonical(b);
 }
-

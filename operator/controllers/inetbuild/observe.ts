@@ -5,6 +5,7 @@
 import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Collection } from 'mongodb';
 import type { Logger } from 'pino';
+import { buildPhaseRank } from '../../../api/phases.ts';
 import { GROUP, INET_BUILD, type InetBuild, type InetBuildStatus } from '../../../api/v1alpha1.ts';
 import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../../../api/labels.ts';
 import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
@@ -129,13 +130,11 @@ function observePod(pod: V1Pod): ObservedPod {
   };
 }
 
-const phaseOrder = ['Pending', 'Building', 'Succeeded', 'Failed'];
-
 /** Whether the cached status predates the one written (phases only move forward; a final one never changes). */
 function isOlder(cached: InetBuildStatus | undefined, written: InetBuildStatus): boolean {
   if (!cached) return true;
   if (sameStatus(cached, written)) return false;
-  const a = phaseOrder.indexOf(cached.phase ?? 'Pending');
-  const b = phaseOrder.indexOf(written.phase ?? 'Pending');
+  const a = buildPhaseRank(cached.phase);
+  const b = buildPhaseRank(written.phase);
   return a < b || (a === b && (cached.conditions?.[0]?.lastTransitionTime ?? '') <= (written.conditions?.[0]?.lastTransitionTime ?? ''));
 }

@@ -7,7 +7,17 @@
 // When all runs finished and some failed it is Failed with "3 of 500 runs
 // failed" (the CLI exits non-zero the same way); the results of the runs that
 // succeeded are stored all the same.
-import { MAX_FAILED_RUNS, progressText, type CampaignPhase, type Condition, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../../../api/v1alpha1.ts';
+import {
+  MAX_FAILED_RUNS,
+  progressText,
+  type Condition,
+  type FailedRun,
+  type FailedRunRecord,
+  type InetBuild,
+  type SimulationCampaign,
+  type SimulationCampaignStatus,
+} from '../../../api/v1alpha1.ts';
+import { isFinalCampaign as isFinal } from '../../../api/phases.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
 import { isoSeconds } from '../../../lib/time.ts';
 import { canonical } from '../../../lib/canonical.ts';
@@ -16,6 +26,7 @@ import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
 import { consumerName, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
 import { runnerJob } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
+import { campaignOutcome, clip, type ConditionInput, type Outcome } from './outcome.ts';
 
 /** What the operator saw of the runner Job. */
 export interface ObservedRunnerJob {
@@ -31,7 +42,7 @@ export interface ObservedProgress {
   running: number;
   succeeded: number;
   failed: number;
-  failedRuns: { run: number; exitCode: number | null; reason: string; message: string }[];
+  failedRuns: FailedRunRecord[];
   etaSeconds: number | undefined;
   /** When the progress was read: the ETA counts from then, so a re-used read gives the same ETA (and no write). */
   readAt?: Date;
@@ -79,8 +90,7 @@ export interface CampaignDecision {
 
 /** Granularity of estimatedCompletionTime: finer would only add status writes. */
 export const ETA_STEP_MS = 10_000;
-/** Longest condition message kept in the status. */
-export const MESSAGE_LIMIT = 512;
+export { MESSAGE_LIMIT } from './outcome.ts';
 /**
  * Longest message of a listed failed run: 20 of them must leave the status
  * well under 8 KiB; the full text stays in MongoDB (`inet-swarm results`).
@@ -114,149 +124,6 @@ export function runnerParallelism(input: ParallelismInput): number {
   return Math.max(keep, Math.max(0, grow));
 }
 
-function clip(text: string, limit = MESSAGE_LIMIT): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
-}
-
-type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
-
-interface Outcome {
-  phase: CampaignPhase;
-  final: boolean;
-  buildReady: ConditionInput;
-  planned: ConditionInput;
-  progressing: ConditionInput;
-  complete: ConditionInput;
-  failed: ConditionInput;
-  /** Summary message of the Ready condition. */
-  message: string;
-}
-
-const unknown = (type: string, reason: string, message: string): ConditionInput => ({ type, status: 'Unknown', reason, message });
-const isTrue = (type: string, reason: string, message: string): ConditionInput => ({ type, status: 'True', reason, message });
-const isFalse = (type: string, reason: string, message: string): ConditionInput => ({ type, status: 'False', reason, message });
-
-/** A finished campaign never changes again (its spec's run definition is immutable). */
-export function isFinal(status: SimulationCampaignStatus | undefined): boolean {
-  return (status?.phase === 'Succeeded' || status?.phase === 'Failed' || status?.phase === 'Cancelled') && status.completionTime !== undefined;
-}
-
-function outcome(o: CampaignObservation): Outcome {
-  const { campaign, build, progress } = o;
-  const buildName = campaign.spec.buildRef.name;
-  const namespace = campaign.metadata.namespace ?? '';
-  const suspended = campaign.spec.suspend === true;
-  if (!build) {
-    const message = `InetBuild ${buildName} does not exist in namespace ${namespace}; create it (inet-swarm run does) and the campaign continues`;
-    return {
-      phase: 'Failed',
-      // Not final: the build may still be created (kubectl apply of a folder creates in any order).
-      final: false,
-      buildReady: isFalse('BuildReady', 'BuildNotFound', message),
-      planned: unknown('Planned', 'WaitingForBuild', 'The runs are planned once the build is ready'),
-      progressing: isFalse('Progressing', 'BuildNotFound', message),
-      complete: isFalse('Complete', 'BuildNotFound', message),
-      failed: isTrue('Failed', 'BuildNotFound', message),
-      message,
-    };
-  }
-  const buildPhase = build.status?.phase ?? 'Pending';
-  if (buildPhase === 'Failed') {
-    const failure = build.status?.failure;
-    const message = clip(`InetBuild ${buildName} failed${failure?.reason ? ` (${failure.reason})` : ''}: ${failure?.message ?? 'see its status'}`);
-    return {
-      phase: 'Failed',
-      final: true,
-      buildReady: isFalse('BuildReady', 'BuildFailed', message),
-      planned: isFalse('Planned', 'BuildFailed', 'No runs: the build failed'),
-      progressing: isFalse('Progressing', 'BuildFailed', message),
-      complete: isFalse('Complete', 'BuildFailed', message),
-      failed: isTrue('Failed', 'BuildFailed', message),
-      message,
-    };
-  }
-  if (buildPhase !== 'Succeeded' || !build.status?.artifact?.digest) {
-    const message = `Waiting for InetBuild ${buildName} (phase ${buildPhase})`;
-    return {
-      phase: 'Building',
-      final: false,
-      buildReady: isFalse('BuildReady', 'BuildInProgress', message),
-      planned: unknown('Planned', 'WaitingForBuild', 'The runs are planned once the build is ready'),
-      progressing: isTrue('Progressing', 'WaitingForBuild', message),
-      complete: isFalse('Complete', 'WaitingForBuild', message),
-      failed: isFalse('Failed', 'NoFailure', 'Nothing failed'),
-      message,
-    };
-  }
-  const buildReady = isTrue('BuildReady', 'BuildSucceeded', `InetBuild ${buildName} is ready (artifact ${build.status.artifact.digest})`);
-  if (progress?.planError !== undefined) {
-    const message = clip(`Run expansion of config ${campaign.spec.config} failed: ${progress.planError}`);
-    return {
-      phase: 'Failed',
-      final: true,
-      buildReady,
-      planned: isFalse('Planned', 'PlanFailed', message),
-      progressing: isFalse('Progressing', 'PlanFailed', message),
-      complete: isFalse('Complete', 'PlanFailed', message),
-      failed: isTrue('Failed', 'PlanFailed', message),
-      message,
-    };
-  }
-  if (progress?.total === undefined) {
-    const message = suspended ? 'Suspended before the runs were planned' : 'Waiting for a runner to expand the runs';
-    return {
-      phase: suspended ? 'Suspended' : 'Planning',
-      final: false,
-      buildReady,
-      planned: isFalse('Planned', 'Planning', message),
-      progressing: suspended ? isFalse('Progressing', 'Suspended', 'spec.suspend is true') : isTrue('Progressing', 'Planning', message),
-      complete: isFalse('Complete', 'Planning', message),
-      failed: isFalse('Failed', 'NoFailure', 'Nothing failed'),
-      message,
-    };
-  }
-  const total = progress.total;
-  const planned = isTrue('Planned', 'Planned', `Expanded into ${total} runs`);
-  const done = progress.succeeded + progress.failed;
-  if (done >= total) {
-    if (progress.failed === 0) {
-      const message = `All ${total} runs succeeded`;
-      return {
-        phase: 'Succeeded',
-        final: true,
-        buildReady,
-        planned,
-        progressing: isFalse('Progressing', 'Completed', message),
-        complete: isTrue('Complete', 'AllRunsSucceeded', message),
-        failed: isFalse('Failed', 'NoFailure', 'No run failed'),
-        message,
-      };
-    }
-    const message = `${progress.failed} of ${total} runs failed`;
-    return {
-      phase: 'Failed',
-      final: true,
-      buildReady,
-      planned,
-      progressing: isFalse('Progressing', 'Completed', `All ${total} runs finished`),
-      complete: isTrue('Complete', 'RunsFailed', message),
-      failed: isTrue('Failed', 'RunsFailed', message),
-      message,
-    };
-  }
-  const message = `${done} of ${total} runs finished${progress.failed ? `, ${progress.failed} failed` : ''}`;
-  return {
-    phase: suspended ? 'Suspended' : 'Running',
-    final: false,
-    buildReady,
-    planned,
-    progressing: suspended ? isFalse('Progressing', 'Suspended', 'spec.suspend is true') : isTrue('Progressing', 'RunsInProgress', message),
-    complete: isFalse('Complete', 'RunsRemaining', message),
-    failed: isFalse('Failed', progress.failed ? 'RunsFailing' : 'NoFailure', progress.failed ? `${progress.failed} runs failed so far` : 'Nothing failed'),
-    message,
-  };
-}
-
 function eventsFor(old: SimulationCampaignStatus, status: SimulationCampaignStatus, result: Outcome, suspendedNow: boolean): CampaignEvent[] {
   const events: CampaignEvent[] = [];
   const reasonOf = (s: SimulationCampaignStatus, type: string) => s.conditions?.find((c) => c.type === type);
@@ -280,111 +147,137 @@ function eventsFor(old: SimulationCampaignStatus, status: SimulationCampaignStat
   return events;
 }
 
+/** A finished campaign never changes again (its spec's run definition is immutable); the reconciler asks it here. */
+export { isFinal };
+
 /** Decides queue, Job, finalizer, status and events of one SimulationCampaign. */
 export function decideCampaign(o: CampaignObservation): CampaignDecision {
-  const { campaign, build, job, progress, now, settings } = o;
-  const old = campaign.status ?? {};
-  const finalizers = campaign.metadata.finalizers ?? [];
-  const none: CampaignDecision = { finalizer: undefined, cleanupQueue: false, ensureQueue: false, publishPlan: false, job: undefined, status: undefined, events: [], requeueAfterMs: undefined };
-
-  if (campaign.metadata.deletionTimestamp) {
+  const finalizers = o.campaign.metadata.finalizers ?? [];
+  if (o.campaign.metadata.deletionTimestamp) {
     // The Job goes with the campaign (owner reference); the queue state is ours to remove.
-    if (!finalizers.includes(CAMPAIGN_FINALIZER)) return none;
-    return { ...none, cleanupQueue: true, finalizer: 'remove' };
+    return finalizers.includes(CAMPAIGN_FINALIZER) ? { ...NOTHING, cleanupQueue: true, finalizer: 'remove' } : NOTHING;
   }
   const finalizer = finalizers.includes(CAMPAIGN_FINALIZER) ? undefined : 'add';
+  if (isFinal(o.campaign.status)) return { ...finished(o), finalizer };
 
-  if (isFinal(old)) {
-    // Scale a finished campaign's runners to zero: its queue is drained, their work is stored.
-    const stop = job && job.parallelism !== 0 && build ? runnerJob(campaign, build, settings, 0) : undefined;
-    const runners = job?.active ?? 0;
-    const status = old.runners !== runners && runners === 0 ? { ...old, runners: 0 } : undefined;
-    return { ...none, finalizer, job: stop, status };
-  }
+  const result = campaignOutcome(o);
+  const buildReady = result.buildReady.status === 'True';
+  const planning = buildReady && o.progress?.total === undefined && o.progress?.planError === undefined;
+  const old = o.campaign.status ?? {};
+  const status = statusOf(o, result, buildReady);
+  const { write, requeueAfterMs } = writePlan(o, old, status, buildReady && !result.final);
+  const prepare = buildReady && !result.final && !o.queueReady;
+  return {
+    finalizer,
+    cleanupQueue: false,
+    ensureQueue: prepare,
+    publishPlan: prepare && planning,
+    job: runnerJobOf(o, result, buildReady, planning),
+    status: write ? status : undefined,
+    events: write ? eventsFor(old, status, result, o.campaign.spec.suspend === true) : [],
+    requeueAfterMs,
+  };
+}
 
-  const result = outcome(o);
-  const generation = campaign.metadata.generation;
+const NOTHING: CampaignDecision = { finalizer: undefined, cleanupQueue: false, ensureQueue: false, publishPlan: false, job: undefined, status: undefined, events: [], requeueAfterMs: undefined };
+
+/** A finished campaign: its runners scale to zero (its queue is drained, their work is stored), and runners: 0 is noted once. */
+function finished(o: CampaignObservation): CampaignDecision {
+  const { campaign, build, job, settings } = o;
+  const old = campaign.status ?? {};
+  const stop = job && job.parallelism !== 0 && build ? runnerJob(campaign, build, settings, 0) : undefined;
+  const runners = job?.active ?? 0;
+  const status = old.runners !== runners && runners === 0 ? { ...old, runners: 0 } : undefined;
+  return { ...NOTHING, job: stop, status };
+}
+
+/** The runner Job to apply: none before the build is ready, and a finished campaign's Job is only scaled down, never created. */
+function runnerJobOf(o: CampaignObservation, result: Outcome, buildReady: boolean, planning: boolean): Manifest | undefined {
+  const { campaign, build, job, progress } = o;
+  if (!build || !buildReady || (!job && result.final)) return undefined;
+  const remaining = progress?.total === undefined ? (planning ? 1 : 0) : progress.pending + progress.running;
+  const parallelism = result.final
+    ? 0
+    : runnerParallelism({
+        remaining,
+        maxParallelism: campaign.spec.execution?.parallelism ?? 100,
+        capacity: o.capacity,
+        current: job?.parallelism ?? 0,
+        suspended: campaign.spec.suspend === true,
+      });
+  return job?.parallelism !== parallelism || !job ? runnerJob(campaign, build, o.settings, parallelism) : undefined;
+}
+
+/** The five conditions of the outcome and Ready, each stamped with the generation they describe. */
+function conditionsOf(old: SimulationCampaignStatus, result: Outcome, generation: number | undefined, now: Date): Condition[] {
   const withGeneration = (c: ConditionInput) => ({ ...c, ...(generation !== undefined ? { observedGeneration: generation } : {}) });
+  const ready: ConditionInput =
+    result.phase === 'Succeeded'
+      ? { type: 'Ready', status: 'True', reason: 'Succeeded', message: result.message }
+      : { type: 'Ready', status: 'False', reason: result.phase, message: clip(result.message) };
   let conditions = old.conditions;
   for (const c of [result.buildReady, result.planned, result.progressing, result.complete, result.failed]) {
     conditions = setCondition(conditions, withGeneration({ ...c, message: clip(c.message) }), now);
   }
-  conditions = setCondition(
-    conditions,
-    withGeneration(
-      result.phase === 'Succeeded'
-        ? isTrue('Ready', 'Succeeded', result.message)
-        : isFalse('Ready', result.phase, clip(result.message)),
-    ),
-    now,
-  );
+  return setCondition(conditions, withGeneration(ready), now);
+}
 
-  const buildReady = result.buildReady.status === 'True';
-  const suspended = campaign.spec.suspend === true;
-  const planning = buildReady && progress?.total === undefined && progress?.planError === undefined;
-  const remaining = progress?.total === undefined ? (planning ? 1 : 0) : progress.pending + progress.running;
-  const parallelism =
-    result.final || !buildReady
-      ? 0
-      : runnerParallelism({
-          remaining,
-          maxParallelism: campaign.spec.execution?.parallelism ?? 100,
-          capacity: o.capacity,
-          current: job?.parallelism ?? 0,
-          suspended,
-        });
-  // Before the build is ready there is nothing to run; a finished campaign's Job is only scaled down, never created.
-  const jobManifest = build && buildReady && (job || !result.final) && (job?.parallelism !== parallelism || !job) ? runnerJob(campaign, build, settings, parallelism) : undefined;
-
-  const names = queueNames(settings.queuePrefix);
-  const ref = { namespace: campaign.metadata.namespace ?? '', campaign: campaign.metadata.name ?? '', campaignUid: campaign.metadata.uid ?? '' };
-  const counts = progress?.total !== undefined ? { total: progress.total, pending: progress.pending, running: progress.running, succeeded: progress.succeeded, failed: progress.failed } : undefined;
-  const runners = result.final ? 0 : (job?.active ?? 0);
-  const startTime = old.startTime ?? (result.phase === 'Running' ? isoSeconds(now) : undefined);
-  const eta =
-    !result.final && result.phase === 'Running' && progress?.etaSeconds !== undefined
-      ? isoSeconds(new Date(Math.round(((progress.readAt ?? now).getTime() + progress.etaSeconds * 1000) / ETA_STEP_MS) * ETA_STEP_MS))
-      : undefined;
-  const failedRuns = (progress?.failedRuns ?? []).slice(0, MAX_FAILED_RUNS).map((f) => ({
+/** The first failed runs, clipped so the status stays well under 8 KiB; the full text stays in MongoDB. */
+export function listedFailedRuns(records: readonly FailedRunRecord[]): FailedRun[] {
+  return records.slice(0, MAX_FAILED_RUNS).map((f) => ({
     run: f.run,
     ...(f.exitCode !== null ? { exitCode: f.exitCode } : {}),
     reason: clip(f.reason, 64),
     ...(f.message ? { message: clip(f.message, FAILED_RUN_MESSAGE_LIMIT) } : {}),
   }));
+}
 
-  const status: SimulationCampaignStatus = {
+/** When a running campaign should be done, rounded to ETA_STEP_MS and counted from the progress read. */
+export function estimatedCompletion(progress: ObservedProgress | undefined, now: Date): string | undefined {
+  if (progress?.etaSeconds === undefined) return undefined;
+  const at = (progress.readAt ?? now).getTime() + progress.etaSeconds * 1000;
+  return isoSeconds(new Date(Math.round(at / ETA_STEP_MS) * ETA_STEP_MS));
+}
+
+function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean): SimulationCampaignStatus {
+  const { campaign, progress, now, settings } = o;
+  const old = campaign.status ?? {};
+  const generation = campaign.metadata.generation;
+  const names = queueNames(settings.queuePrefix);
+  const ref = { namespace: campaign.metadata.namespace ?? '', campaign: campaign.metadata.name ?? '', campaignUid: campaign.metadata.uid ?? '' };
+  const counts = progress?.total !== undefined ? { total: progress.total, pending: progress.pending, running: progress.running, succeeded: progress.succeeded, failed: progress.failed } : undefined;
+  const startTime = old.startTime ?? (result.phase === 'Running' ? isoSeconds(now) : undefined);
+  const eta = !result.final && result.phase === 'Running' ? estimatedCompletion(progress, now) : undefined;
+  const failedRuns = listedFailedRuns(progress?.failedRuns ?? []);
+  return {
     phase: result.phase,
     progress: progressText(counts ?? { total: 0 }),
     ...(counts ? { runs: counts } : {}),
-    runners,
+    runners: result.final ? 0 : (o.job?.active ?? 0),
     ...(buildReady ? { queue: { stream: names.tasksStream, subject: taskSubject(names, ref), consumer: consumerName(ref) } } : {}),
     ...(startTime ? { startTime } : {}),
     ...(result.final ? { completionTime: old.completionTime ?? isoSeconds(now) } : {}),
     ...(eta ? { estimatedCompletionTime: eta } : {}),
-    conditions,
+    conditions: conditionsOf(old, result, generation, now),
     ...(failedRuns.length ? { failedRuns } : {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
-
-  const changed = canonical(old) !== canonical(status);
-  // A phase change is written at once; progress and ETA at most once per interval, so a big campaign's
-  // status writes stay a few per minute whatever its run rate.
-  const sinceWrite = o.lastStatusWrite ? now.getTime() - o.lastStatusWrite.getTime() : Number.POSITIVE_INFINITY;
-  const deferred = changed && status.phase === old.phase && sinceWrite < settings.statusIntervalMs;
-  const write = changed && !deferred;
-  const events = write ? eventsFor(old, status, result, suspended) : [];
-  const polling = buildReady && !result.final;
-  const requeueAfterMs = deferred ? settings.statusIntervalMs - sinceWrite : polling ? settings.statusIntervalMs : undefined;
-
-  return {
-    finalizer,
-    cleanupQueue: false,
-    ensureQueue: buildReady && !result.final && !o.queueReady,
-    publishPlan: buildReady && !result.final && !o.queueReady && planning,
-    job: jobManifest,
-    status: write ? status : undefined,
-    events,
-    requeueAfterMs,
-  };
 }
 
+/**
+ * Whether to write the status now and when to look again. A phase change is
+ * written at once; progress and ETA at most once per interval, so a big
+ * campaign's status writes stay a few per minute whatever its run rate.
+ */
+export function writePlan(
+  o: Pick<CampaignObservation, 'lastStatusWrite' | 'now' | 'settings'>,
+  old: SimulationCampaignStatus,
+  status: SimulationCampaignStatus,
+  polling: boolean,
+): { write: boolean; requeueAfterMs: number | undefined } {
+  const interval = o.settings.statusIntervalMs;
+  const changed = canonical(old) !== canonical(status);
+  const sinceWrite = o.lastStatusWrite ? o.now.getTime() - o.lastStatusWrite.getTime() : Number.POSITIVE_INFINITY;
+  const deferred = changed && status.phase === old.phase && sinceWrite < interval;
+  return { write: changed && !deferred, requeueAfterMs: deferred ? interval - sinceWrite : polling ? interval : undefined };
+}
