@@ -4,7 +4,8 @@
 // downloads the merged set.
 import { Command } from 'commander';
 import { API_VERSION, SIMULATION_CAMPAIGN, type SimulationCampaign } from '../../api/v1alpha1.ts';
-import { readCampaign, runsOf } from '../../lib/store/store.ts';
+import { readCampaign } from '../../lib/store/campaigns.ts';
+import { runsOf } from '../../lib/store/store.ts';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { compressRuns, MERGE_ANNOTATION, RERUN_OF_ANNOTATION, rerunName, runsToRerun } from '../campaign/decide.ts';
