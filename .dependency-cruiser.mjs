@@ -36,6 +36,10 @@ export const pureModules = [
   // A controller's manifests are plain data built from the resource: its
   // decide module calls them.
   '^operator/controllers/[^/]+/manifests\\.ts$',
+  // The named steps a controller's decide module is split into.
+  '^operator/controllers/simulationcampaign/outcome\\.ts$',
+  '^operator/controllers/inetbuild/phase\\.ts$',
+  '^operator/controllers/capacity/scale\\.ts$',
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',

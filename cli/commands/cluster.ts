@@ -3,7 +3,8 @@
 // uses. The options name the nodegroup (flags, else environment); each action
 // (nodegroup/actions.ts) returns data; printing is separate (text or --json).
 import { Command, Option } from 'commander';
-import type { AwsSettings, NodegroupRef } from '../../lib/aws/nodegroups.ts';
+import type { NodegroupRef } from '../../lib/aws/eks.ts';
+import type { AwsSettings } from '../../lib/aws/nodegroups.ts';
 import { text } from '../../lib/config.ts';
 import { defaultCapacityConfig } from '../../lib/capacity/config.ts';
 import type { CliContext } from '../context.ts';

@@ -2,7 +2,7 @@
 // halt and resume: whether scaling to zero may go ahead (busy runners, or no
 // way to check, refuse unless --force) and the size a resume asks for. Pure;
 // nodegroup/actions.ts talks to AWS and Kubernetes.
-import type { NodegroupState } from '../../lib/aws/nodegroups.ts';
+import type { NodegroupState } from '../../lib/aws/eks.ts';
 import type { ObservedDemand } from '../../lib/capacity/observe.ts';
 import type { CapacityStatus } from '../../lib/capacity/status.ts';
 

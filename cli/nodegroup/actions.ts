@@ -3,7 +3,8 @@
 // operator's capacity manager uses, with Kubernetes asked what runs on it.
 // Each returns data (data/nodegroup.ts); the command prints it.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { createCapacityAws, type AwsSettings, type CapacityAws, type NodegroupRef } from '../../lib/aws/nodegroups.ts';
+import type { NodegroupRef } from '../../lib/aws/eks.ts';
+import { createCapacityAws, type AwsSettings, type CapacityAws } from '../../lib/aws/nodegroups.ts';
 import { defaultCapacityConfig } from '../../lib/capacity/config.ts';
 import { kubernetesDemandObserver } from '../../lib/capacity/observe.ts';
 import { capacityStatusName, readCapacityStatus } from '../../lib/capacity/status.ts';

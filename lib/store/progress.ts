@@ -2,7 +2,8 @@
 // and the CLI (live progress): counts by status, the first failed runs with
 // their reasons, and an ETA. Per-run state never leaves MongoDB.
 import type { Db } from 'mongodb';
-import { readCampaign, runsOf } from './store.ts';
+import { readCampaign } from './campaigns.ts';
+import { runsOf } from './store.ts';
 import { estimateEtaSeconds } from './eta.ts';
 import { MAX_FAILED_RUNS, type FailedRunRecord } from '../../api/v1alpha1.ts';
 

@@ -103,121 +103,163 @@ export function parseScaNumber(text: string): number | undefined {
   return Number(text);
 }
 
+/** What the parser carries from one line to the next. */
+interface ParseState {
+  file: ScaFile;
+  run: ScaRun | undefined;
+  /** `attr` lines belong to the most recent run header, scalar or statistic. */
+  attrTarget: Record<string, string> | undefined;
+  /** The statistic that `field` and `bin` lines add to. */
+  statistic: ScaStatistic | undefined;
+}
+
+/** One tokenized line: its kind (the first field) and the fields after it. */
+interface ScaLine {
+  no: number;
+  raw: string;
+  kind: string;
+  args: string[];
+}
+
+type LineHandler = (state: ParseState, line: ScaLine) => void;
+
+function problem(state: ParseState, line: ScaLine, message: string): void {
+  state.file.problems.push({ line: line.no, message, text: line.raw });
+}
+
+function hasArity(state: ParseState, line: ScaLine, n: number): boolean {
+  if (line.args.length === n) return true;
+  problem(state, line, `${line.kind} line needs ${n} fields, has ${line.args.length}`);
+  return false;
+}
+
+function currentRun(state: ParseState, line: ScaLine): ScaRun | undefined {
+  if (!state.run) problem(state, line, `${line.kind} line before any run line`);
+  return state.run;
+}
+
+/** The run a line belongs to, when there is one and the line has `n` fields; reports both problems. */
+function runWithArity(state: ParseState, line: ScaLine, n: number): ScaRun | undefined {
+  const run = currentRun(state, line);
+  return hasArity(state, line, n) ? run : undefined;
+}
+
+function onVersion(state: ParseState, line: ScaLine): void {
+  if (!hasArity(state, line, 1)) return;
+  const v = Number(line.args[0]);
+  if (!Number.isInteger(v)) return problem(state, line, `bad version ${line.args[0]}`);
+  if (v !== 2 && v !== 3) problem(state, line, `unsupported version ${v}; parsing as version 3`);
+  state.file.version = v;
+}
+
+function onRun(state: ParseState, line: ScaLine): void {
+  if (!hasArity(state, line, 1)) return;
+  const run: ScaRun = { runId: line.args[0]!, attrs: {}, itervars: {}, config: [], params: [], scalars: [], statistics: [] };
+  state.file.runs.push(run);
+  state.run = run;
+  state.attrTarget = run.attrs;
+  state.statistic = undefined;
+}
+
+function onAttr(state: ParseState, line: ScaLine): void {
+  if (!hasArity(state, line, 2) || !currentRun(state, line)) return;
+  if (!state.attrTarget) return problem(state, line, 'attr line without a target');
+  state.attrTarget[line.args[0]!] = line.args[1]!;
+}
+
+function onItervar(state: ParseState, line: ScaLine): void {
+  const run = runWithArity(state, line, 2);
+  if (run) run.itervars[line.args[0]!] = line.args[1]!;
+}
+
+/** `config` (v3) and `param` (v2) lines: the effective ini settings. */
+function onConfig(state: ParseState, line: ScaLine): void {
+  runWithArity(state, line, 2)?.config.push([line.args[0]!, line.args[1]!]);
+}
+
+function onPar(state: ParseState, line: ScaLine): void {
+  const run = runWithArity(state, line, 3);
+  if (!run) return;
+  run.params.push({ module: line.args[0]!, name: line.args[1]!, value: line.args[2]! });
+  // A parameter's attributes are not kept.
+  state.attrTarget = {};
+}
+
+function onScalar(state: ParseState, line: ScaLine): void {
+  const run = runWithArity(state, line, 3);
+  if (!run) return;
+  const value = parseScaNumber(line.args[2]!);
+  if (value === undefined) return problem(state, line, `scalar value ${JSON.stringify(line.args[2])} is not a number`);
+  const scalar: ScaScalar = { module: line.args[0]!, name: line.args[1]!, value, attrs: {} };
+  run.scalars.push(scalar);
+  state.attrTarget = scalar.attrs;
+  state.statistic = undefined;
+}
+
+function onStatistic(state: ParseState, line: ScaLine): void {
+  const run = runWithArity(state, line, 2);
+  if (!run) return;
+  const statistic: ScaStatistic = { module: line.args[0]!, name: line.args[1]!, fields: {}, bins: [], attrs: {} };
+  run.statistics.push(statistic);
+  state.statistic = statistic;
+  state.attrTarget = statistic.attrs;
+}
+
+function onField(state: ParseState, line: ScaLine): void {
+  if (!hasArity(state, line, 2)) return;
+  if (!state.statistic) return problem(state, line, 'field line outside a statistic');
+  const value = parseScaNumber(line.args[1]!);
+  if (value === undefined) return problem(state, line, `field value ${JSON.stringify(line.args[1])} is not a number`);
+  state.statistic.fields[line.args[0]!] = value;
+}
+
+function onBin(state: ParseState, line: ScaLine): void {
+  if (!hasArity(state, line, 2)) return;
+  if (!state.statistic) return problem(state, line, 'bin line outside a statistic');
+  const lower = parseScaNumber(line.args[0]!);
+  const count = parseScaNumber(line.args[1]!);
+  if (lower === undefined || count === undefined) return problem(state, line, 'bin line needs two numbers');
+  state.statistic.bins.push([lower, count]);
+}
+
+/** Vector declarations belong in `.vec` files; tolerated, not stored (nor their attributes). */
+function onVector(state: ParseState): void {
+  state.attrTarget = {};
+}
+
+/** The handler of each line kind. A Map, so that a kind such as `constructor` finds no handler. */
+const lineHandlers = new Map<string, LineHandler>([
+  ['version', onVersion],
+  ['run', onRun],
+  ['attr', onAttr],
+  ['itervar', onItervar],
+  ['config', onConfig],
+  ['param', onConfig],
+  ['par', onPar],
+  ['scalar', onScalar],
+  ['statistic', onStatistic],
+  ['field', onField],
+  ['bin', onBin],
+  ['vector', onVector],
+]);
+
+function parseLine(state: ParseState, raw: string, no: number): void {
+  if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
+  const tokens = tokenize(raw);
+  if (typeof tokens === 'string') return void state.file.problems.push({ line: no, message: tokens, text: raw });
+  const [kind, ...args] = tokens as [string, ...string[]];
+  const line: ScaLine = { no, raw, kind, args };
+  const handler = lineHandlers.get(kind);
+  if (handler) handler(state, line);
+  else problem(state, line, `unknown line type ${JSON.stringify(kind)}`);
+}
+
 /** Parses the text of a `.sca` file. */
 export function parseSca(text: string): ScaFile {
-  const file: ScaFile = { version: undefined, runs: [], problems: [] };
-  let run: ScaRun | undefined;
-  // `attr` lines belong to the most recent run header, scalar or statistic.
-  let attrTarget: Record<string, string> | undefined;
-  let statistic: ScaStatistic | undefined;
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, index) => {
-    const lineNo = index + 1;
-    const problem = (message: string) => file.problems.push({ line: lineNo, message, text: raw });
-    if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
-    const tokens = tokenize(raw);
-    if (typeof tokens === 'string') return problem(tokens);
-    const [kind, ...args] = tokens as [string, ...string[]];
-    const needRun = (): ScaRun | undefined => {
-      if (!run) problem(`${kind} line before any run line`);
-      return run;
-    };
-    const arity = (n: number): boolean => {
-      if (args.length !== n) {
-        problem(`${kind} line needs ${n} fields, has ${args.length}`);
-        return false;
-      }
-      return true;
-    };
-    switch (kind) {
-      case 'version': {
-        if (!arity(1)) return;
-        const v = Number(args[0]);
-        if (!Number.isInteger(v)) return problem(`bad version ${args[0]}`);
-        if (v !== 2 && v !== 3) problem(`unsupported version ${v}; parsing as version 3`);
-        file.version = v;
-        return;
-      }
-      case 'run': {
-        if (!arity(1)) return;
-        run = { runId: args[0]!, attrs: {}, itervars: {}, config: [], params: [], scalars: [], statistics: [] };
-        file.runs.push(run);
-        attrTarget = run.attrs;
-        statistic = undefined;
-        return;
-      }
-      case 'attr': {
-        if (!arity(2) || !needRun()) return;
-        if (!attrTarget) return problem('attr line without a target');
-        attrTarget[args[0]!] = args[1]!;
-        return;
-      }
-      case 'itervar': {
-        const r = needRun();
-        if (!arity(2) || !r) return;
-        r.itervars[args[0]!] = args[1]!;
-        return;
-      }
-      case 'config':
-      case 'param': {
-        const r = needRun();
-        if (!arity(2) || !r) return;
-        r.config.push([args[0]!, args[1]!]);
-        return;
-      }
-      case 'par': {
-        const r = needRun();
-        if (!arity(3) || !r) return;
-        r.params.push({ module: args[0]!, name: args[1]!, value: args[2]! });
-        attrTarget = {};
-        return;
-      }
-      case 'scalar': {
-        const r = needRun();
-        if (!arity(3) || !r) return;
-        const value = parseScaNumber(args[2]!);
-        if (value === undefined) return problem(`scalar value ${JSON.stringify(args[2])} is not a number`);
-        const scalar: ScaScalar = { module: args[0]!, name: args[1]!, value, attrs: {} };
-        r.scalars.push(scalar);
-        attrTarget = scalar.attrs;
-        statistic = undefined;
-        return;
-      }
-      case 'statistic': {
-        const r = needRun();
-        if (!arity(2) || !r) return;
-        statistic = { module: args[0]!, name: args[1]!, fields: {}, bins: [], attrs: {} };
-        r.statistics.push(statistic);
-        attrTarget = statistic.attrs;
-        return;
-      }
-      case 'field': {
-        if (!arity(2)) return;
-        if (!statistic) return problem('field line outside a statistic');
-        const value = parseScaNumber(args[1]!);
-        if (value === undefined) return problem(`field value ${JSON.stringify(args[1])} is not a number`);
-        statistic.fields[args[0]!] = value;
-        return;
-      }
-      case 'bin': {
-        if (!arity(2)) return;
-        if (!statistic) return problem('bin line outside a statistic');
-        const lower = parseScaNumber(args[0]!);
-        const count = parseScaNumber(args[1]!);
-        if (lower === undefined || count === undefined) return problem('bin line needs two numbers');
-        statistic.bins.push([lower, count]);
-        return;
-      }
-      case 'vector':
-        // Vector declarations belong in `.vec` files; tolerated, not stored.
-        attrTarget = {};
-        return;
-      default:
-        problem(`unknown line type ${JSON.stringify(kind)}`);
-    }
-  });
-  if (file.version === undefined) file.problems.push({ line: 0, message: 'no version line', text: '' });
-  return file;
+  const state: ParseState = { file: { version: undefined, runs: [], problems: [] }, run: undefined, attrTarget: undefined, statistic: undefined };
+  text.split(/\r?\n/).forEach((raw, index) => parseLine(state, raw, index + 1));
+  if (state.file.version === undefined) state.file.problems.push({ line: 0, message: 'no version line', text: '' });
+  return state.file;
 }
 
 /** One row per scalar and per statistic field (`name:field`), the shape stored in the `scalars` collection. */

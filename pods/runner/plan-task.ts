@@ -7,7 +7,8 @@ import { planCommand } from '../../lib/engine/command.ts';
 import { expandRunNumbers } from '../../lib/engine/plan.ts';
 import { publishRunTasks } from '../../lib/queue/jetstream.ts';
 import type { PlanTask } from '../../lib/queue/task.ts';
-import { campaignsOf, recordPlan } from '../../lib/store/store.ts';
+import { recordPlan } from '../../lib/store/campaigns.ts';
+import { campaignsOf } from '../../lib/store/store.ts';
 import type { RunnerContext } from './deps.ts';
 
 export async function handlePlan(ctx: RunnerContext, task: PlanTask, msg: JsMsg): Promise<void> {

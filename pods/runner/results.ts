@@ -5,7 +5,8 @@ import { readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { matchesInclude } from '../../lib/store/include.ts';
 import { parseSca, scalarRows, type ScalarRow } from '../../lib/store/sca.ts';
-import { recordSuccess, type AttemptResult } from '../../lib/store/store.ts';
+import type { AttemptResult } from '../../lib/store/attempts.ts';
+import { recordSuccess } from '../../lib/store/success.ts';
 import type { RunnerContext } from './deps.ts';
 
 export async function storeResults(ctx: RunnerContext, result: AttemptResult, resultDir: string): Promise<{ won: boolean }> {

@@ -10,7 +10,7 @@ import type { AttemptDecision } from '../../lib/engine/decide.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import { eventSubject } from '../../lib/queue/subjects.ts';
 import type { RunTask } from '../../lib/queue/task.ts';
-import { beginAttempt, recordFailure, recordRetry, type AttemptResult, type BeginResult } from '../../lib/store/store.ts';
+import { beginAttempt, recordFailure, recordRetry, type AttemptResult, type BeginResult } from '../../lib/store/attempts.ts';
 import { INFRA_RETRY_MS, type RunnerContext } from './deps.ts';
 import { removeResultDir, storeResults } from './results.ts';
 

@@ -9,7 +9,7 @@ import { CloudWatchClient, DescribeAlarmsCommand, ListMetricsCommand } from '@aw
 import { CustomObjectsApi, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { defaultCapacityConfig, type CapacityConfig } from '../../lib/capacity/config.ts';
-import { costGuardAlarmNames } from '../../lib/aws/nodegroups.ts';
+import { costGuardAlarmNames } from '../../lib/aws/cost-guard.ts';
 import { readCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';

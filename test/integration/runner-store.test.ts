@@ -9,20 +9,11 @@ import { after, before, describe, it } from 'node:test';
 import { GridFSBucket, MongoClient, type Db, type ObjectId } from 'mongodb';
 import { CHUNK_SIZE, storeFiles } from '../../lib/store/gridfs.ts';
 import type { ScalarRow } from '../../lib/store/sca.ts';
-import {
-  beginAttempt,
-  ensureIndexes,
-  recordFailure,
-  recordPlan,
-  recordRetry,
-  recordSuccess,
-  RESULTS_BUCKET,
-  runsOf,
-  scalarsOf,
-  sweepResultFiles,
-  uploadResultFiles,
-  type AttemptResult,
-} from '../../lib/store/store.ts';
+import { beginAttempt, recordFailure, recordRetry, type AttemptResult } from '../../lib/store/attempts.ts';
+import { recordPlan } from '../../lib/store/campaigns.ts';
+import { sweepResultFiles, uploadResultFiles } from '../../lib/store/result-files.ts';
+import { ensureIndexes, RESULTS_BUCKET, runsOf, scalarsOf } from '../../lib/store/store.ts';
+import { recordSuccess } from '../../lib/store/success.ts';
 import { readCampaignProgress } from '../../lib/store/progress.ts';
 import { useStack } from '../stack/env.ts';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decideCapacity, situationOf, type CapacityInputs, type CapacityReason } from '../../operator/controllers/capacity/decide.ts';
 import { buildDemandOf, campaignDemandOf, parseCpu, summarizeDemand, type CampaignObject } from '../../lib/capacity/demand.ts';
-import { mapAwsError } from '../../lib/aws/nodegroups.ts';
+import { mapAwsError } from '../../lib/aws/errors.ts';
 import { capacityConfigFromEnv } from '../../lib/capacity/config.ts';
 import { PermanentError, TemporaryError } from '../../lib/errors.ts';
 

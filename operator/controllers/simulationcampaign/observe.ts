@@ -13,7 +13,7 @@ import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { classify, isNotFound } from '../../../lib/kube/errors.ts';
 import type { CampaignRef } from '../../../lib/queue/subjects.ts';
 import { readCampaignProgress } from '../../../lib/store/progress.ts';
-import { readCampaign } from '../../../lib/store/store.ts';
+import { readCampaign } from '../../../lib/store/campaigns.ts';
 import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { customResourceInformer, jobInformer } from '../../runtime/informers.ts';
 import { isFinal, type CampaignObservation, type ObservedProgress } from './decide.ts';
