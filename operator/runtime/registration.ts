@@ -75,6 +75,15 @@ export function observeDecideAct<Observed extends { observation: Observation }, 
   };
 }
 
+/** The registration of an object controller: its informers, its state and its observe -> decide -> act. */
+export function objectController<State, Informers extends Record<keyof Informers, Cache>, Observed extends { observation: Observation }, Observation, Decision>(
+  informers: Informers,
+  state: State,
+  steps: Steps<Observed, Observation, Decision>,
+): Registration<State> {
+  return { informers: Object.values<Cache>(informers), state, reconcile: observeDecideAct(steps) };
+}
+
 /** A registered controller: its workers and what it registered. */
 export interface Registered<State = unknown> {
   name: string;

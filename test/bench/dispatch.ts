@@ -19,7 +19,6 @@
 // database would penalise whichever system runs later.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { publishRunTasks } from '../../lib/queue/jetstream.ts';
@@ -34,9 +33,8 @@ import { startMongo } from '../stack/servers/mongo.ts';
 import { startNats } from '../stack/servers/nats.ts';
 import { startRedis } from '../stack/servers/redis.ts';
 import {
-  atCleanUp,
   cleanUp,
-  cleanUpOnSignals,
+  benchScratch,
   ensureRqVenv,
   fixtureSpec,
   loadLine,
@@ -52,6 +50,7 @@ import {
   track,
   type CpuGroup,
   type SwarmClients,
+  type SwarmContext,
   type SwarmServers,
   runBenchmark,
 } from './setup.ts';
@@ -127,14 +126,6 @@ async function bareSpawn(repoDir: string, count: number, workDir: string): Promi
   }
   // Reaped children of this process are only these runs, so their CPU is the simulation's own.
   return { wall: summarize(times), cpuMs: (procStat(process.pid)!.childrenMs - cpuBefore) / count };
-}
-
-interface SwarmContext {
-  servers: SwarmServers;
-  clients: SwarmClients;
-  mongo: MongoClient;
-  archive: string;
-  dir: string;
 }
 
 const POLICY = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 60_000 };
@@ -324,9 +315,7 @@ async function main(): Promise<void> {
   if (workerClass !== 'fork' && workerClass !== 'simple') throw new Error('--rq-worker must be fork or simple');
 
   const startLoad = loadLine();
-  cleanUpOnSignals();
-  const dir = await mkdtemp(join(tmpdir(), 'inet-swarm-bench-dispatch-'));
-  atCleanUp(() => rm(dir, { recursive: true, force: true }));
+  const dir = await benchScratch('dispatch');
   let mongo: MongoClient | undefined;
   let clients: SwarmClients | undefined;
   try {

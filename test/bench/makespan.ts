@@ -9,7 +9,6 @@
 //   npx tsx test/bench/makespan.ts [--reps 2] [--jobs 2]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { publishPlanTask } from '../../lib/queue/jetstream.ts';
@@ -20,7 +19,7 @@ import { startNats } from '../stack/servers/nats.ts';
 import {
   atCleanUp,
   cleanUp,
-  cleanUpOnSignals,
+  benchScratch,
   fixtureSpec,
   loadLine,
   machineLine,
@@ -34,6 +33,7 @@ import {
   swarmClients,
   type CpuGroup,
   type SwarmClients,
+  type SwarmContext,
   type SwarmServers,
   runBenchmark,
 } from './setup.ts';
@@ -106,14 +106,6 @@ function reapedCpuMs(): number {
   return procStat(process.pid)!.childrenMs;
 }
 
-interface SwarmContext {
-  servers: SwarmServers;
-  clients: SwarmClients;
-  mongo: MongoClient;
-  archive: string;
-  dir: string;
-}
-
 /**
  * Runners started and waiting first (as pods of a running Job); the clock
  * starts when the plan task is published and stops when the last run's
@@ -179,9 +171,7 @@ async function main(): Promise<void> {
   const reps = Math.round(flags.reps);
   const jobs = Math.round(flags.jobs);
   const startLoad = loadLine();
-  cleanUpOnSignals();
-  const dir = await mkdtemp(join(tmpdir(), 'inet-swarm-bench-makespan-'));
-  atCleanUp(() => rm(dir, { recursive: true, force: true }));
+  const dir = await benchScratch('makespan');
   let mongo: MongoClient | undefined;
   let clients: SwarmClients | undefined;
   try {

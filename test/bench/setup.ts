@@ -5,15 +5,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { Db } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { ensureCampaignConsumer, ensureStreams } from '../../lib/queue/jetstream.ts';
 import { consumerName, eventSubject, queueNames, type CampaignRef, type QueueNames } from '../../lib/queue/subjects.ts';
@@ -106,6 +106,14 @@ export function cleanUpOnSignals(): void {
   }
 }
 
+/** The benchmark's scratch folder, removed at clean-up, with Ctrl-C and SIGTERM cleaning up too. */
+export async function benchScratch(name: string): Promise<string> {
+  cleanUpOnSignals();
+  const dir = await mkdtemp(join(tmpdir(), `inet-swarm-bench-${name}-`));
+  atCleanUp(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Tracks a child process so that `cleanUp` kills it if it is still running. */
 export function track(child: ChildProcess): ChildProcess {
   children.add(child);
@@ -153,6 +161,15 @@ export interface RunnerProcess {
 }
 
 /** The NATS clients the benchmark drives the runners through. */
+/** What a benchmark's swarm side runs on: its servers, clients, the fixture's artifact and a scratch folder. */
+export interface SwarmContext {
+  servers: SwarmServers;
+  clients: SwarmClients;
+  mongo: MongoClient;
+  archive: string;
+  dir: string;
+}
+
 export interface SwarmClients {
   nc: NatsConnection;
   js: JetStreamClient;

@@ -51,6 +51,31 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A server the chaos tests crash and bring back: the same port, data and credentials after restart(). */
+export interface CrashableServer {
+  port: number;
+  user: string;
+  password: string;
+  logFile: string;
+  stop(): Promise<void>;
+  /** SIGKILL, as a crash would; restart() brings it back with its data. */
+  kill(): Promise<void>;
+  /** Stops (if running) and starts again on the same port, data and credentials. */
+  restart(): Promise<void>;
+}
+
+/** stop(), kill() and restart() of a CrashableServer whose current process launch() (re)starts. */
+export function crashLifecycle(current: () => ManagedProcess | undefined, launch: () => Promise<void>): Pick<CrashableServer, 'stop' | 'kill' | 'restart'> {
+  return {
+    stop: async () => current()?.stop(),
+    kill: async () => current()?.kill(),
+    restart: async () => {
+      await current()?.stop();
+      await launch();
+    },
+  };
+}
+
 export interface ManagedProcessOptions {
   /** Name used in logs and errors, e.g. `kube-apiserver`. */
   name: string;

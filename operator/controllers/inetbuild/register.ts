@@ -4,7 +4,7 @@
 // from the informer cache when scraped.
 import { INET_BUILD_PHASES, type InetBuild } from '../../../api/v1alpha1.ts';
 import { BUILDS_COLLECTION, type BuildRecord } from '../../../lib/store/builds.ts';
-import { observeDecideAct, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
+import { objectController, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import { actOnBuild, buildClients } from './act.ts';
 import { decideBuild } from './decide.ts';
@@ -20,15 +20,11 @@ export async function registerInetBuild(context: ControllerContext, now: () => D
   metrics.refreshOnScrape(metrics.builds, () => {
     if (informers.builds.hasSynced) countBuildPhases(metrics, informers.builds.list());
   });
-  return {
-    informers: Object.values(informers),
-    state,
-    reconcile: observeDecideAct({
-      observe: (key) => observeBuild(key, observeDeps, state),
-      decide: decideBuild,
-      act: (observed, decision) => actOnBuild(observed, decision, actDeps, state),
-    }),
-  };
+  return objectController(informers, state, {
+    observe: (key) => observeBuild(key, observeDeps, state),
+    decide: decideBuild,
+    act: (observed, decision) => actOnBuild(observed, decision, actDeps, state),
+  });
 }
 
 export const inetBuildController: ControllerModule<BuildControllerState> = { name: 'inetbuild', register: (context) => registerInetBuild(context) };

@@ -22,6 +22,8 @@ import { setCondition } from '../../../lib/kube/conditions.ts';
 import { isoSeconds } from '../../../lib/time.ts';
 import { canonical } from '../../../lib/canonical.ts';
 import type { Manifest } from '../../../lib/kube/manifests.ts';
+// A type only: the store's read model, without loading the store.
+import type { CampaignProgress } from '../../../lib/store/progress.ts';
 import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
 import { consumerName, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
 import { runnerJob } from './manifests.ts';
@@ -35,15 +37,7 @@ export interface ObservedRunnerJob {
 }
 
 /** A campaign's progress as read from MongoDB (lib/store/progress.ts plus the plan record). */
-export interface ObservedProgress {
-  /** Undefined until a runner planned the campaign. */
-  total: number | undefined;
-  pending: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  failedRuns: FailedRunRecord[];
-  etaSeconds: number | undefined;
+export interface ObservedProgress extends CampaignProgress {
   /** When the progress was read: the ETA counts from then, so a re-used read gives the same ETA (and no write). */
   readAt?: Date;
   /** Run expansion failed for good (unknown config, bad filter): the `<!> Error:` text. */

@@ -9,7 +9,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { CAMPAIGN_PHASES, type SimulationCampaign } from '../../../api/v1alpha1.ts';
 import { queueNames } from '../../../lib/queue/subjects.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
-import { observeDecideAct, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
+import { objectController, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
 import { actOnCampaign, campaignClients } from './act.ts';
 import { decideCampaign, isFinal } from './decide.ts';
 import { campaignInformers, observeCampaign, type CampaignControllerState } from './observe.ts';
@@ -40,14 +40,13 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
   metrics.refreshOnScrape(metrics.campaigns, () => countPhases(metrics, campaigns()));
   metrics.refreshOnScrape(metrics.runs, () => countRuns(metrics, campaigns()));
   log.info({ nats: settings.nats.url, queuePrefix: settings.queuePrefix }, 'Created campaign controller');
+  const reconciler = objectController(informers, state, {
+    observe: (key) => observeCampaign(key, observeDeps, state),
+    decide: decideCampaign,
+    act: (observed, decision) => actOnCampaign(observed, decision, actDeps, state),
+  });
   return {
-    informers: Object.values(informers),
-    state,
-    reconcile: observeDecideAct({
-      observe: (key) => observeCampaign(key, observeDeps, state),
-      decide: decideCampaign,
-      act: (observed, decision) => actOnCampaign(observed, decision, actDeps, state),
-    }),
+    ...reconciler,
     close: async () => {
       await nc.drain().catch(() => undefined);
     },

@@ -18,22 +18,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { cachedBinary, inputsKey } from '../cache.ts';
-import { ManagedProcess, freePort } from '../process.ts';
+import { ManagedProcess, freePort, crashLifecycle, type CrashableServer } from '../process.ts';
 
-export interface MongoServer {
+export interface MongoServer extends CrashableServer {
   /** mongodb://user:password@127.0.0.1:<port>/?authSource=admin */
   uri: string;
-  port: number;
-  user: string;
-  password: string;
   /** The SQLite directory (one file per database), kept across restart(). */
   dataDir: string;
-  logFile: string;
-  stop(): Promise<void>;
-  /** SIGKILL, as a crash would; restart() brings it back with its data. */
-  kill(): Promise<void>;
-  /** Stops (if running) and starts again on the same port, data and credentials. */
-  restart(): Promise<void>;
 }
 
 const moduleDir = fileURLToPath(new URL('../ferretdb/', import.meta.url));
@@ -127,11 +118,6 @@ export async function startMongo(opts: { dir: string; port?: number; onProgress?
     password,
     dataDir,
     logFile,
-    stop: async () => proc?.stop(),
-    kill: async () => proc?.kill(),
-    restart: async () => {
-      await proc?.stop();
-      await launch();
-    },
+    ...crashLifecycle(() => proc, launch),
   };
 }

@@ -5,25 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { goInstalledBinary, inputsKey } from '../cache.ts';
-import { ManagedProcess, freePort } from '../process.ts';
+import { ManagedProcess, freePort, crashLifecycle, type CrashableServer } from '../process.ts';
 
 /** The pinned nats-server release; the cache key, so changing it rebuilds. */
 export const NATS_SERVER_VERSION = 'v2.15.2';
 
-export interface NatsServer {
+export interface NatsServer extends CrashableServer {
   /** `nats://127.0.0.1:<port>`; pass user and password separately. */
   url: string;
-  user: string;
-  password: string;
-  port: number;
   /** The JetStream store directory, kept across restart(). */
   storeDir: string;
-  logFile: string;
-  stop(): Promise<void>;
-  /** SIGKILL, as a crash would; restart() brings it back with its store. */
-  kill(): Promise<void>;
-  /** Stops (if running) and starts again on the same port, store and credentials. */
-  restart(): Promise<void>;
 }
 
 /** Builds (once, cached) and returns the path of the pinned nats-server binary. */
@@ -96,11 +87,6 @@ export async function startNats(opts: { dir: string; port?: number; onProgress?:
     port,
     storeDir,
     logFile,
-    stop: async () => proc?.stop(),
-    kill: async () => proc?.kill(),
-    restart: async () => {
-      await proc?.stop();
-      await launch();
-    },
+    ...crashLifecycle(() => proc, launch),
   };
 }
