@@ -3,11 +3,10 @@
 // same way. The parsers throw UsageError, so a bad value exits with code 2 and
 // a message naming the option, like commander's own checks.
 import type { Command } from 'commander';
+import { goDurationMs } from '../lib/time.ts';
 import type { MongoOptions } from './campaign/mongo.ts';
 import type { GlobalOptions } from './context.ts';
 import { UsageError } from './errors.ts';
-
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * Parses a duration such as `90s`, `5m`, `1h30m`, `500ms` or a plain number of seconds (`30`),
@@ -15,12 +14,11 @@ const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000
  */
 export function parseDuration(text: string, option = 'duration'): number {
   const value = text.trim();
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== value) {
+  const ms = /^\d+(\.\d+)?$/.test(value) ? Number(value) * 1000 : goDurationMs(value);
+  if (ms === undefined) {
     throw new UsageError(`${option}: '${text}' is not a duration (examples: 30s, 5m, 1h30m, 500ms, or seconds as a number)`);
   }
-  return Math.round(parts.reduce((sum, p) => sum + Number(p[1]) * (unitMs[p[2] ?? 's'] ?? 1000), 0));
+  return Math.round(ms);
 }
 
 /** Parses a whole number >= `min`. */
