@@ -21,6 +21,7 @@ import { useStack } from '../stack/env.ts';
 import { helmBinary, runHelm } from '../stack/helm.ts';
 import { loadConfig } from '../../operator/config.ts';
 import { startOperator } from '../../operator/main.ts';
+import { eventually } from '../support/eventually.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const chart = join(root, 'charts/inet-swarm');
@@ -256,16 +257,6 @@ async function serviceAccountKubeconfig(namespace: string, serviceAccount: strin
   return file;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`Timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
 async function jsonOf(...args: string[]): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const result = await kubectl('get', ...args, '-o', 'json');
   return result.code === 0 ? (JSON.parse(result.stdout) as Record<string, unknown>) : undefined;
@@ -320,14 +311,14 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
     const applied = await kubectl('apply', '-f', manifestFile);
     assert.equal(applied.code, 0, applied.stderr);
 
-    const lease = await waitFor('the Lease', () => jsonOf('lease', 'inet-swarm-operator', '-n', ns));
+    const lease = await eventually('the Lease', () => jsonOf('lease', 'inet-swarm-operator', '-n', ns));
     assert.match(String(lease.spec.holderIdentity), /^chart-install-test_/);
-    await waitFor('the builder Job', () => jsonOf('job', `${build}-build`, '-n', other));
-    await waitFor('the distcc DaemonSet', () => jsonOf('daemonset', 'inet-swarm-distcc', '-n', other));
-    await waitFor('the distcc Service', () => jsonOf('service', 'inet-swarm-distcc', '-n', other));
-    await waitFor('the builders\' MongoDB Secret', () => jsonOf('secret', 'inet-swarm-mongodb', '-n', other));
-    await waitFor('the build status', async () => (await jsonOf('inetbuild', build, '-n', other))?.status?.phase);
-    const campaign = await waitFor('the campaign finalizer and status', async () => {
+    await eventually('the builder Job', () => jsonOf('job', `${build}-build`, '-n', other));
+    await eventually('the distcc DaemonSet', () => jsonOf('daemonset', 'inet-swarm-distcc', '-n', other));
+    await eventually('the distcc Service', () => jsonOf('service', 'inet-swarm-distcc', '-n', other));
+    await eventually('the builders\' MongoDB Secret', () => jsonOf('secret', 'inet-swarm-mongodb', '-n', other));
+    await eventually('the build status', async () => (await jsonOf('inetbuild', build, '-n', other))?.status?.phase);
+    const campaign = await eventually('the campaign finalizer and status', async () => {
       const c = await jsonOf('simulationcampaign', 'aloha-chart-check', '-n', other);
       return c?.metadata?.finalizers?.length && c.status?.phase ? c : undefined;
     });

@@ -9,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { useStack } from '../stack/env.ts';
 import { freePort } from '../stack/process.ts';
+import { eventually } from '../support/eventually.ts';
 
 interface Result {
   code: number;
@@ -29,16 +29,6 @@ function distcc(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Re
 /** The client settings that make a remote failure an error instead of a silent local compile. */
 function remoteOnly(hosts: string, dir: string): NodeJS.ProcessEnv {
   return { DISTCC_HOSTS: hosts, DISTCC_FALLBACK: '0', DISTCC_SKIP_LOCAL_RETRY: '1', DISTCC_DIR: dir, DISTCC_VERBOSE: '0' };
-}
-
-async function waitForLine(file: string, pattern: RegExp, timeoutMs = 5_000): Promise<string | undefined> {
-  // distccd's log reaches the file through the stack process's pipe, a moment later.
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = (await readFile(file, 'utf8')).split('\n').find((l) => pattern.test(l));
-    if (line || Date.now() > deadline) return line;
-    await sleep(100);
-  }
 }
 
 describe('distccd of the local stack', () => {
@@ -63,8 +53,9 @@ describe('distccd of the local stack', () => {
 
     const object = await readFile(join(dir, `${name}.o`));
     assert.deepEqual([...object.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], 'an ELF object file');
-    const line = await waitForLine(daemons.logFiles[0] ?? '', new RegExp(`COMPILE_OK .*${name}\\.c`));
-    assert.ok(line, `distccd's log records the job for ${name}.c`);
+    // distccd's log reaches the file through the stack process's pipe, a moment later.
+    const compiled = new RegExp(`COMPILE_OK .*${name}\\.c`);
+    await eventually(`distccd's log records the job for ${name}.c`, async () => (await readFile(daemons.logFiles[0] ?? '', 'utf8')).split('\n').find((l) => compiled.test(l)), 5_000, 100);
   });
 
   test('fails instead of compiling locally when no distccd answers', async () => {

@@ -20,6 +20,7 @@ import { LeaderElector } from '../../operator/runtime/leader.ts';
 import { Controller } from '../../operator/runtime/controller.ts';
 import { createMetrics, startHealthServer } from '../../operator/runtime/metrics.ts';
 import { TemporaryError } from '../../lib/errors.ts';
+import { eventually } from '../support/eventually.ts';
 
 const log = pino({ level: process.env.INETSWARM_TEST_LOG_LEVEL ?? 'silent' });
 const namespace = `runtime-${process.pid}-${Date.now().toString(36)}`;
@@ -27,15 +28,6 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let stack: StackInfo;
 let kubeConfig: KubeConfig;
 let core: CoreV1Api;
-
-async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  assert.fail(`Timed out waiting until ${what}`);
-}
 
 /** A TCP proxy to the API server whose connections the test can cut, and refuse for a while. */
 async function startProxy(target: URL): Promise<{ port: number; cut(refuseMs: number): Promise<void>; close(): void }> {

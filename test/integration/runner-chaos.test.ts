@@ -12,7 +12,8 @@ import type { ObjectId } from 'mongodb';
 import { RESULTS_BUCKET, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import { startMongo, type MongoServer } from '../stack/servers/mongo.ts';
 import { startNats, type NatsServer } from '../stack/servers/nats.ts';
-import { killOnExit, setupCampaign, waitFor, type Campaign, type Runner } from '../support/runner-harness.ts';
+import { killOnExit, setupCampaign, type Campaign, type Runner } from '../support/runner-harness.ts';
+import { eventually } from '../support/eventually.ts';
 
 // INETSWARM_CHAOS_RUNS=500 runs a shorter campaign (a run filter on the same config) on a busy machine.
 const TOTAL = Number(process.env.INETSWARM_CHAOS_RUNS ?? 2000);
@@ -72,7 +73,7 @@ describe(`chaos during a ${TOTAL}-run campaign`, { timeout: 1_800_000 }, () => {
       live[i] = c.startRunner();
     }
     // No more chaos: the remaining runners drain the queue and exit 0.
-    await waitFor('the runners to drain and exit', 240_000, async () => (live.every((r) => r.child.exitCode !== null) ? true : undefined), 500);
+    await eventually('the runners to drain and exit', async () => (live.every((r) => r.child.exitCode !== null) ? true : undefined), 240_000, 500);
     seconds = (Date.now() - started) / 1000;
     runs = await runsOf(c.db).find({ campaignUid: c.ref.campaignUid }).toArray();
   }, { timeout: 1_700_000 });

@@ -1,4 +1,4 @@
-// Failure classes on real servers (DESIGN.md, Failure semantics): a simulation
+// Failure classes on real servers (the failure table of lib/engine/decide.ts): a simulation
 // error fails the run at once (unless retrySimulationErrors), a crash and a
 // timeout are retried up to maxAttempts and then failed with their reason; a
 // run that crashes once and then succeeds is stored as succeeded. Once with

@@ -15,7 +15,8 @@ import { runsOf } from '../../lib/store/store.ts';
 import { freePort } from '../stack/process.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
-import { fixtureArchive, setupCampaign, waitFor, type Campaign } from '../support/runner-harness.ts';
+import { fixtureArchive, setupCampaign, type Campaign } from '../support/runner-harness.ts';
+import { eventually } from '../support/eventually.ts';
 
 let stack: StackInfo;
 const campaigns: Campaign[] = [];
@@ -125,7 +126,7 @@ describe('runner at work', () => {
   it('on SIGTERM kills a run that cannot finish in time, hands it back and exits in time', async () => {
     const c = await campaign(stack, { iniConfig: 'Hang', policy: { runTimeoutMs: 120_000 }, runner: { shutdownGraceMs: 1000, killGraceMs: 500 } });
     const r = c.startRunner();
-    await waitFor('run 2 to be running', 60_000, async () => ((await runsOf(c.db).findOne({ campaignUid: c.ref.campaignUid, run: 2, status: 'running' })) ? true : undefined));
+    await eventually('run 2 to be running', async () => ((await runsOf(c.db).findOne({ campaignUid: c.ref.campaignUid, run: 2, status: 'running' })) ? true : undefined), 60_000);
     const signalled = Date.now();
     r.child.kill('SIGTERM');
     const { code } = await r.exited;
