@@ -1,5 +1,5 @@
 // TypeScript shapes of the inetswarm.dev/v1alpha1 custom resources. The CRDs in
-// crds/ are the source of truth; test/unit/crd-types.test.ts fails when a field,
+// crds/ are the source of truth; test/unit/api-v1alpha1.test.ts fails when a field,
 // its optionality, type or enum values differ between them and these types.
 // Fields the CRD defaults are optional here: an object read back from the API
 // server has them, one being written may leave them out.
@@ -265,7 +265,7 @@ type SpecDefaults<T> = {
  * The defaults the API server fills into an InetBuild spec (from the CRD), for
  * code that builds or hashes specs before they reach the server, such as the
  * CLI naming a build after its effective commands. Kept equal to the CRD by
- * test/unit/crd-types.test.ts.
+ * test/unit/api-v1alpha1.test.ts.
  */
 export const INET_BUILD_SPEC_DEFAULTS = {
   source: { submodules: true },

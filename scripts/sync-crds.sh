@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Copies crds/*.yaml into the chart (charts/inet-swarm/files/crds/), which Helm
-# can read; test/unit/chart-crds.test.ts fails while the two differ.
+# can read; test/unit/charts-crds.test.ts fails while the two differ.
 #   scripts/sync-crds.sh          # copy
 #   scripts/sync-crds.sh --check  # exit 1 when they differ
 set -euo pipefail
