@@ -1,8 +1,10 @@
 // Text of a finished campaign's summary. Pure; the command prints it on stdout.
+import { MAX_FAILED_RUNS } from '../../api/v1alpha1.ts';
 import { formatDuration } from './format.ts';
 import type { CampaignSummary } from './events.ts';
 
-const shownFailures = 20;
+// As many failed runs as a campaign's status lists on a cluster.
+const shownFailures = MAX_FAILED_RUNS;
 
 /** Human-readable summary: counts, elapsed time, the failed runs with their error lines, where results are. */
 export function formatSummary(s: CampaignSummary): string {

@@ -1,6 +1,7 @@
 // Building blocks of the pods and objects the controllers create, as plain
 // data: the pieces every one of them shares, so that a builder, a distccd and
-// a runner pod are locked down and scheduled alike.
+// a runner pod are locked down and scheduled alike, and the Events their
+// decisions ask for.
 import { managedLabels } from '../../api/labels.ts';
 
 /** An object to apply, as plain data. */
@@ -53,4 +54,11 @@ export function podServiceAccount(name: string, namespace: string, component: st
     metadata: { name, namespace, labels: managedLabels(component) },
     automountServiceAccountToken: false,
   };
+}
+
+/** An Event as the pure decision functions return it. */
+export interface UserEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
 }

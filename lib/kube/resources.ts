@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { API_VERSION, GROUP, VERSION } from '../../api/v1alpha1.ts';
 import { FIELD_MANAGER } from '../../api/labels.ts';
 import { keyOf } from './keys.ts';
+import type { UserEvent } from './manifests.ts';
 import { classify } from './errors.ts';
 
 
@@ -18,13 +19,6 @@ export interface CustomResource {
 export interface ResourceKind {
   kind: string;
   plural: string;
-}
-
-/** An Event as the pure decision functions return it. */
-export interface UserEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
 }
 
 /** Applies `status` to the object's status subresource; returns the object as stored. */

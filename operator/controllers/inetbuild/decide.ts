@@ -14,7 +14,7 @@ import {
   mongoSecret,
   type BuildSettings,
 } from './manifests.ts';
-import { podServiceAccount, type Manifest } from '../../../lib/kube/manifests.ts';
+import { podServiceAccount, type Manifest, type UserEvent } from '../../../lib/kube/manifests.ts';
 import { buildVerdict, type BuildVerdict, type PhaseInput } from './phase.ts';
 import type { InetBuildPhase as BuildPhase, InetBuild, InetBuildStatus } from '../../../api/v1alpha1.ts';
 
@@ -25,18 +25,12 @@ export interface BuildObservation extends PhaseInput {
   settings: BuildSettings;
 }
 
-export interface BuildEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
 export interface BuildDecision {
   /** Applied every reconcile (server-side apply is idempotent). */
   apply: Manifest[];
   /** The status to write, or undefined when it is unchanged. */
   status: InetBuildStatus | undefined;
-  events: BuildEvent[];
+  events: UserEvent[];
   /** Look again after this delay while the outcome is still open (the builder's record is not watched). */
   requeueAfterMs: number | undefined;
 }
@@ -109,7 +103,7 @@ function statusOf(o: PhaseInput, verdict: BuildVerdict): InetBuildStatus {
 }
 
 /** The Event of a phase the build enters; Pending has none. */
-export function buildEvents(build: InetBuild, oldPhase: BuildPhase | undefined, verdict: BuildVerdict, shortRevision: string): BuildEvent[] {
+export function buildEvents(build: InetBuild, oldPhase: BuildPhase | undefined, verdict: BuildVerdict, shortRevision: string): UserEvent[] {
   if (verdict.phase === oldPhase) return [];
   const { failure, artifact } = verdict;
   switch (verdict.phase) {

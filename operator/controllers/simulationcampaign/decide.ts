@@ -21,7 +21,7 @@ import { isFinalCampaign as isFinal } from '../../../api/phases.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
 import { isoSeconds } from '../../../lib/time.ts';
 import { canonical } from '../../../lib/canonical.ts';
-import type { Manifest } from '../../../lib/kube/manifests.ts';
+import type { Manifest, UserEvent } from '../../../lib/kube/manifests.ts';
 // A type only: the store's read model, without loading the store.
 import type { CampaignProgress } from '../../../lib/store/progress.ts';
 import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
@@ -60,12 +60,6 @@ export interface CampaignObservation {
   settings: CampaignSettings;
 }
 
-export interface CampaignEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
 export interface CampaignDecision {
   /** Add or remove this operator's finalizer. */
   finalizer: 'add' | 'remove' | undefined;
@@ -78,7 +72,7 @@ export interface CampaignDecision {
   job: Manifest | undefined;
   /** The status to write, or undefined when it is unchanged (or its write is deferred). */
   status: SimulationCampaignStatus | undefined;
-  events: CampaignEvent[];
+  events: UserEvent[];
   requeueAfterMs: number | undefined;
 }
 
@@ -118,8 +112,8 @@ export function runnerParallelism(input: ParallelismInput): number {
   return Math.max(keep, Math.max(0, grow));
 }
 
-function eventsFor(old: SimulationCampaignStatus, status: SimulationCampaignStatus, result: Outcome, suspendedNow: boolean): CampaignEvent[] {
-  const events: CampaignEvent[] = [];
+function eventsFor(old: SimulationCampaignStatus, status: SimulationCampaignStatus, result: Outcome, suspendedNow: boolean): UserEvent[] {
+  const events: UserEvent[] = [];
   const reasonOf = (s: SimulationCampaignStatus, type: string) => s.conditions?.find((c) => c.type === type);
   const before = { buildReady: reasonOf(old, 'BuildReady'), planned: reasonOf(old, 'Planned') };
   if (result.buildReady.reason !== before.buildReady?.reason) {
