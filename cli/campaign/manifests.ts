@@ -44,9 +44,12 @@ export interface CampaignManifests {
   campaign: SimulationCampaign;
 }
 
-/** Build commands for a project: INET's makefiles, or opp_makemake + make in a standalone model's folder. */
+/** The campaign's annotation that records why the project runs as it does (one line: the detection's reasons). */
+export const PROJECT_DETECTION_ANNOTATION = 'inetswarm.dev/project-detection';
+
+/** Build commands for a project: INET's makefiles for a library project, or opp_makemake + make in a standalone model's folder. */
 export function defaultBuildCommands(project: Project): string[] {
-  if (project.kind === 'inet') return inetBuildCommands;
+  if (project.kind === 'library') return inetBuildCommands;
   const exe = project.simulation.executable.split('/').pop() ?? 'model';
   const cd = project.workingDir === '.' ? '' : `cd '${project.workingDir}' && `;
   return [`${cd}(test -f Makefile || opp_makemake -f --deep -o '${exe}') && make MODE=$MODE -j$JOBS`];
@@ -92,6 +95,7 @@ export function campaignManifests(inputs: CampaignInputs): CampaignManifests {
       name: campaignName(inputs.config, inputs.now),
       namespace: inputs.namespace,
       labels: { ...labels, 'inetswarm.dev/build': name, 'inetswarm.dev/config': slugify(inputs.config).slice(0, 63) },
+      ...(inputs.project.detection.length ? { annotations: { [PROJECT_DETECTION_ANNOTATION]: inputs.project.detection.join('; ') } } : {}),
     },
     spec: {
       buildRef: { name },

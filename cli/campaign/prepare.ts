@@ -4,17 +4,18 @@
 // apart from run.ts so that --dry-run loads neither the Kubernetes nor the
 // MongoDB client.
 import type { CliContext } from '../context.ts';
-import type { RunOptions } from '../data/run.ts';
+import { detectionOptions, type RunOptions } from '../data/run.ts';
 import { CliError } from '../errors.ts';
 import { checkGitState } from '../git/decide.ts';
 import { readGitState } from '../git/state.ts';
 import { detectProject } from '../project/detect.ts';
 import { campaignManifests, type CampaignManifests } from './manifests.ts';
 
-/** The objects of the campaign for a namespace, and the notes of the git check. */
+/** The objects of the campaign for a namespace, the notes of the git check, and why the project runs as it does. */
 export interface PreparedCampaign {
   manifestsFor: (namespace: string) => CampaignManifests;
   notes: string[];
+  detection: string[];
 }
 
 /** Checks the checkout and detects the project; throws CliError with every problem and its fix. */
@@ -27,13 +28,7 @@ export async function prepareClusterCampaign(options: RunOptions, simulationArgs
         '\n\n(To run the working tree as it is on this machine instead, use --local.)',
     );
   }
-  const project = await detectProject({
-    cwd: ctx.cwd,
-    repoRoot: git.root,
-    iniFiles: options.iniFile,
-    executable: options.executable,
-    requireBuilt: false,
-  });
+  const project = await detectProject({ cwd: ctx.cwd, repoRoot: git.root, ...detectionOptions(options), requireBuilt: false });
   const manifestsFor = (namespace: string): CampaignManifests =>
     campaignManifests({
       namespace,
@@ -53,5 +48,5 @@ export async function prepareClusterCampaign(options: RunOptions, simulationArgs
       retrySimulationErrors: options.retrySimulationErrors,
       now: ctx.now(),
     });
-  return { manifestsFor, notes: verdict.notes };
+  return { manifestsFor, notes: verdict.notes, detection: project.detection };
 }

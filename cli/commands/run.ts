@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { PermanentError } from '../../lib/errors.ts';
 import { prepareClusterCampaign } from '../campaign/prepare.ts';
 import { abortOnInterrupt, type CliContext, type GlobalOptions } from '../context.ts';
-import { noRunsNotes, normalizeRunOptions, planFailureHint, runExitCode, simulationSpec, type RunOptions, type RunResult } from '../data/run.ts';
+import { detectionOptions, noRunsNotes, normalizeRunOptions, planFailureHint, runExitCode, simulationSpec, type RunOptions, type RunResult } from '../data/run.ts';
 import { CliError } from '../errors.ts';
 import { findRepositoryRoot } from '../git/state.ts';
 import { planLocalRuns, runLocalCampaign } from '../local/engine.ts';
@@ -83,10 +83,16 @@ function withClusterOptions(command: Command): Command {
       'submit although the working tree has uncommitted changes; the cluster builds the pushed commit, so the ' +
         'changes are NOT in the build (with --local the working tree is always used as it is)',
     )
-    .option('--executable <path>', 'executable of a standalone model, when it cannot be detected')
+    .option('--executable <path>', 'what runs, instead of the detected executable or opp_run (relative to this folder)')
+    .option('--library <path>', 'shared library for opp_run -l instead of the detected ones (e.g. ../inet/src/INET); repeat for several', collect)
+    .option('--ned-path <folders>', 'NED folders (-n, separated by :) instead of the detected ones, relative to this folder', collect)
     .option('--dry-run', 'print the InetBuild and SimulationCampaign objects instead of submitting them')
     .option('--omnetpp <version>', 'OMNeT++ version of the cluster build', '6.1')
-    .addOption(new Option('--mode <mode>', 'build mode on the cluster').choices(['release', 'debug']).default('release'))
+    .addOption(
+      new Option('--mode <mode>', 'build mode: what the cluster builds, and which build runs (debug: the _dbg executable, opp_run_dbg)')
+        .choices(['release', 'debug'])
+        .default('release'),
+    )
     .option('--build-command <cmd>', 'build command on the cluster instead of the default; repeat for several', collect)
     .option('--rebuild', 'build the commit again on the cluster even if a build of it exists')
     .addOption(
@@ -111,7 +117,7 @@ export async function executeRun(
 /** `run --local`: plans the runs with the simulation itself, then runs them on this machine until done or Ctrl-C. */
 async function runLocal(options: RunOptions, simulationArgs: string[], globals: GlobalOptions, ctx: CliContext): Promise<RunResult> {
   const repoRoot = await findRepositoryRoot(ctx.cwd).catch(() => undefined);
-  const project = await detectProject({ cwd: ctx.cwd, repoRoot, iniFiles: options.iniFile, executable: options.executable });
+  const project = await detectProject({ cwd: ctx.cwd, repoRoot, ...detectionOptions(options) });
   const spec = simulationSpec(project, options, simulationArgs);
   const runs = await planLocalRuns(project.root, spec).catch((err: unknown) => {
     if (err instanceof PermanentError) throw new CliError(`${err.message}${planFailureHint(err.message, spec.executable)}`, { cause: err });
@@ -146,9 +152,9 @@ async function runLocal(options: RunOptions, simulationArgs: string[], globals: 
 
 /** `run` on the cluster: the objects (printed with --dry-run), else submitted and followed to the end. */
 async function runCluster(options: RunOptions, simulationArgs: string[], globals: GlobalOptions, ctx: CliContext): Promise<RunResult> {
-  const { manifestsFor, notes } = await prepareClusterCampaign(options, simulationArgs, ctx);
+  const { manifestsFor, notes, detection } = await prepareClusterCampaign(options, simulationArgs, ctx);
   if (options.dryRun) {
-    return { kind: 'manifests', manifests: manifestsFor(globals.namespace ?? 'default'), notes };
+    return { kind: 'manifests', manifests: manifestsFor(globals.namespace ?? 'default'), notes, detection };
   }
   // Loaded here: the Kubernetes and MongoDB clients take a while to import and --local needs neither.
   const { runOnCluster } = await import('../campaign/run.ts');

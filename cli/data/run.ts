@@ -6,7 +6,7 @@ import type { SimulationSpec } from '../../lib/engine/command.ts';
 import type { CampaignManifests } from '../campaign/manifests.ts';
 import { ExitCode } from '../errors.ts';
 import type { CampaignSummary, FailedRun } from '../output/events.ts';
-import type { Project } from '../project/detect.ts';
+import type { DetectOptions, Project } from '../project/detect.ts';
 import type { CampaignStatusView } from './status.ts';
 
 /** Options of `run` after parsing. */
@@ -23,6 +23,9 @@ export interface RunOptions {
   out: string;
   allowDirty: boolean;
   executable?: string | undefined;
+  /** `--library`, `--ned-path`: undefined when not given (detected). */
+  library?: string[] | undefined;
+  nedPath?: string[] | undefined;
   dryRun: boolean;
   omnetpp: string;
   mode: 'release' | 'debug';
@@ -48,7 +51,7 @@ export interface ClusterRunResult {
 /** What `run` returns: a finished local campaign, the objects of --dry-run, or a cluster campaign. */
 export type RunResult =
   | { kind: 'local'; summary: CampaignSummary; notes: string[] }
-  | { kind: 'manifests'; manifests: CampaignManifests; notes: string[] }
+  | { kind: 'manifests'; manifests: CampaignManifests; notes: string[]; detection: string[] }
   | ClusterRunResult;
 
 /** Fills in what commander leaves undefined (boolean flags not given, repeatable options not used). */
@@ -65,6 +68,8 @@ export function normalizeRunOptions(raw: Partial<RunOptions>, cores: number): Ru
     out: raw.out ?? 'results',
     allowDirty: raw.allowDirty === true,
     executable: raw.executable,
+    library: raw.library,
+    nedPath: raw.nedPath,
     dryRun: raw.dryRun === true,
     omnetpp: raw.omnetpp ?? '6.1',
     mode: raw.mode ?? 'release',
@@ -76,8 +81,17 @@ export function normalizeRunOptions(raw: Partial<RunOptions>, cores: number): Ru
   };
 }
 
+/** What project detection takes from the options: the ini files, the overriding flags and the build mode. */
+export function detectionOptions(options: Pick<RunOptions, 'iniFile' | 'executable' | 'library' | 'nedPath' | 'mode'>): Omit<DetectOptions, 'cwd' | 'repoRoot'> {
+  return { iniFiles: options.iniFile, executable: options.executable, libraries: options.library, nedPath: options.nedPath, mode: options.mode };
+}
+
 /** The runner's simulation spec for this project and these options (paths relative to the repository root). */
-export function simulationSpec(project: Project, options: Pick<RunOptions, 'config' | 'runFilter'>, extraArgs: string[]): SimulationSpec {
+export function simulationSpec(
+  project: Pick<Project, 'simulation' | 'workingDir' | 'iniFiles'>,
+  options: Pick<RunOptions, 'config' | 'runFilter'>,
+  extraArgs: string[],
+): SimulationSpec {
   return {
     executable: project.simulation.executable,
     workingDir: project.workingDir,

@@ -1,5 +1,6 @@
-// How `run` prints its result: the summary (or the objects of --dry-run) as
-// text with the notes on stderr, or one JSON line with --json.
+// How `run` prints its result: the summary (or the objects of --dry-run, with
+// the project detection's reasons) as text with the notes on stderr, or one
+// JSON line with --json.
 import path from 'node:path';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import type { RunResult } from '../data/run.ts';
@@ -21,7 +22,13 @@ export function runResultJson(result: RunResult): Record<string, unknown> {
         notes: result.notes,
       };
     case 'manifests':
-      return { type: 'manifests', build: result.manifests.build, campaign: result.manifests.campaign, notes: result.notes };
+      return {
+        type: 'manifests',
+        build: result.manifests.build,
+        campaign: result.manifests.campaign,
+        detection: result.detection,
+        notes: result.notes,
+      };
   }
 }
 
@@ -36,6 +43,8 @@ export function printRunResult(result: RunResult, globals: GlobalOptions, ctx: C
   if (result.kind === 'local' || result.kind === 'cluster') {
     ctx.stdout.write(formatSummary({ ...result.summary, outDir: path.relative(ctx.cwd, result.summary.outDir) || '.' }));
   } else {
+    // On stderr, so stdout stays the two objects a script can read.
+    for (const line of result.detection) ctx.stderr.write(`Detected: ${line}\n`);
     ctx.stdout.write(`${JSON.stringify(result.manifests.build, null, 2)}\n${JSON.stringify(result.manifests.campaign, null, 2)}\n`);
   }
 }

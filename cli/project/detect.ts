@@ -1,44 +1,59 @@
-// Finds out what kind of OMNeT++ project the user is in and how its
-// simulations are started: INET-style projects (a `.nedfolders` file, a shared
-// library started through opp_run) or a standalone model with its own
-// executable as opp_makemake builds it.
-import { access, constants, open, readFile, readdir, stat } from 'node:fs/promises';
+// Finds out how the simulations of the project in the user's folder are
+// started, by what the project builds (not by `.nedfolders`, which every IDE
+// project has): a standalone model runs its opp_makemake executable, a library
+// project (INET, Simu5G, a model built with --make-so) runs through
+// `opp_run -l`, and the library projects it uses (a submodule or a sibling
+// folder, from `.project` or the Makefile's -L/-l) add their NED folders,
+// exclusions and libraries, as the OMNeT++ IDE launches it. Every decision
+// keeps its reason (`detection`): --dry-run prints them, the campaign records
+// them.
 import path from 'node:path';
 import { CliError } from '../errors.ts';
 import type { SimulationSpec } from '../../lib/engine/command.ts';
-import { makefileExecutables, parseNedLayout } from './parse.ts';
+import { analyzeProject, libraryPath, usedProjects, type Analysis } from './analyze.ts';
+import { findProjectRoot, isFile } from './observe.ts';
+import { decideLaunch, type Launch } from './launch.ts';
 
 /** How a simulation of the project is started, with paths relative to the repository root (portable to the cluster). */
 export type ProjectSimulation = Required<Pick<SimulationSpec, 'executable' | 'nedPath' | 'nedExcludes' | 'libraries'>>;
 
 export interface Project {
-  kind: 'inet' | 'standalone';
-  /** Absolute path of the project root (the folder with `.nedfolders`, else the repository root). */
+  /** `library`: opp_run loads the model's code (-l); `standalone`: the model's own executable. */
+  kind: 'library' | 'standalone';
+  /** Absolute path of the anchor all paths are relative to: the repository root, else the project root. */
   root: string;
   /** The simulation folder relative to the repository root (POSIX separators, `.` for the root itself). */
   workingDir: string;
   /** Ini files relative to the working directory. */
   iniFiles: string[];
   simulation: ProjectSimulation;
+  /** Why each part was chosen, one line each: --dry-run prints them, the campaign records them. */
+  detection: string[];
 }
 
 export interface DetectOptions {
   /** The folder the user ran the command in. */
   cwd: string;
-  /** The repository root; detection never looks above it. Undefined outside git (--local). */
+  /** The repository root; the project root is looked for up to it. Undefined outside git (--local). */
   repoRoot: string | undefined;
   /** `-f` options; default `omnetpp.ini`. */
   iniFiles: string[];
-  /** `--executable`: overrides detection of the standalone executable. */
+  /** `--executable`: what runs, relative to `cwd`, instead of the detected one. */
   executable?: string | undefined;
+  /** `--library` (repeatable): the shared libraries for `opp_run -l`, relative to `cwd`, instead of the detected ones. */
+  libraries?: string[] | undefined;
+  /** `--ned-path` (repeatable, `:`-separated): the NED folders, relative to `cwd`, instead of the detected ones. */
+  nedPath?: string[] | undefined;
+  /** `debug` runs the `_dbg` executable or `opp_run_dbg`, as OMNeT++ names the debug builds. */
+  mode?: 'release' | 'debug' | undefined;
   /**
-   * False on the cluster path: the cluster builds the model, so a standalone executable need not exist
-   * here yet and defaults to the folder's name (opp_makemake's default target).
+   * False on the cluster path: the cluster builds the model, so nothing need be built here yet, and the
+   * projects used must be inside the repository (the cluster has only the repository).
    */
   requireBuilt?: boolean;
 }
 
-/** Detects the project containing `cwd`. Throws CliError when an ini file is missing. */
+/** Detects the project containing `cwd`. Throws CliError naming what it looked for and the flag that overrides it. */
 export async function detectProject(options: DetectOptions): Promise<Project> {
   const cwd = path.resolve(options.cwd);
   const repoRoot = options.repoRoot === undefined ? undefined : path.resolve(options.repoRoot);
@@ -50,136 +65,93 @@ export async function detectProject(options: DetectOptions): Promise<Project> {
       );
     }
   }
-  const inetRoot = options.executable === undefined ? await findUp(cwd, repoRoot, '.nedfolders') : undefined;
-  const anchor = repoRoot ?? inetRoot ?? cwd;
+  const projectRoot = (await findProjectRoot(cwd, repoRoot)) ?? cwd;
+  const anchor = repoRoot ?? projectRoot;
   const workingDir = toPosix(path.relative(anchor, cwd)) || '.';
   if (workingDir.startsWith('..')) {
     throw new CliError(`${cwd} is outside the repository ${anchor}.`);
   }
+  const main = await analyzeProject(projectRoot, toPosix(path.relative(projectRoot, cwd)) || '.');
+  const fromAnchor = (abs: string): string => toPosix(path.relative(anchor, abs)) || '.';
+  if (options.requireBuilt === false) refuseOutside(main, anchor, fromAnchor);
+  const run = await decideLaunch({ main, cwd, anchor, options, fromAnchor });
+  return assemble(main, run, { anchor, workingDir, iniFiles, cwd, options, fromAnchor });
+}
 
-  if (inetRoot !== undefined) return inetProject(inetRoot, anchor, workingDir, iniFiles);
+interface AssembleContext {
+  anchor: string;
+  workingDir: string;
+  iniFiles: string[];
+  cwd: string;
+  options: DetectOptions;
+  fromAnchor: (abs: string) => string;
+}
 
-  const executable = options.executable ?? (await findExecutable(cwd, options.requireBuilt !== false));
-  if (executable === undefined) {
-    throw new CliError(
-      `No simulation found in ${cwd}: no .nedfolders file in it or above it (an INET-style project), and no ` +
-        'executable built by opp_makemake (a Makefile target, or a program named after the folder). ' +
-        'Build the model first (make), or name its executable with --executable.',
+/** The project's simulation command parts and their reasons: what runs, NED folders, exclusions, libraries. */
+function assemble(main: Analysis, run: Launch, ctx: AssembleContext): Project {
+  const uses = usedProjects(main);
+  const detection = [run.reason];
+  const nedPath: string[] = [];
+  const nedExcludes: string[] = [];
+  const own = main.folder.nedFolders === undefined ? [] : main.layout.folders.map((f) => ctx.fromAnchor(path.join(main.folder.root, f)));
+  nedPath.push(...own);
+  nedExcludes.push(...main.layout.exclusions);
+  detection.push(
+    main.folder.nedFolders === undefined
+      ? 'NED folders: no .nedfolders, so OMNeT++ loads the NED files of the simulation folder'
+      : `NED folders: ${own.join(', ')} (from .nedfolders); ${exclusionsReason(main)}`,
+  );
+  const libraries = [...run.libraries];
+  for (const { analysis, via } of uses) {
+    const folders = analysis.layout.folders.map((f) => ctx.fromAnchor(path.join(analysis.folder.root, f)));
+    nedPath.push(...folders);
+    nedExcludes.push(...analysis.layout.exclusions);
+    const lib = analysis.target?.kind === 'library' ? libraryPath(analysis, ctx.fromAnchor) : undefined;
+    if (lib !== undefined && ctx.options.libraries === undefined) libraries.push(lib);
+    detection.push(
+      `uses ${ctx.fromAnchor(analysis.folder.root)} (${via}): NED folders ${folders.join(', ')}; ${exclusionsReason(analysis)}; ` +
+        (lib === undefined ? 'no library of its own' : `library ${lib}, because ${analysis.target?.reason ?? ''}`),
     );
   }
+  detection.push(...main.notes.map((n) => `note: ${n}`));
+  const simulation = {
+    executable: run.executable,
+    nedPath: [...new Set(nedPath)],
+    nedExcludes: [...new Set(nedExcludes)],
+    libraries: [...new Set(libraries)],
+  };
+  if (ctx.options.nedPath !== undefined) {
+    simulation.nedPath = ctx.options.nedPath.flatMap((p) => p.split(':')).filter((p) => p !== '').map((p) => ctx.fromAnchor(path.resolve(ctx.cwd, p)));
+    detection.push(`NED folders ${simulation.nedPath.join(', ')}: --ned-path, instead of the detected ones`);
+  }
   return {
-    kind: 'standalone',
-    root: anchor,
-    workingDir,
-    iniFiles,
-    simulation: {
-      // Relative to the repository root, like every path of the spec.
-      // A bare name would be looked up on PATH: `./oppsim` for an executable at the root.
-      executable: relativeExecutable(toPosix(path.relative(anchor, path.resolve(cwd, executable)))),
-      nedPath: [],
-      nedExcludes: [],
-      libraries: [],
-    },
+    kind: /^opp_run(_dbg|_release)?$/.test(path.posix.basename(run.executable)) ? 'library' : 'standalone',
+    root: ctx.anchor,
+    workingDir: ctx.workingDir,
+    iniFiles: ctx.iniFiles,
+    simulation,
+    detection,
   };
 }
 
-/** An INET-style project: opp_run with the NED folders and shared libraries under `inetRoot`, as paths from `anchor`. */
-async function inetProject(inetRoot: string, anchor: string, workingDir: string, iniFiles: string[]): Promise<Project> {
-  const layout = parseNedLayout(
-    await readFile(path.join(inetRoot, '.nedfolders'), 'utf8'),
-    await readFile(path.join(inetRoot, '.nedexclusions'), 'utf8').catch(() => ''),
-  );
-  const prefix = toPosix(path.relative(anchor, inetRoot));
-  const fromAnchor = (p: string): string => (prefix === '' ? p : p === '.' ? prefix : `${prefix}/${p}`);
-  return {
-    kind: 'inet',
-    root: anchor,
-    workingDir,
-    iniFiles,
-    simulation: {
-      executable: 'opp_run',
-      nedPath: layout.folders.map(fromAnchor),
-      nedExcludes: layout.exclusions,
-      libraries: (await findLibraries(inetRoot)).map(fromAnchor),
-    },
-  };
+function exclusionsReason(analysis: Analysis): string {
+  const exclusions = analysis.layout.exclusions;
+  if (exclusions.length > 0) return `NED exclusions ${exclusions.join(', ')}`;
+  return analysis.folder.nedExclusions === undefined ? 'no .nedexclusions' : 'no NED exclusions';
 }
 
-async function findUp(from: string, stopAt: string | undefined, file: string): Promise<string | undefined> {
-  let dir = from;
-  for (;;) {
-    if (await isFile(path.join(dir, file))) return dir;
-    if (stopAt !== undefined && dir === stopAt) return undefined;
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
+/** The cluster has only the repository: a project used from a sibling folder must become a submodule. */
+function refuseOutside(main: Analysis, anchor: string, fromAnchor: (abs: string) => string): void {
+  for (const { analysis, via } of usedProjects(main)) {
+    const rel = fromAnchor(analysis.folder.root);
+    if (!rel.startsWith('..')) continue;
+    throw new CliError(
+      `The project uses ${path.resolve(anchor, rel)} (${via}), which is outside the repository ${anchor}: the ` +
+        'cluster builds only the repository. Add it as a git submodule (git submodule add <url>), or run with --local.',
+    );
   }
 }
 
-/** Built shared libraries in `src/` (`libINET.so`, `libINET_dbg.so` -> `src/INET`); INET's name when none is built yet. */
-async function findLibraries(root: string): Promise<string[]> {
-  const src = path.join(root, 'src');
-  const names = await readdir(src).catch(() => [] as string[]);
-  const libs = new Set<string>();
-  for (const name of names) {
-    const match = /^lib(.+?)(_dbg)?\.(so|dylib)$/.exec(name);
-    if (match?.[1]) libs.add(`src/${match[1]}`);
-  }
-  if (libs.size === 0 && (names.includes('inet') || names.includes('Makefile'))) libs.add('src/INET');
-  return [...libs].sort();
-}
-
-/**
- * The standalone executable: the Makefile's target, a program named after the folder, or the only
- * native executable in the folder. With `requireBuilt` false, the best guess even if not built.
- */
-async function findExecutable(dir: string, requireBuilt: boolean): Promise<string | undefined> {
-  const makefile = await readFile(path.join(dir, 'Makefile'), 'utf8').catch(() => undefined);
-  const candidates = [...(makefile === undefined ? [] : makefileExecutables(makefile)), path.basename(dir)];
-  for (const candidate of candidates) {
-    if (await isExecutable(path.join(dir, candidate))) return candidate;
-  }
-  const binaries: string[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if ((await isExecutable(path.join(dir, name))) && (await isNativeBinary(path.join(dir, name)))) binaries.push(name);
-  }
-  if (binaries.length === 1) return binaries[0];
-  return requireBuilt ? undefined : candidates[0];
-}
-
-/** ELF (Linux) or Mach-O (macOS) magic: a compiled program, not a script. */
-async function isNativeBinary(p: string): Promise<boolean> {
-  const handle = await open(p, 'r').catch(() => undefined);
-  if (handle === undefined) return false;
-  try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-    if (bytesRead < 4) return false;
-    const magic = buffer.readUInt32BE(0);
-    return magic === 0x7f454c46 || magic === 0xcffaedfe || magic === 0xcefaedfe;
-  } finally {
-    await handle.close();
-  }
-}
-
-async function isFile(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
-
-async function isExecutable(p: string): Promise<boolean> {
-  if (!(await isFile(p))) return false;
-  return access(p, constants.X_OK).then(
-    () => true,
-    () => false,
-  );
-}
-
-function relativeExecutable(p: string): string {
-  return p.includes('/') ? p : `./${p}`;
-}
-
-function toPosix(p: string): string {
+export function toPosix(p: string): string {
   return p.split(path.sep).join('/');
 }

@@ -1,5 +1,7 @@
-// Parsers for the project files OMNeT++ and opp_makemake write. Pure, so the
+// Parsers for the project files OMNeT++ and opp_makemake write: `.nedfolders`
+// and `.nedexclusions`, and the executable a Makefile builds. Pure, so the
 // formats are covered by table tests.
+import { parseGeneratedMakefile } from './makefile.ts';
 
 /** NED source folders and excluded NED packages, as listed by `.nedfolders` and `.nedexclusions`. */
 export interface NedLayout {
@@ -36,19 +38,8 @@ function lines(text: string): string[] {
  * OMNeT++ 5 `TARGET = aloha$(EXE_SUFFIX)`; `$(D)` is empty in release mode.
  */
 export function parseMakefileTarget(makefile: string): string | undefined {
-  const vars = new Map<string, string>();
-  for (const raw of makefile.split(/\r?\n/)) {
-    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:?=\s*(.*?)\s*$/.exec(raw);
-    if (match && !vars.has(match[1] ?? '')) vars.set(match[1] ?? '', match[2] ?? '');
-  }
-  const name = vars.get('TARGET_NAME') ?? vars.get('TARGET');
-  if (name === undefined) return undefined;
-  const target = name
-    .replace(/\$\((D|EXE_SUFFIX)\)/g, '')
-    .trim();
-  // Anything still containing a variable ($(LIB_PREFIX)INET) or a library suffix is not an executable.
-  if (target === '' || /\$\(|\.(so|a|dll|dylib)$/.test(target)) return undefined;
-  return target;
+  const parsed = parseGeneratedMakefile(makefile);
+  return parsed?.kind === 'executable' ? parsed.name : undefined;
 }
 
 /**
