@@ -88,9 +88,10 @@ async function ownExecutable(input: LaunchInput, target: BuildTarget, debug: boo
   if (input.options.requireBuilt !== false && !(await isExecutable(abs))) {
     const other = path.join(input.main.folder.root, target.dir, debug ? target.name : `${target.name}_dbg`);
     const hint = (await isExecutable(other)) ? ` (the ${debug ? 'release' : 'debug'} build is there: --mode ${debug ? 'release' : 'debug'})` : '';
+    const dir = input.fromAnchor(path.join(input.main.folder.root, target.dir));
+    const make = `${dir === '.' ? '' : `cd ${dir} && `}make${debug ? ' MODE=debug' : ''}`;
     throw new CliError(
-      `${capitalize(target.reason)}, but ${rel} is not built${hint}. Build it first (make${debug ? ' MODE=debug' : ''} in ` +
-        `${input.fromAnchor(path.join(input.main.folder.root, target.dir))}), or name what to run with --executable <path>.`,
+      `${capitalize(target.reason)}, but ${rel} is not built${hint}. Build it first (${make}), or name what to run with --executable <path>.`,
     );
   }
   return { executable: rel, libraries: [], reason: `runs ${rel}: ${target.reason}` };
