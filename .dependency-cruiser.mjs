@@ -45,6 +45,8 @@ export const pureModules = [
   '^cli/data/',
   '^cli/output/(format|csv)\\.ts$',
   '^cli/git/remote-url\\.ts$',
+  // What the project's Makefiles and IDE files say, parsed from their text.
+  '^cli/project/(makefile|eclipse|target|parse)\\.ts$',
 ];
 
 /**
