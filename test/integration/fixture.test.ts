@@ -96,6 +96,7 @@ describe('queries', () => {
         'Config Hang: 4',
         'Config Flaky: 4',
         'Config Extends: 42',
+        'Config MixedErrors: 3',
         'Config Short: 200',
         'Config Burn: 8',
         'Config Zero: 2000',
