@@ -32,6 +32,7 @@ export async function simulateAttempt(a: AttemptInput): Promise<RunOutcome> {
     timeoutMs: a.timeoutMs,
     killGraceMs: a.killGraceMs,
     signal: a.signal,
+    resultDir: a.resultDir,
     ...(a.launcher ? { launcher: a.launcher } : {}),
   });
   // A terminal's Ctrl-C reaches the simulations too: one that exits of it before

@@ -60,38 +60,47 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
   return Math.min(max, base * 2 ** Math.max(0, attempt - 1));
 }
 
-/** Maps an outcome kind to the reason recorded for it. */
+/**
+ * How the runner treats each outcome: the reason it records and whether the
+ * run is tried again. `never`: the run's own result (a success, or a model
+ * error, unless the policy retries those); `backoff`: an infrastructure
+ * failure, retried after backoffMs until maxAttempts; `at-once`: handed back
+ * without counting the attempt (the runner was told to stop, or the
+ * simulation was signalled from outside: it wrote its results and did nothing
+ * wrong).
+ */
+export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retry: 'never' | 'backoff' | 'at-once' }> = {
+  succeeded: { reason: 'Succeeded', retry: 'never' },
+  // `<!> Error: ...` from stderr or from the `.out` it points to: a property of the model or its config.
+  'simulation-error': { reason: 'SimulationError', retry: 'never' },
+  // Killed by a signal, or a non-zero exit without an error line. A SIGKILL we did not send: see reasonOf.
+  crashed: { reason: 'Crashed', retry: 'backoff' },
+  'timed-out': { reason: 'TimedOut', retry: 'backoff' },
+  'spawn-failed': { reason: 'SpawnFailed', retry: 'backoff' },
+  // Stopped by the runner's shutdown, or exit code 2 after a SIGTERM/SIGINT from outside.
+  interrupted: { reason: 'Interrupted', retry: 'at-once' },
+  'upload-failed': { reason: 'UploadFailed', retry: 'backoff' },
+};
+
+/** Maps an outcome to the reason recorded for it. */
 export function reasonOf(outcome: AttemptOutcome): RunReason {
-  switch (outcome.kind) {
-    case 'succeeded':
-      return 'Succeeded';
-    case 'simulation-error':
-      return 'SimulationError';
-    case 'crashed':
-      // In a pod, a SIGKILL we did not send comes from the kernel's OOM killer.
-      return outcome.signal === 'SIGKILL' ? 'OOMKilled' : 'Crashed';
-    case 'timed-out':
-      return 'TimedOut';
-    case 'spawn-failed':
-      return 'SpawnFailed';
-    case 'interrupted':
-      return 'Interrupted';
-    case 'upload-failed':
-      return 'UploadFailed';
-  }
+  // In a pod, a SIGKILL we did not send comes from the kernel's OOM killer.
+  if (outcome.kind === 'crashed' && outcome.signal === 'SIGKILL') return 'OOMKilled';
+  return OUTCOME_TABLE[outcome.kind].reason;
 }
 
 /**
- * Decides ack/nak/term after attempt number `attempt` (1-based). A simulation
- * error is a property of the model and fails at once unless the policy retries
+ * Decides ack/nak/term after attempt number `attempt` (1-based), by
+ * OUTCOME_TABLE. A simulation error fails at once unless the policy retries
  * it; infrastructure failures are retried with backoff until maxAttempts, then
  * the run is failed and the message termed (JetStream has no dead-letter queue).
  */
 export function decideAttempt(outcome: AttemptOutcome, attempt: number, policy: RetryPolicy): AttemptDecision {
   const reason = reasonOf(outcome);
   if (outcome.kind === 'succeeded') return { action: 'ack', runStatus: 'succeeded', reason };
-  if (outcome.kind === 'interrupted') return { action: 'nak', delayMs: 0, runStatus: 'pending', reason, refundAttempt: true };
-  const retryable = outcome.kind !== 'simulation-error' || policy.retrySimulationErrors;
+  const { retry } = OUTCOME_TABLE[outcome.kind];
+  if (retry === 'at-once') return { action: 'nak', delayMs: 0, runStatus: 'pending', reason, refundAttempt: true };
+  const retryable = retry === 'backoff' || policy.retrySimulationErrors;
   if (retryable && attempt < policy.maxAttempts) {
     return { action: 'nak', delayMs: backoffMs(attempt, policy), runStatus: 'pending', reason };
   }

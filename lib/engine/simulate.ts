@@ -1,9 +1,16 @@
 // Runs one simulation process and classifies how it ended. Used by the
 // attempt loop (attempt.ts) and the run expansion (plan.ts); it decides
-// nothing about retries (that is decide.ts), it only reports what happened.
+// nothing about retries (that is decide.ts), it only reports what happened,
+// with OMNeT++'s error line read from the output or from the `.out` file the
+// output points to (cmdenv-output.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { findErrorReport, isInside, mergeReports, pointerMessage, pointerTarget, type ErrorReport } from './cmdenv-output.ts';
 import type { Launcher, LaunchedExit } from './launcher.ts';
+
+export { findErrorLine } from './cmdenv-output.ts';
 
 export interface SimulationCommand {
   executable: string;
@@ -22,6 +29,8 @@ export interface SimulationOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Start through the runner's launcher (cheaper than a fork of this process), output to `outputFile`. */
   launcher?: LaunchVia;
+  /** The run's result folder (relative to the command's cwd, or absolute): the only place a redirected error line is read from. */
+  resultDir?: string;
 }
 
 export interface LaunchVia {
@@ -43,25 +52,19 @@ export interface RunOutcome {
 
 const TAIL_BYTES = 4096;
 const ERROR_SCAN_BYTES = 64 * 1024;
-const ERROR_PREFIX = '<!> Error:';
-
-/** Finds OMNeT++'s error line in a text; returns the message after the prefix. */
-export function findErrorLine(text: string): string | undefined {
-  let found: string | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    const at = line.indexOf(ERROR_PREFIX);
-    if (at >= 0 && found === undefined) found = line.slice(at + ERROR_PREFIX.length).trim();
-  }
-  return found;
-}
 
 /** A started simulation process, however it was started. */
 interface SimulationProcess {
   /** Rejects when the process could not be started, or was lost with its launcher. */
   exited: Promise<LaunchedExit>;
   kill(signal: NodeJS.Signals): void;
-  /** The end of what it wrote to stdout and stderr, and its error line, once it exited. */
-  output(): Promise<{ tail: string; errorLine: string | undefined }>;
+  /** The end of what it wrote to stdout and stderr, and what that says of an error, once it exited. */
+  output(): Promise<OutputEnd>;
+}
+
+interface OutputEnd {
+  tail: string;
+  report: ErrorReport;
 }
 
 /** Runs the command to its end (or the timeout, or the abort) and classifies the result. */
@@ -103,9 +106,31 @@ export async function runSimulation(cmd: SimulationCommand, opts: SimulationOpti
     opts.signal?.removeEventListener('abort', onAbort);
   }
   const stoppedAs = stopping;
-  const { tail, errorLine } = await proc.output();
+  const { tail, report } = await proc.output();
+  const errorLine = report.errorLine ?? (report.pointer !== undefined ? await redirectedErrorLine(report.pointer, cmd.cwd, opts.resultDir) : undefined);
   return outcome({ ...classify(exit, stoppedAs, errorLine), outputTail: tail });
 }
+
+/**
+ * The error line of the `.out` file a pointer names, read only when it is a
+ * regular file inside the result folder (symbolic links resolved first); the
+ * pointer itself when it cannot be read so.
+ */
+async function redirectedErrorLine(pointer: string, cwd: string, resultDir: string | undefined): Promise<string> {
+  const unread = pointerMessage(pointer);
+  const target = resultDir === undefined ? undefined : pointerTarget(pointer, cwd, resultDir);
+  if (target === undefined || resultDir === undefined) return unread;
+  try {
+    const [real, realDir] = await Promise.all([realpath(target), realpath(resolve(cwd, resultDir))]);
+    if (!isInside(real, realDir)) return unread;
+    return (await fileEnd(real)).report.errorLine ?? unread;
+  } catch {
+    return unread;
+  }
+}
+
+/** OMNeT++'s exit code after SIGTERM or SIGINT: it called finish() and wrote its results, then stopped. */
+export const EXIT_CODE_SIGNALLED = 2;
 
 /** How a simulation ended, from its exit, whether we stopped it, and its error line. Pure. */
 export function classify(exit: LaunchedExit, stopping: 'timed-out' | 'interrupted' | undefined, errorLine: string | undefined): Omit<RunOutcome, 'elapsedMs' | 'outputTail'> {
@@ -114,6 +139,8 @@ export function classify(exit: LaunchedExit, stopping: 'timed-out' | 'interrupte
   if (exit.exitCode === 0) return { kind: 'succeeded', ...base };
   if (exit.signal) return { kind: 'crashed', ...base };
   if (errorLine !== undefined) return { kind: 'simulation-error', ...base };
+  // Signalled by someone else (a terminal's Ctrl-C, a pod's SIGTERM): the run did nothing wrong.
+  if (exit.exitCode === EXIT_CODE_SIGNALLED) return { kind: 'interrupted', ...base };
   return { kind: 'crashed', ...base };
 }
 
@@ -135,7 +162,7 @@ function childProcess(cmd: SimulationCommand, onOutput: SimulationOptions['onOut
   liveChildren.add(child);
   child.once('exit', () => liveChildren.delete(child));
   let tail = '';
-  let errorLine: string | undefined;
+  let report: ErrorReport = {};
   const partial = { stdout: '', stderr: '' };
   const onData = (stream: 'stdout' | 'stderr') => (buf: Buffer) => {
     const chunk = buf.toString('utf8');
@@ -145,7 +172,7 @@ function childProcess(cmd: SimulationCommand, onOutput: SimulationOptions['onOut
     const text = partial[stream] + chunk;
     const lastNl = text.lastIndexOf('\n');
     partial[stream] = lastNl >= 0 ? text.slice(lastNl + 1) : text;
-    if (errorLine === undefined && lastNl >= 0) errorLine = findErrorLine(text.slice(0, lastNl));
+    if (lastNl >= 0) report = mergeReports(report, findErrorReport(text.slice(0, lastNl)));
   };
   child.stdout.on('data', onData('stdout'));
   child.stderr.on('data', onData('stderr'));
@@ -153,31 +180,34 @@ function childProcess(cmd: SimulationCommand, onOutput: SimulationOptions['onOut
     child.once('error', reject);
     child.once('close', (code, signal) => resolve({ exitCode: code, signal }));
   });
-  const output = async () => ({ tail, errorLine: errorLine ?? findErrorLine(partial.stdout) ?? findErrorLine(partial.stderr) });
+  const output = async () => ({ tail, report: [partial.stdout, partial.stderr].map(findErrorReport).reduce(mergeReports, report) });
   return { exited, kill: (signal) => child.kill(signal), output };
 }
 
 /** A process the launcher started, its output in a file beside the result folder. */
 async function launched(cmd: SimulationCommand, via: LaunchVia): Promise<SimulationProcess> {
   const proc = await via.launcher.launch(cmd, via.outputFile);
-  return { exited: proc.exited, kill: proc.kill, output: () => outputFileEnd(via.outputFile) };
+  return { exited: proc.exited, kill: proc.kill, output: () => fileEnd(via.outputFile) };
 }
 
 /**
- * The tail and the error line of an output file. OMNeT++ prints its error
- * line at the end of a run, so the last ERROR_SCAN_BYTES hold it; the first,
- * possibly cut, line of that window is not searched.
+ * The tail of an output file and what it says of an error. OMNeT++ prints its
+ * error line at the end of a run, so the last ERROR_SCAN_BYTES hold it; the
+ * first, possibly cut, line of that window is not searched. Only a regular
+ * file is read (opened without blocking, so a FIFO cannot hold the runner).
  */
-async function outputFileEnd(path: string): Promise<{ tail: string; errorLine: string | undefined }> {
-  const file = await open(path, 'r');
+async function fileEnd(path: string): Promise<OutputEnd> {
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const { size } = await file.stat();
+    const stats = await file.stat();
+    if (!stats.isFile()) throw new Error(`${path} is not a regular file`);
+    const { size } = stats;
     const length = Math.min(size, ERROR_SCAN_BYTES);
     const buf = Buffer.alloc(length);
     await file.read(buf, 0, length, size - length);
     const text = buf.toString('utf8');
     const whole = length === size ? text : text.slice(text.indexOf('\n') + 1);
-    return { tail: text.slice(-TAIL_BYTES), errorLine: findErrorLine(whole) };
+    return { tail: text.slice(-TAIL_BYTES), report: findErrorReport(whole) };
   } finally {
     await file.close();
   }

@@ -133,6 +133,21 @@ describe('inet-swarm run --local', () => {
     assert.ok(!files.some((f) => f.startsWith('Errors-i=3-') || f.startsWith('Errors-i=7-')), files.join(' '));
   });
 
+  it('fails a model error whose line went to the .out file as SimulationError with that line, without retrying it', async () => {
+    const result = await runCli(['--json', 'run', '--local', '-c', 'MixedErrors', '-o', 'mixed'], { cwd: repoDir });
+    assert.equal(result.code, 1, result.stderr);
+    const { events, summary } = parseJsonOutput(result.stdout);
+    assert.deepEqual(
+      summary.failed.map((f) => [f.run, f.reason, f.attempts, f.exitCode, f.errorLine]),
+      [[1, 'SimulationError', 1, 1, 'vector::_M_default_append']],
+    );
+    assert.equal(summary.succeeded, 2);
+    assert.equal(events.filter((e) => e.type === 'run-retrying').length, 0);
+    const plain = await runCli(['run', '--local', '-c', 'MixedErrors', '-r', '1', '-o', 'mixed-plain'], { cwd: repoDir });
+    assert.equal(plain.code, 1);
+    assert.match(plain.stdout + plain.stderr, /vector::_M_default_append/, 'the error line is shown');
+  });
+
   it('ends a hanging run as TimedOut after --max-attempts, leaving no partial files', async () => {
     const started = Date.now();
     const result = await runCli(

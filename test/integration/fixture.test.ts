@@ -96,6 +96,7 @@ describe('queries', () => {
         'Config Hang: 4',
         'Config Flaky: 4',
         'Config Extends: 42',
+        'Config MixedErrors: 3',
         'Config Short: 200',
         'Config Burn: 8',
         'Config Zero: 2000',
@@ -206,8 +207,8 @@ describe('errors', () => {
   const cases: [string, string[], RegExp][] = [
     ['an unknown config', ['-c', 'Nope', '-q', 'numruns'], /^<!> Error: No such config: Nope$/m],
     ['an unknown config in a run', ['-c', 'Nope', '-r', '0'], /^<!> Error: No such config: Nope$/m],
-    ['a run number out of range', ['-c', 'Aloha', '-r', '42', '-q', 'runs'], /^<!> Error: Run number 42 is out of range/m],
-    ['a run number out of range in a run', ['-c', 'General', '-r', '1'], /^<!> Error: Run number 1 is out of range/m],
+    ['a run number out of range', ['-c', 'Aloha', '-r', '42', '-q', 'runs'], /^<!> Error: Run number 42 in run list '42' is out of range 0\.\.41$/m],
+    ['a run number out of range in a run', ['-c', 'General', '-r', '1'], /^<!> Error: Run number 1 in run list '1' is out of range 0\.\.0$/m],
     ['a syntax error in a filter', ['-c', 'Aloha', '-r', '1..x', '-q', 'numruns'], /^<!> Error: Syntax error in expression/m],
     ['an unknown variable in a filter', ['-c', 'Aloha', '-r', '$nope>1', '-q', 'numruns'], /^<!> Error: .*nope/m],
     ['a missing ini file', ['-f', 'missing.ini', '-q', 'numruns'], /^<!> Error: Cannot open ini file/m],
@@ -368,13 +369,26 @@ describe('runs and result files', () => {
     assert.ok(vci.some((l) => /^0\t\d+\t\d+\t/.test(l)), 'has a block index line');
   });
 
-  test('--cmdenv-redirect-output=true moves the run output into a .out file', async () => {
+  test('--cmdenv-redirect-output=true moves the run output into a .out file and says so on stdout', async () => {
     const dir = await resultDir();
     const r = await opp(['-s', '-c', 'Aloha', '-r', '14', `--result-dir=${dir}`, '--cmdenv-redirect-output=true']);
     assert.equal(r.code, 0);
-    assert.doesNotMatch(r.stdout, /Preparing for running/);
-    const out = await readFile(join(dir, 'Aloha-numHosts=15,iaMean=1-#0.out'), 'utf8');
-    assert.match(out, /^Preparing for running configuration Aloha, run #14\.\.\.$/m);
+    const outFile = join(dir, 'Aloha-numHosts=15,iaMean=1-#0.out');
+    assert.match(r.stdout, /^Preparing for running configuration Aloha, run #14\.\.\.$/m);
+    assert.ok(r.stdout.includes(`Redirecting output to file "${outFile}"...`), r.stdout);
+    assert.doesNotMatch(r.stdout, /Running simulation/);
+    const out = await readFile(outFile, 'utf8');
+    assert.match(out, /^Running configuration Aloha, run #14\.\.\.$/m);
+    assert.match(out, /^Running simulation\.\.\.$/m);
+  });
+
+  test('with --cmdenv-redirect-output=true an error goes into the .out, and stderr points there', async () => {
+    const dir = await resultDir();
+    const r = await opp(['-s', '-c', 'Errors', '-r', '3', `--result-dir=${dir}`, '--cmdenv-redirect-output=true']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `<!> Error -- see ${dir}/Errors-i=3-#0.out for details\n`);
+    const out = await readFile(join(dir, 'Errors-i=3-#0.out'), 'utf8');
+    assert.match(out, /^<!> Error: Injected error at run #3 \(oppsim.errorRuns\) -- in module/m);
   });
 
   test('--sim-time-limit overrides the ini value in the recorded results', async () => {

@@ -34,12 +34,13 @@ for (const [spawnPath, runner] of Object.entries(spawnPaths)) describe(`runner f
   before(async () => {
     const stack = await useStack();
     const attemptDir = await mkdtemp(join(tmpdir(), 'oppsim-attempts-'));
-    const [errors, errorsRetried, crash, hang, flaky] = await Promise.all([
+    const [errors, errorsRetried, crash, hang, flaky, mixed] = await Promise.all([
       setupCampaign(stack, { iniConfig: 'Errors', runner }),
       setupCampaign(stack, { iniConfig: 'Errors', policy: { retrySimulationErrors: true, maxAttempts: 2 }, runner }),
       setupCampaign(stack, { iniConfig: 'Crash', runner }),
       setupCampaign(stack, { iniConfig: 'Hang', policy: { runTimeoutMs: 1500 }, runner }),
       setupCampaign(stack, { iniConfig: 'Flaky', runner }),
+      setupCampaign(stack, { iniConfig: 'MixedErrors', runner }),
     ]);
     const done = await Promise.all([
       runToEnd(errors),
@@ -47,8 +48,9 @@ for (const [spawnPath, runner] of Object.entries(spawnPaths)) describe(`runner f
       runToEnd(crash),
       runToEnd(hang),
       runToEnd(flaky, { OPPSIM_ATTEMPT_DIR: attemptDir }),
+      runToEnd(mixed),
     ]);
-    [cases.errors, cases.errorsRetried, cases.crash, cases.hang, cases.flaky] = done;
+    [cases.errors, cases.errorsRetried, cases.crash, cases.hang, cases.flaky, cases.mixed] = done;
   });
   after(async () => {
     await Promise.all(Object.values(cases).map((c) => c.campaign.close()));
@@ -71,6 +73,18 @@ for (const [spawnPath, runner] of Object.entries(spawnPaths)) describe(`runner f
     }
     const ok = [...runs.values()].filter((r) => r.status === 'succeeded').map((r) => r.run);
     assert.deepEqual(ok.sort((a, b) => a - b), [0, 1, 2, 4, 5, 6, 8, 9]);
+  });
+
+  it('fails a model error whose line went to the .out (stderr only points there) as SimulationError, once, with its line', () => {
+    const { runs } = cases.mixed!;
+    const r = runs.get(1)!;
+    assert.match(r.outputTail ?? '', /<!> Error -- see .*MixedErrors-n=-1-#0\.out for details/, 'stderr held only the pointer');
+    assert.deepEqual(
+      { status: r.status, reason: r.reason, attempts: r.attempts, exitCode: r.exitCode, errorLine: r.errorLine },
+      { status: 'failed', reason: 'SimulationError', attempts: 1, exitCode: 1, errorLine: 'vector::_M_default_append' },
+    );
+    assert.deepEqual(r.attemptHistory?.map((a) => a.reason), ['SimulationError']);
+    assert.deepEqual([runs.get(0)?.status, runs.get(2)?.status], ['succeeded', 'succeeded']);
   });
 
   it('retries a simulation error when the campaign asks for it, up to maxAttempts', () => {

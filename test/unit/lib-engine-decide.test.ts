@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from '../../lib/engine/decide.ts';
+import { backoffMs, decideAttempt, OUTCOME_TABLE, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from '../../lib/engine/decide.ts';
 
 const policy: RetryPolicy = { maxAttempts: 3, retrySimulationErrors: false, backoffBaseMs: 1000, backoffMaxMs: 8000 };
 const retrySim: RetryPolicy = { ...policy, retrySimulationErrors: true };
@@ -49,4 +49,21 @@ describe('backoffMs', () => {
     assert.equal(backoffMs(1, { maxAttempts: 3, retrySimulationErrors: false }), 1000);
     assert.equal(backoffMs(20, { maxAttempts: 3, retrySimulationErrors: false }), 60_000);
   });
+});
+
+describe('OUTCOME_TABLE', () => {
+  const rows: Array<[AttemptOutcome['kind'], string, 'never' | 'backoff' | 'at-once']> = [
+    ['succeeded', 'Succeeded', 'never'],
+    ['simulation-error', 'SimulationError', 'never'],
+    ['crashed', 'Crashed', 'backoff'],
+    ['timed-out', 'TimedOut', 'backoff'],
+    ['spawn-failed', 'SpawnFailed', 'backoff'],
+    ['interrupted', 'Interrupted', 'at-once'],
+    ['upload-failed', 'UploadFailed', 'backoff'],
+  ];
+  it('has one row per outcome', () => assert.deepEqual(Object.keys(OUTCOME_TABLE).sort(), rows.map(([k]) => k).sort()));
+  for (const [kind, reason, retry] of rows) {
+    const how = { never: 'never tries it again', backoff: 'retries it with backoff', 'at-once': 'hands it back at once' }[retry];
+    it(`records ${kind} as ${reason} and ${how}`, () => assert.deepEqual(OUTCOME_TABLE[kind], { reason, retry }));
+  }
 });
