@@ -27,7 +27,7 @@ export const pureModules = [
   '^lib/kube/(conditions|manifests|keys)\\.ts$',
   '^lib/queue/subjects\\.ts$',
   '^lib/capacity/demand\\.ts$',
-  '^lib/engine/command\\.ts$',
+  '^lib/engine/(command|cmdenv-output)\\.ts$',
   // The runner pod's env contract: the campaign's manifests write it, the
   // runner reads it (from an env object it is given; process.pid is only the
   // last default of the pod name).

@@ -92,6 +92,8 @@ export function describeOutcome(outcome: RunOutcome): string {
       return `exceeded the run timeout`;
     case 'interrupted':
       return 'interrupted by runner shutdown';
+    case 'signalled':
+      return 'exited with code 2 (stopped by a SIGTERM or SIGINT from outside the runner)';
     default:
       return outcome.kind;
   }

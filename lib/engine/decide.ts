@@ -10,6 +10,7 @@ export type AttemptOutcomeKind =
   | 'timed-out'
   | 'spawn-failed'
   | 'interrupted'
+  | 'signalled'
   | 'upload-failed';
 
 export interface AttemptOutcome {
@@ -77,8 +78,11 @@ export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retr
   crashed: { reason: 'Crashed', retry: 'backoff' },
   'timed-out': { reason: 'TimedOut', retry: 'backoff' },
   'spawn-failed': { reason: 'SpawnFailed', retry: 'backoff' },
-  // Stopped by the runner's shutdown, or exit code 2 after a SIGTERM/SIGINT from outside.
+  // Stopped by the runner's shutdown (or told to stop while it ended): handed back, the attempt not counted.
   interrupted: { reason: 'Interrupted', retry: 'at-once' },
+  // Exit code 2 without our stop: a SIGTERM/SIGINT from outside, or a model that exits 2 itself. Counted, so that
+  // a model which always exits 2 fails after maxAttempts instead of coming back forever.
+  signalled: { reason: 'Interrupted', retry: 'backoff' },
   'upload-failed': { reason: 'UploadFailed', retry: 'backoff' },
 };
 

@@ -40,7 +40,7 @@ export interface LaunchVia {
 }
 
 export interface RunOutcome {
-  kind: 'succeeded' | 'simulation-error' | 'crashed' | 'timed-out' | 'spawn-failed' | 'interrupted';
+  kind: 'succeeded' | 'simulation-error' | 'crashed' | 'timed-out' | 'spawn-failed' | 'interrupted' | 'signalled';
   exitCode: number | null;
   signal: string | null;
   /** The `<!> Error: ...` line OMNeT++ printed, without the prefix. */
@@ -139,8 +139,9 @@ export function classify(exit: LaunchedExit, stopping: 'timed-out' | 'interrupte
   if (exit.exitCode === 0) return { kind: 'succeeded', ...base };
   if (exit.signal) return { kind: 'crashed', ...base };
   if (errorLine !== undefined) return { kind: 'simulation-error', ...base };
-  // Signalled by someone else (a terminal's Ctrl-C, a pod's SIGTERM): the run did nothing wrong.
-  if (exit.exitCode === EXIT_CODE_SIGNALLED) return { kind: 'interrupted', ...base };
+  // Signalled by someone else (a terminal's Ctrl-C, a pod's SIGTERM) before our own stop: OMNeT++ wrote its
+  // results and stopped. Or a model that exits 2 itself: which one cannot be told apart from outside.
+  if (exit.exitCode === EXIT_CODE_SIGNALLED) return { kind: 'signalled', ...base };
   return { kind: 'crashed', ...base };
 }
 

@@ -27,6 +27,8 @@ describe('decideAttempt', () => {
       policy,
       { action: 'nak', delayMs: 0, runStatus: 'pending', reason: 'Interrupted', refundAttempt: true },
     ],
+    ['retries a run signalled from outside, counting the attempt', { kind: 'signalled' }, 1, policy, { action: 'nak', delayMs: 1000, runStatus: 'pending', reason: 'Interrupted' }],
+    ['fails a run that keeps exiting 2 after the last attempt', { kind: 'signalled' }, 3, policy, { action: 'term', runStatus: 'failed', reason: 'Interrupted' }],
     ['fails at once when only one attempt is allowed', { kind: 'crashed' }, 1, { ...policy, maxAttempts: 1 }, { action: 'term', runStatus: 'failed', reason: 'Crashed' }],
   ];
   for (const [name, outcome, attempt, p, expected] of cases) {
@@ -59,6 +61,7 @@ describe('OUTCOME_TABLE', () => {
     ['timed-out', 'TimedOut', 'backoff'],
     ['spawn-failed', 'SpawnFailed', 'backoff'],
     ['interrupted', 'Interrupted', 'at-once'],
+    ['signalled', 'Interrupted', 'backoff'],
     ['upload-failed', 'UploadFailed', 'backoff'],
   ];
   it('has one row per outcome', () => assert.deepEqual(Object.keys(OUTCOME_TABLE).sort(), rows.map(([k]) => k).sort()));

@@ -19,7 +19,7 @@ function errorLineOf(c: ReferenceCase): string | undefined {
 const EXPECTED: Record<NonNullable<ReferenceCase['runClass']>, AttemptDecision> = {
   Succeeded: { action: 'ack', runStatus: 'succeeded', reason: 'Succeeded' },
   SimulationError: { action: 'term', runStatus: 'failed', reason: 'SimulationError' },
-  Interrupted: { action: 'nak', delayMs: 0, runStatus: 'pending', reason: 'Interrupted', refundAttempt: true },
+  Interrupted: { action: 'nak', delayMs: 1000, runStatus: 'pending', reason: 'Interrupted' },
 };
 
 describe('each recorded case of real OMNeT++ 6.1 is classed as the failure table says', () => {
@@ -45,7 +45,8 @@ describe('each recorded case of real OMNeT++ 6.1 is classed as the failure table
 describe('classify', () => {
   const exited = (exitCode: number | null, signal: NodeJS.Signals | null = null) => ({ exitCode, signal });
   const cases: Array<[string, ReturnType<typeof classify>['kind'], Parameters<typeof classify>]> = [
-    ['exit 2 after a SIGTERM from outside is an interruption', 'interrupted', [exited(2), undefined, undefined]],
+    ['exit 2 after a SIGTERM from outside is a signalled run', 'signalled', [exited(2), undefined, undefined]],
+    ['exit 2 after our own stop is an interruption', 'interrupted', [exited(2), 'interrupted', undefined]],
     ['exit 2 after our own stop at the timeout is a timeout', 'timed-out', [exited(2), 'timed-out', undefined]],
     ['exit 1 with the error line of a redirected .out is a simulation error', 'simulation-error', [exited(1), undefined, 'vector::_M_default_append']],
     ['exit 3 without an error line is a crash', 'crashed', [exited(3), undefined, undefined]],
