@@ -34,6 +34,8 @@ export interface RunLogView {
   output: string;
   /** Where `output` comes from. */
   outputSource: '.out' | 'output tail';
+  /** The shell line that runs this run in the user's checkout, when the runner recorded it. */
+  command: string | undefined;
 }
 
 export function runLogView(run: number, doc: RunDoc, outFile: string | undefined): RunLogView {
@@ -47,5 +49,6 @@ export function runLogView(run: number, doc: RunDoc, outFile: string | undefined
     errorLine: doc.errorLine ?? (doc.status === 'failed' ? doc.message : undefined),
     output: outFile ?? doc.outputTail ?? '',
     outputSource: outFile !== undefined ? '.out' : 'output tail',
+    command: doc.command,
   };
 }

@@ -34,6 +34,8 @@ export interface FailedRun {
   reason: RunReason;
   exitCode: number | null;
   errorLine?: string | undefined;
+  /** The shell line that runs it alone from the checkout's root (command.ts localCommandLine); `run --local` knows it. */
+  command?: string | undefined;
 }
 
 /** The outcome of a whole campaign: the data `run` returns, printed by output/summary.ts. */

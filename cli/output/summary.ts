@@ -23,6 +23,9 @@ export function formatSummary(s: CampaignSummary): string {
       );
     }
     if (s.failed.length > shownFailures) lines.push(`  ... and ${s.failed.length - shownFailures} more`);
+    // One is enough: the failed runs differ only in their run number.
+    const first = s.failed.find((f) => f.command);
+    if (first) lines.push(`To run run ${first.run} alone (from your checkout's root):`, `  ${first.command}`);
   }
   lines.push(`Results: ${s.files} files in ${s.outDir}`);
   return `${lines.join('\n')}\n`;

@@ -1,6 +1,7 @@
 // The opp_run command line of a campaign's simulation. Pure, shared by the
-// runner and the local CLI engine so both run exactly the same command.
-import { isAbsolute, join } from 'node:path';
+// runner and the local CLI engine so both run exactly the same command, and
+// rendered as the shell line a user pastes in their checkout to run one run.
+import { isAbsolute, join, posix } from 'node:path';
 
 /** The simulation part of a campaign spec, as the runner receives it. */
 export interface SimulationSpec {
@@ -39,18 +40,20 @@ function resolveExecutable(root: string, exe: string): string {
   return exe.includes('/') ? resolvePath(root, exe) : exe;
 }
 
-function commonArgs(root: string, spec: SimulationSpec): string[] {
+// `place` turns a spec path into the one the command line names: under the
+// build root for the runner, relative to the working folder for a user's shell.
+function commonArgs(place: (p: string) => string, spec: SimulationSpec): string[] {
   const args: string[] = ['-c', spec.config];
-  if (spec.nedPath?.length) args.push('-n', spec.nedPath.map((p) => resolvePath(root, p)).join(':'));
+  if (spec.nedPath?.length) args.push('-n', spec.nedPath.map(place).join(':'));
   if (spec.nedExcludes?.length) args.push('-x', spec.nedExcludes.join(';'));
-  for (const lib of spec.libraries ?? []) args.push('-l', resolvePath(root, lib));
+  for (const lib of spec.libraries ?? []) args.push('-l', place(lib));
   for (const ini of spec.iniFiles) args.push('-f', ini);
   return args;
 }
 
 /** `<exe> -s -q runnumbers -c CONFIG [-r FILTER] ... -f INI`: asks OMNeT++ itself which runs exist. */
 export function planCommand(root: string, spec: SimulationSpec): Command {
-  const args = ['-s', '-q', 'runnumbers', ...commonArgs(root, spec)];
+  const args = ['-s', '-q', 'runnumbers', ...commonArgs((p) => resolvePath(root, p), spec)];
   if (spec.runFilter && spec.runFilter.trim() !== '') args.push('-r', spec.runFilter);
   return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
 }
@@ -62,8 +65,46 @@ export interface RunCommandOptions {
 
 /** `<exe> -u Cmdenv -c CONFIG -r N --result-dir=DIR ...`: one run into its own result folder. */
 export function runCommand(root: string, spec: SimulationSpec, run: number, resultDir: string, opts: RunCommandOptions = {}): Command {
-  const args = ['-u', 'Cmdenv', ...commonArgs(root, spec), '-r', String(run), `--result-dir=${resultDir}`];
+  const args = ['-u', 'Cmdenv', ...commonArgs((p) => resolvePath(root, p), spec), '-r', String(run), `--result-dir=${resultDir}`];
   if (opts.redirectOutput) args.push('--cmdenv-redirect-output=true');
   args.push(...(spec.extraArgs ?? []));
   return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
+}
+
+/** The folder opp_runall writes results to, relative to the working folder; what a user's own run uses. */
+export const LOCAL_RESULT_DIR = 'results';
+
+// A spec path as seen from the working folder the user's shell has changed to.
+function fromWorkingDir(workingDir: string, p: string): string {
+  if (isAbsolute(p)) return p;
+  const rel = posix.relative(posix.normalize(workingDir), posix.normalize(p));
+  return rel === '' ? '.' : rel;
+}
+
+/**
+ * The shell line that runs run `run` of the spec in a user's checkout (the
+ * build root being the repository root): `cd WORKINGDIR && EXE -u Cmdenv ...
+ * -r N --result-dir=results EXTRA...`, quoted for a POSIX shell. The runner's
+ * own scratch result folder and output redirection are left out. Pure.
+ */
+export function localCommandLine(spec: SimulationSpec, run: number): string {
+  const place = (p: string) => fromWorkingDir(spec.workingDir, p);
+  let exe = spec.executable;
+  if (exe.includes('/')) {
+    exe = place(exe);
+    if (!exe.includes('/')) exe = `./${exe}`; // a bare name would be looked up on PATH
+  }
+  const args = ['-u', 'Cmdenv', ...commonArgs(place, spec), '-r', String(run), `--result-dir=${LOCAL_RESULT_DIR}`, ...(spec.extraArgs ?? [])];
+  const line = [exe, ...args].map(shellQuote).join(' ');
+  const dir = posix.normalize(spec.workingDir || '.').replace(/(.)\/$/, '$1');
+  return dir === '.' ? line : `cd ${shellQuote(dir)} && ${line}`;
+}
+
+// Characters a POSIX shell passes through literally outside quotes.
+const SHELL_SAFE = /^[A-Za-z0-9_\-.,:/=@%+]+$/;
+
+/** One word for a POSIX shell: as is when safe, else in single quotes (a `'` inside as `'\''`). Pure. */
+export function shellQuote(word: string): string {
+  if (SHELL_SAFE.test(word)) return word;
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }

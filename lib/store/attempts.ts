@@ -13,19 +13,21 @@ export type BeginResult =
   | { state: 'exhausted'; attempts: number };
 
 /**
- * Starts an attempt: counts it and marks the run running. `done` means a
+ * Starts an attempt: counts it and marks the run running, recording `command`
+ * (the run's local command line) in the same write. `done` means a
  * terminal result is already stored (a duplicate delivery: ack it);
  * `exhausted` means every allowed attempt was started and none finished (their
  * runners were lost): the caller records the failure.
  */
-export async function beginAttempt(db: Db, campaignUid: string, run: number, runnerPod: string, maxAttempts: number, now = new Date()): Promise<BeginResult> {
+export async function beginAttempt(db: Db, campaignUid: string, run: number, runnerPod: string, maxAttempts: number, command?: string, now = new Date()): Promise<BeginResult> {
   const _id = runId(campaignUid, run);
   const runs = runsOf(db);
+  const recorded = command !== undefined ? { command } : {};
   // First attempt: a plain insert. (An upserting findOneAndUpdate with a
   // conditional filter costs the MongoDB-wire test server a collection scan;
   // an insert is cheap everywhere.)
   try {
-    await runs.insertOne({ _id, campaignUid, run, status: 'running', attempts: 1, runnerPod, startedAt: now, updatedAt: now });
+    await runs.insertOne({ _id, campaignUid, run, status: 'running', attempts: 1, runnerPod, ...recorded, startedAt: now, updatedAt: now });
     return { state: 'run', attempt: 1, history: [] };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
@@ -35,7 +37,7 @@ export async function beginAttempt(db: Db, campaignUid: string, run: number, run
   // mark a run running after another attempt stored its success in between).
   const doc = await runs.findOneAndUpdate(
     { _id, status: { $nin: ['succeeded', 'failed'] }, attempts: { $lt: maxAttempts } },
-    { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, startedAt: now, updatedAt: now } },
+    { $inc: { attempts: 1 }, $set: { status: 'running', runnerPod, ...recorded, startedAt: now, updatedAt: now } },
     { returnDocument: 'after' },
   );
   if (doc) return { state: 'run', attempt: doc.attempts, history: doc.attemptHistory ?? [] };

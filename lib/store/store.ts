@@ -55,6 +55,8 @@ export interface RunDoc {
   iterationVars?: Record<string, string>;
   resultFiles?: ResultFileRef[];
   outputTail?: string;
+  /** The shell line that runs this run in a user's checkout (command.ts localCommandLine); set when an attempt begins. */
+  command?: string;
   startedAt?: Date;
   finishedAt?: Date;
   updatedAt: Date;

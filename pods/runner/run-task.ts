@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
 import { concludeAttempt, describeOutcome, simulateAttempt } from '../../lib/engine/attempt.ts';
+import { localCommandLine } from '../../lib/engine/command.ts';
 import type { AttemptDecision } from '../../lib/engine/decide.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import { eventSubject } from '../../lib/queue/subjects.ts';
@@ -28,7 +29,9 @@ type Started = Extract<BeginResult, { state: 'run' }>;
 /** Runs a run task's simulation; what is left to do joins the caller's tails. */
 export async function handleRun(ctx: RunnerContext, task: RunTask, msg: JsMsg): Promise<Tail> {
   const t0 = performance.now();
-  const beginning: Promise<Begun> = beginAttempt(ctx.db, task.campaignUid, task.run, ctx.config.podName, task.policy.maxAttempts).catch(
+  // The run's local command line rides on the attempt's first write: no extra round trip.
+  const command = localCommandLine(ctx.config.simulation, task.run);
+  const beginning: Promise<Begun> = beginAttempt(ctx.db, task.campaignUid, task.run, ctx.config.podName, task.policy.maxAttempts, command).catch(
     (err: unknown) => ({ state: 'unreachable', err }) as const,
   );
   // A first delivery is neither a duplicate nor out of attempts, so its

@@ -50,6 +50,17 @@ function result(uid: string, run: number, attempt: number, extra: Partial<Attemp
 }
 
 describe('result store', () => {
+  it("records the run's local command line with the attempt's start, and keeps it through a failure", async () => {
+    const uid = 'cmd';
+    const line = 'cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 0 --result-dir=results';
+    await beginAttempt(db, uid, 0, 'pod-1', 3, line);
+    assert.equal((await runsOf(db).findOne({ campaignUid: uid, run: 0 }))?.command, line, 'the first attempt inserts it');
+    await recordRetry(db, result(uid, 0, 1, { reason: 'SimulationError', exitCode: 1 }), false);
+    await beginAttempt(db, uid, 0, 'pod-2', 3, line);
+    await recordFailure(db, result(uid, 0, 2, { reason: 'SimulationError', exitCode: 1, outputTail: 'tail' }));
+    const doc = await runsOf(db).findOne({ campaignUid: uid, run: 0 });
+    assert.deepEqual([doc?.status, doc?.command, doc?.outputTail], ['failed', line, 'tail'], 'a later attempt sets it again');
+  });
   it('lets the first successful attempt win and ignores a late duplicate', async () => {
     const uid = 'dup';
     const a = await beginAttempt(db, uid, 0, 'pod-1', 3);

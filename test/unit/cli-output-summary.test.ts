@@ -15,6 +15,17 @@ describe('formatSummary', () => {
     );
   });
 
+  it('ends the failed runs with the command that runs the first of them alone, when it is known', () => {
+    const failed = [summary.failed[0]!, { ...summary.failed[1]!, command: 'opp_run -u Cmdenv -c Errors -f omnetpp.ini -r 7 --result-dir=results' }];
+    const text = formatSummary({ ...summary, failed });
+    const expected =
+      '  run 7: TimedOut, exit code -, 3 attempt(s)\n' +
+      "To run run 7 alone (from your checkout's root):\n" +
+      '  opp_run -u Cmdenv -c Errors -f omnetpp.ini -r 7 --result-dir=results\n' +
+      'Results: 32 files in results\n';
+    assert.ok(text.endsWith(expected), text);
+  });
+
   it('says when the campaign was cancelled and how many runs never ran', () => {
     assert.match(formatSummary({ ...summary, failed: [], succeeded: 4, notRun: 6, interrupted: true }), /^Cancelled\. .*6 not run/);
   });
