@@ -44,14 +44,19 @@ export async function openCluster(env: NodeJS.ProcessEnv, globals: Pick<GlobalOp
 const campaigns = { group: GROUP, version: VERSION, plural: SIMULATION_CAMPAIGN.plural } as const;
 const builds = { group: GROUP, version: VERSION, plural: INET_BUILD.plural } as const;
 
-/** The campaign, or undefined when it does not exist. */
-export async function findCampaign(api: ClusterApi, name: string, namespace = api.namespace): Promise<SimulationCampaign | undefined> {
+/** One of our custom resources, or undefined when it does not exist. */
+async function findResource<T>(api: ClusterApi, kind: { kind: string; ref: typeof campaigns | typeof builds }, name: string, namespace: string): Promise<T | undefined> {
   try {
-    return (await api.custom.getNamespacedCustomObject({ ...campaigns, namespace, name })) as SimulationCampaign;
+    return (await api.custom.getNamespacedCustomObject({ ...kind.ref, namespace, name })) as T;
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw apiError(err, `reading SimulationCampaign ${namespace}/${name}`);
+    throw apiError(err, `reading ${kind.kind} ${namespace}/${name}`);
   }
+}
+
+/** The campaign, or undefined when it does not exist. */
+export function findCampaign(api: ClusterApi, name: string, namespace = api.namespace): Promise<SimulationCampaign | undefined> {
+  return findResource(api, { kind: SIMULATION_CAMPAIGN.kind, ref: campaigns }, name, namespace);
 }
 
 /** The campaign; a CliError naming `list` when it does not exist. */
@@ -95,13 +100,8 @@ export async function deleteCampaign(api: ClusterApi, name: string): Promise<boo
   }
 }
 
-export async function findBuild(api: ClusterApi, name: string, namespace = api.namespace): Promise<InetBuild | undefined> {
-  try {
-    return (await api.custom.getNamespacedCustomObject({ ...builds, namespace, name })) as InetBuild;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw apiError(err, `reading InetBuild ${namespace}/${name}`);
-  }
+export function findBuild(api: ClusterApi, name: string, namespace = api.namespace): Promise<InetBuild | undefined> {
+  return findResource(api, { kind: INET_BUILD.kind, ref: builds }, name, namespace);
 }
 
 /** Creates the build unless one of that name exists (the name is a hash of its inputs); returns it and whether it was new. */
