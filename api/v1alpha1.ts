@@ -184,7 +184,7 @@ export interface ExecutionSpec {
 }
 
 export interface ResultsSpec {
-  /** Default [*.sca, *.vec, *.vci]. */
+  /** Default [*.sca, *.vec, *.vci, *.out]: what opp_runall leaves in results/. */
   include?: string[];
   /** Default true. */
   storeScalars?: boolean;
@@ -283,7 +283,7 @@ export const CAMPAIGN_SPEC_DEFAULTS = {
   iniFiles: ['omnetpp.ini'],
   simulation: { executable: 'opp_run' },
   execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false },
-  results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
+  results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true },
   suspend: false,
 } as const satisfies SpecDefaults<SimulationCampaignSpec>;
 

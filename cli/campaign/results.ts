@@ -13,7 +13,7 @@ import { readCampaign } from '../../lib/store/campaigns.ts';
 import { campaignsOf, resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import { CliError } from '../errors.ts';
 import type { RerunInput } from '../data/rerun.ts';
-import { parseVciHeader, pickRunSources, scalarColumns } from '../data/results.ts';
+import { downloadPath, parseVciHeader, pickRunSources, scalarColumns } from '../data/results.ts';
 import { csvLine } from '../output/csv.ts';
 
 /** The uid of a campaign that no longer exists (cancelled), from the store's plan records: the latest of that name. */
@@ -60,9 +60,12 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
     const refs = doc?.resultFiles ?? [];
     const written: string[] = [];
     for (const ref of refs) {
-      const target = path.join(outDir, path.basename(ref.name));
-      const part = path.join(outDir, `.${path.basename(ref.name)}.part`);
+      const name = downloadPath(ref.name);
+      if (name === undefined) throw new CliError(`Run ${run} has a result file named ${JSON.stringify(ref.name)}, outside its result folder; not downloaded.`);
+      const target = path.join(outDir, name);
+      const part = path.join(path.dirname(target), `.${path.basename(target)}.part`);
       try {
+        await mkdir(path.dirname(target), { recursive: true });
         await pipeline(bucket.openDownloadStream(ref.gridfsId as ObjectId), createWriteStream(part));
         await rename(part, target);
       } catch (err) {

@@ -1,32 +1,18 @@
 // Where a successful `run --local` attempt's files go: renamed from its
 // scratch folder into the output folder (a rename keeps the `.vec` mtimes that
-// their `.vci` indexes record).
-import { readdir, rename, rm, rmdir } from 'node:fs/promises';
+// their `.vci` indexes record). Subfolders merge into the output folder's, as
+// when every run of a config writes into `results/<config>/`: a run replaces
+// its own files there, never another run's.
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { resultPaths } from '../../lib/engine/result-files.ts';
 
-/** Renames every entry of `from` into `to` (replacing older results of the same run) and returns their names. */
+/** Moves every file under `from` to the same place under `to` (replacing older results of the same run); returns their paths. */
 export async function moveResults(from: string, to: string): Promise<string[]> {
-  const names = await readdir(from).then(
-    (entries) => entries.sort(),
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    },
-  );
-  if (names === undefined) return [];
-  for (const name of names) {
-    const target = path.join(to, name);
-    try {
-      await rename(path.join(from, name), target);
-    } catch (err) {
-      // A directory cannot replace a non-empty directory: remove the old one first.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw err;
-      }
-      await rm(target, { recursive: true, force: true });
-      await rename(path.join(from, name), target);
-    }
-  }
-  await rmdir(from);
-  return names;
+  const paths = await resultPaths(from);
+  const folders = new Set(paths.map((p) => path.dirname(p)).filter((d) => d !== '.'));
+  for (const folder of folders) await mkdir(path.join(to, folder), { recursive: true });
+  for (const p of paths) await rename(path.join(from, p), path.join(to, p));
+  await rm(from, { recursive: true, force: true });
+  return paths;
 }

@@ -5,7 +5,7 @@
 // queue (a retry after its backoff) and out as progress events.
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { concludeAttempt, nextAttempt, simulateAttempt, Tails, type Settlement } from '../../lib/engine/attempt.ts';
+import { concludeAttempt, nextAttempt, restoreUserRun, simulateAttempt, Tails, type Settlement } from '../../lib/engine/attempt.ts';
 import { localCommandLine } from '../../lib/engine/command.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import type { FailedRun } from '../output/events.ts';
@@ -79,6 +79,7 @@ async function simulate(local: LocalRun, task: LocalTask, attemptDir: string): P
 async function finish(local: LocalRun, task: LocalTask, attemptDir: string, outcome: RunOutcome): Promise<void> {
   let moved: string[] = [];
   const settlement = await concludeAttempt(outcome, task.attempt, local.campaign.policy, async () => {
+    await restoreUserRun(attemptDir);
     moved = await moveResults(attemptDir, local.campaign.outDir);
   });
   if (settlement.action !== 'ack') await rm(attemptDir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
 // the conclusion run behind its next simulation (Tails).
 import { runCommand, type SimulationSpec } from './command.ts';
 import { decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from './decide.ts';
+import { restoreResultHeaders } from './result-files.ts';
 import { runSimulation, type LaunchVia, type RunOutcome } from './simulate.ts';
 
 export interface AttemptInput {
@@ -27,7 +28,7 @@ export interface AttemptInput {
 
 /** Runs the attempt's simulation to its end and reports how it ended. */
 export async function simulateAttempt(a: AttemptInput): Promise<RunOutcome> {
-  const command = runCommand(a.root, a.spec, a.run, a.resultDir, { redirectOutput: true });
+  const command = runCommand(a.root, a.spec, a.run, a.resultDir);
   const outcome = await runSimulation(a.env ? { ...command, env: a.env } : command, {
     timeoutMs: a.timeoutMs,
     killGraceMs: a.killGraceMs,
@@ -43,6 +44,15 @@ export async function simulateAttempt(a: AttemptInput): Promise<RunOutcome> {
 /** An outcome other than success counts as interrupted once the attempt was told to stop. Pure. */
 export function interruptedBy(signal: AbortSignal, outcome: RunOutcome): RunOutcome {
   return signal.aborted && outcome.kind !== 'succeeded' && outcome.kind !== 'interrupted' ? { ...outcome, kind: 'interrupted' } : outcome;
+}
+
+/**
+ * Makes a successful attempt's result files read as the user's own run's
+ * (no scratch folder, no runner options in their headers): the first step of
+ * keeping them, whether stored or moved.
+ */
+export async function restoreUserRun(resultDir: string): Promise<void> {
+  await restoreResultHeaders(resultDir, { resultDir });
 }
 
 /** How an attempt ends: the decision, the outcome it was made on, and the message recorded with it. */

@@ -58,21 +58,19 @@ export function planCommand(root: string, spec: SimulationSpec): Command {
   return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
 }
 
-export interface RunCommandOptions {
-  /** Cmdenv writes the run's stdout to `<resultdir>/<config>-...#N.out` instead of the pipe. */
-  redirectOutput?: boolean;
-}
-
-/** `<exe> -u Cmdenv -c CONFIG -r N --result-dir=DIR ...`: one run into its own result folder. */
-export function runCommand(root: string, spec: SimulationSpec, run: number, resultDir: string, opts: RunCommandOptions = {}): Command {
+/**
+ * `<exe> -u Cmdenv -c CONFIG -r N --result-dir=DIR --cmdenv-redirect-output=true
+ * ...`: one run into its own result folder, its output into a `.out` there as
+ * opp_runall does it (unless the extra arguments choose otherwise, which
+ * opp_runall respects too).
+ */
+export function runCommand(root: string, spec: SimulationSpec, run: number, resultDir: string): Command {
   const args = ['-u', 'Cmdenv', ...commonArgs((p) => resolvePath(root, p), spec), '-r', String(run), `--result-dir=${resultDir}`];
-  if (opts.redirectOutput) args.push('--cmdenv-redirect-output=true');
-  args.push(...(spec.extraArgs ?? []));
+  const extra = spec.extraArgs ?? [];
+  if (!extra.some((a) => a.startsWith('--cmdenv-redirect-output='))) args.push('--cmdenv-redirect-output=true');
+  args.push(...extra);
   return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
 }
-
-/** The folder opp_runall writes results to, relative to the working folder; what a user's own run uses. */
-export const LOCAL_RESULT_DIR = 'results';
 
 // A spec path as seen from the working folder the user's shell has changed to.
 function fromWorkingDir(workingDir: string, p: string): string {
@@ -84,8 +82,9 @@ function fromWorkingDir(workingDir: string, p: string): string {
 /**
  * The shell line that runs run `run` of the spec in a user's checkout (the
  * build root being the repository root): `cd WORKINGDIR && EXE -u Cmdenv ...
- * -r N --result-dir=results EXTRA...`, quoted for a POSIX shell. The runner's
- * own scratch result folder and output redirection are left out. Pure.
+ * -r N EXTRA...`, quoted for a POSIX shell. The runner's own scratch result
+ * folder and output redirection are left out: the results go where the ini
+ * puts them, the output to the terminal. Pure.
  */
 export function localCommandLine(spec: SimulationSpec, run: number): string {
   const place = (p: string) => fromWorkingDir(spec.workingDir, p);
@@ -94,7 +93,7 @@ export function localCommandLine(spec: SimulationSpec, run: number): string {
     exe = place(exe);
     if (!exe.includes('/')) exe = `./${exe}`; // a bare name would be looked up on PATH
   }
-  const args = ['-u', 'Cmdenv', ...commonArgs(place, spec), '-r', String(run), `--result-dir=${LOCAL_RESULT_DIR}`, ...(spec.extraArgs ?? [])];
+  const args = ['-u', 'Cmdenv', ...commonArgs(place, spec), '-r', String(run), ...(spec.extraArgs ?? [])];
   const line = [exe, ...args].map(shellQuote).join(' ');
   const dir = posix.normalize(spec.workingDir || '.').replace(/(.)\/$/, '$1');
   return dir === '.' ? line : `cd ${shellQuote(dir)} && ${line}`;

@@ -1,16 +1,21 @@
 // A run's result files in the store's results bucket: written by the attempt
 // that produced them (through gridfs.ts, in a few round trips), named by their
 // run, and swept once a campaign is done when no finished run references them.
-import { basename } from 'node:path';
 import type { Db, ObjectId } from 'mongodb';
 import { deleteFiles, storeFiles } from './gridfs.ts';
 import { RESULTS_BUCKET, runsOf, type ResultFileRef } from './store.ts';
 
+/** A result file on this machine: its path, and its name in the run's result folder (`Aloha/x.sca` in a subfolder). */
+export interface LocalResultFile {
+  path: string;
+  name: string;
+}
+
 /** Stores result files into the results bucket with their run's identity; returns their references in order. */
-export async function uploadResultFiles(db: Db, paths: string[], meta: { campaignUid: string; run: number; attempt: number }): Promise<ResultFileRef[]> {
-  const files = paths.map((path) => ({ path, filename: `${meta.campaignUid}/${meta.run}/${basename(path)}`, metadata: { ...meta, fileName: basename(path) } }));
+export async function uploadResultFiles(db: Db, local: LocalResultFile[], meta: { campaignUid: string; run: number; attempt: number }): Promise<ResultFileRef[]> {
+  const files = local.map(({ path, name }) => ({ path, filename: `${meta.campaignUid}/${meta.run}/${name}`, metadata: { ...meta, fileName: name } }));
   const stored = await storeFiles(db, RESULTS_BUCKET, files);
-  return stored.map((f) => ({ name: basename(f.path), gridfsId: f.id, size: f.size }));
+  return stored.map((f, i) => ({ name: local[i]!.name, gridfsId: f.id, size: f.size }));
 }
 
 /** Deletes result files by reference; best effort, for an attempt cleaning up after itself (the sweep deletes what this leaves). */

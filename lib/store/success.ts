@@ -18,14 +18,14 @@
 import type { Db } from 'mongodb';
 import { historyWith, type AttemptResult } from './attempts.ts';
 import { isDuplicateKey } from './duplicates.ts';
-import { dropResultFiles, uploadResultFiles } from './result-files.ts';
+import { dropResultFiles, uploadResultFiles, type LocalResultFile } from './result-files.ts';
 import type { ScalarRow } from './sca.ts';
 import { storeScalars } from './scalars.ts';
 import { RUN_WINNERS, runId, runsOf, type ResultFileRef, type RunWinnerDoc } from './store.ts';
 
 export interface SuccessInput extends AttemptResult {
-  /** Absolute paths of the result files to store. */
-  files: string[];
+  /** The result files to store: where each is now, and its name (its path inside the result folder). */
+  files: LocalResultFile[];
   iterationVars: Record<string, string>;
   /** Scalar rows per result file name. */
   scalars: Array<{ file: string; rows: ScalarRow[] }>;

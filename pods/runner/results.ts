@@ -1,9 +1,10 @@
 // A runner's result folders: a successful run's files stored (the include
-// patterns pick the files; scalars and iteration variables come from every
-// .sca), and a folder removed once its run is settled.
+// patterns pick the files, in subfolders too; scalars and iteration variables
+// come from every .sca), and a folder removed once its run is settled.
 import { readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { matchesInclude } from '../../lib/store/include.ts';
+import { resultPaths } from '../../lib/engine/result-files.ts';
+import { includeMatcher } from '../../lib/store/include.ts';
 import { parseSca, scalarRows, type ScalarRow } from '../../lib/store/sca.ts';
 import type { AttemptResult } from '../../lib/store/attempts.ts';
 import { recordSuccess } from '../../lib/store/success.ts';
@@ -11,8 +12,8 @@ import type { RunnerContext } from './deps.ts';
 
 export async function storeResults(ctx: RunnerContext, result: AttemptResult, resultDir: string): Promise<{ won: boolean }> {
   const { config } = ctx;
-  const all = (await readdir(resultDir)).sort();
-  const names = all.filter((n) => matchesInclude(n, config.results.include));
+  const all = await resultPaths(resultDir);
+  const names = all.filter(includeMatcher(config.results.include));
   const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
   let iterationVars: Record<string, string> = {};
   // Scalars and iteration variables come from every .sca, stored as a file or not.
@@ -24,7 +25,7 @@ export async function storeResults(ctx: RunnerContext, result: AttemptResult, re
       if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r) });
     }
   }
-  return recordSuccess(ctx.db, { ...result, files: names.map((n) => join(resultDir, n)), iterationVars, scalars });
+  return recordSuccess(ctx.db, { ...result, files: names.map((name) => ({ path: join(resultDir, name), name })), iterationVars, scalars });
 }
 
 /**

@@ -119,7 +119,7 @@ async function bareSpawn(repoDir: string, count: number, workDir: string): Promi
   for (let i = 0; i < count; i++) {
     const dir = await mkdtemp(join(workDir, 'bare-'));
     const t0 = nowMs();
-    const out = await runSimulation(runCommand(repoDir, fixtureSpec('Zero'), i, dir, { redirectOutput: true }), { timeoutMs: 30_000, killGraceMs: 1_000 });
+    const out = await runSimulation(runCommand(repoDir, fixtureSpec('Zero'), i, dir), { timeoutMs: 30_000, killGraceMs: 1_000 });
     times.push(nowMs() - t0);
     if (out.kind !== 'succeeded') throw new Error(`Bare run ${i} did not succeed: ${out.kind} ${out.outputTail}`);
     await rm(dir, { recursive: true, force: true });
@@ -187,7 +187,7 @@ async function runRq(rq: RqContext, storage: Exclude<Storage, 'files+scalars'>, 
   const db = rq.mongo.db(`bench_rq_${storage}`);
   await db.dropDatabase();
   const workDir = await mkdtemp(join(rq.dir, `${queue}-`));
-  const cmd = runCommand(rq.repoDir, fixtureSpec('Zero'), 0, '@RESULTDIR@', { redirectOutput: true });
+  const cmd = runCommand(rq.repoDir, fixtureSpec('Zero'), 0, '@RESULTDIR@');
   const args = cmd.args.map((a, i) => (cmd.args[i - 1] === '-r' ? '@RUN@' : a));
   const spec = {
     executable: cmd.executable,
@@ -255,7 +255,7 @@ async function storeCost(mongo: MongoClient, repoDir: string, workDir: string, s
   const db = mongo.db(`bench_store_${storage.replace('+', '_')}`);
   await db.dropDatabase();
   const sample = await mkdtemp(join(workDir, 'store-sample-'));
-  const out = await runSimulation(runCommand(repoDir, fixtureSpec('Zero'), 0, sample, { redirectOutput: true }), { timeoutMs: 30_000, killGraceMs: 1_000 });
+  const out = await runSimulation(runCommand(repoDir, fixtureSpec('Zero'), 0, sample), { timeoutMs: 30_000, killGraceMs: 1_000 });
   if (out.kind !== 'succeeded') throw new Error(`Sample run did not succeed: ${out.outputTail}`);
   const names = (await readdir(sample)).sort();
   const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
@@ -277,7 +277,7 @@ async function storeCost(mongo: MongoClient, repoDir: string, workDir: string, s
       signal: null,
       elapsedMs: out.elapsedMs,
       outputTail: '',
-      files: storage === 'none' ? [] : names.map((n) => join(sample, n)),
+      files: storage === 'none' ? [] : names.map((n) => ({ path: join(sample, n), name: n })),
       iterationVars: { i: String(run) },
       scalars: storage === 'files+scalars' ? scalars : [],
     });

@@ -86,7 +86,7 @@ function exitOf(command: string, args: string[], cwd: string): Promise<{ code: n
 /** `seq 0 199 | xargs -P N -I{} <the runner's command for run {}>`, all results into one folder. */
 async function runXargs(repoDir: string, dir: string, jobs: number): Promise<{ seconds: number; cpuMs: number }> {
   const resultDir = await mkdtemp(join(dir, 'xargs-results-'));
-  const cmd = runCommand(repoDir, fixtureSpec(CONFIG), 0, resultDir, { redirectOutput: true });
+  const cmd = runCommand(repoDir, fixtureSpec(CONFIG), 0, resultDir);
   const args = cmd.args.map((a, i) => (cmd.args[i - 1] === '-r' ? '{}' : a));
   const script = `seq 0 ${RUNS - 1} | xargs -P ${jobs} -I{} "$@"`;
   const cpu0 = reapedCpuMs();

@@ -7,26 +7,24 @@
 // no MongoDB pod to port-forward to, so the CLI reaches the store by URI
 // (INETSWARM_MONGO_URI); cli-cluster-portforward.test.ts covers the port-forward.
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { V1Job } from '@kubernetes/client-node';
 import type { InetBuild, SimulationCampaign } from '../../api/v1alpha1.ts';
 import { queueNames } from '../../lib/queue/subjects.ts';
-import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
+import { buildFixture, makeFixtureRepo, runLikeOppRunall } from '../fixtures/fixture.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { CampaignWorld, eventually, REPO_ROOT } from '../support/campaign.ts';
-import { cliEnv, collect, git, spawnCli, type CliRun } from '../support/cli.ts';
+import { cliEnv, collect, git, spawnCli, withoutElapsed, type CliRun } from '../support/cli.ts';
 import { containerCommand, containerEnv } from '../support/pod-like.ts';
 
-const exec = promisify(execFile);
 const VEC_MTIME = '1700000000';
 const GROUP = { group: 'inetswarm.dev', version: 'v1alpha1' } as const;
 
@@ -184,7 +182,7 @@ describe('inet-swarm on a cluster', { timeout: 900_000 }, () => {
   let aloha = '';
   let errors = '';
 
-  it('runs a campaign from the pushed commit and puts results/ identical to a direct run of the same runs', async () => {
+  it('runs a campaign from the pushed commit and puts results/ identical to what opp_runall leaves for the same runs', async () => {
     const run = startCli(['--json', 'run', '-c', 'Aloha', '-r', '0..5', '-j', '2']);
     aloha = await createdCampaign(run.output);
     await runBuilder(await buildOf(aloha));
@@ -195,26 +193,21 @@ describe('inet-swarm on a cluster', { timeout: 900_000 }, () => {
     const summary = lastJson<Summary>(result.stdout);
     assert.equal(summary.type, 'summary');
     assert.equal(summary.campaign, aloha);
-    assert.deepEqual([summary.total, summary.succeeded, summary.failed.length, summary.files], [6, 6, 0, 18]);
+    assert.deepEqual([summary.total, summary.succeeded, summary.failed.length, summary.files], [6, 6, 0, 24], '.sca, .vec, .vci and .out of each run');
     assert.ok(result.stdout.split('\n').some((l) => l.includes('"type":"status"')), 'progress events on stdout with --json');
 
-    const expectedDir = path.join(root, 'direct');
-    for (let r = 0; r <= 5; r += 1) {
-      await exec(executable, ['-u', 'Cmdenv', '-c', 'Aloha', '-r', String(r), `--result-dir=${expectedDir}`], {
-        cwd: repoDir,
-        env: { ...process.env, OPPSIM_VEC_MTIME: VEC_MTIME },
-      });
-    }
+    const expectedDir = await runLikeOppRunall(executable, path.join(root, 'direct'), ['-c', 'Aloha', '-r', '0..5'], { ...process.env, OPPSIM_VEC_MTIME: VEC_MTIME });
     const actualDir = path.join(repoDir, 'results');
     const expected = await listing(expectedDir);
-    assert.equal(expected.length, 18);
+    assert.equal(expected.length, 24);
     assert.deepEqual(await listing(actualDir), expected);
     for (const name of expected) {
       const [actual, wanted] = await Promise.all([readFile(path.join(actualDir, name)), readFile(path.join(expectedDir, name))]);
-      assert.ok(actual.equals(wanted), `${name} is identical to the direct run's`);
+      if (name.endsWith('.out')) assert.equal(withoutElapsed(actual.toString('utf8')), withoutElapsed(wanted.toString('utf8')), `${name} is opp_runall's but for wall-clock times`);
+      else assert.ok(actual.equals(wanted), `${name} is identical to opp_runall's`);
     }
     for (const vci of expected.filter((n) => n.endsWith('.vci'))) {
-      const header = /^file (\d+) (\d+)$/.exec((await readFile(path.join(actualDir, vci), 'utf8')).split('\n')[0] ?? '');
+      const header = /^file (\d+) (\d+) *$/.exec((await readFile(path.join(actualDir, vci), 'utf8')).split('\n')[0] ?? '');
       const vec = await stat(path.join(actualDir, vci.replace(/\.vci$/, '.vec')));
       assert.deepEqual([Number(header?.[1]), Number(header?.[2])], [vec.size, Math.floor(vec.mtimeMs / 1000)], `${vci} matches its .vec`);
     }
@@ -238,7 +231,7 @@ describe('inet-swarm on a cluster', { timeout: 900_000 }, () => {
     assert.equal(result.code, 0, result.stderr);
     const lines = (await readFile(csvFile, 'utf8')).trim().split('\n');
     assert.equal(lines[0], 'run,iaMean,numHosts,module,name,value', 'the iteration variables the runs recorded, as columns');
-    const scaDir = path.join(root, 'direct');
+    const scaDir = path.join(root, 'direct', 'results');
     let scalars = 0;
     for (const f of (await readdir(scaDir)).filter((n) => n.endsWith('.sca'))) {
       scalars += (await readFile(path.join(scaDir, f), 'utf8')).split('\n').filter((l) => l.startsWith('scalar ') || l.startsWith('field ')).length;
@@ -282,7 +275,7 @@ describe('inet-swarm on a cluster', { timeout: 900_000 }, () => {
     const merged = await cli(['results', created.created, '-o', path.join(root, 'merged')]);
     assert.equal(merged.code, 0, merged.stderr);
     const files = await listing(path.join(root, 'merged'));
-    assert.equal(files.length, 8 * 3, 'the 8 runs that succeeded in the original campaign');
+    assert.equal(files.length, 8 * 4, 'the .sca, .vec, .vci and .out of the 8 runs that succeeded in the original campaign');
     assert.deepEqual(files, await listing(path.join(repoDir, 'errors')));
   });
 

@@ -144,7 +144,7 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
     await beginAttempt(db, uid, 0, 'runner-0', 3);
     await recordSuccess(db, {
       campaignUid: uid, run: 0, attempt: 1, runnerPod: 'runner-0', reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs: 5,
-      files: [`${base}.sca`, `${base}.vec`, `${base}.vci`], iterationVars: { numHosts: '10' }, scalars: [],
+      files: ['sca', 'vec', 'vci'].map((ext) => ({ path: `${base}.${ext}`, name: `${path.basename(base)}.${ext}` })), iterationVars: { numHosts: '10' }, scalars: [],
     });
 
     const out = path.join(dir, 'downloaded');

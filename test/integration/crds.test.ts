@@ -152,7 +152,7 @@ test('a minimal campaign gets the documented defaults', async () => {
     iniFiles: ['omnetpp.ini'],
     simulation: { executable: 'opp_run' },
     execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false },
-    results: { include: ['*.sca', '*.vec', '*.vci'], storeScalars: true },
+    results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true },
     suspend: false,
   });
 });

@@ -1,7 +1,8 @@
 // The oppsim fixture model against every recorded case of real OMNeT++ 6.1
 // (test/fixtures/omnetpp-reference): exit code, stderr, query output, the
-// significant stdout lines, result file names, `.out` contents and the `.vci`
-// header, so that the fixture cannot drift from the real thing.
+// significant stdout lines, result file names, `.out` contents, each `.sca`'s
+// run identity and the `.vci` header, so that the fixture cannot drift from
+// the real thing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,7 +10,7 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
-import { REFERENCE_CASES, REFERENCE_DIR, significantLines, type ReferenceCase } from '../fixtures/omnetpp-reference.ts';
+import { REFERENCE_CASES, REFERENCE_DIR, runIdentity, significantLines, type ReferenceCase } from '../fixtures/omnetpp-reference.ts';
 
 interface Ran {
   code: number | null;
@@ -87,10 +88,14 @@ describe('the fixture against real OMNeT++ 6.1', () => {
       for (const [name, lines] of Object.entries(c.outLines ?? {})) {
         assert.deepEqual(significantLines(await readFile(join(dir, 'results', name), 'utf8')), lines, name);
       }
+      for (const [name, lines] of Object.entries(c.scaIdentity ?? {})) {
+        assert.deepEqual(runIdentity(await readFile(join(dir, 'results', name), 'utf8')), lines, `${name}: run identity`);
+      }
       for (const vci of (c.resultFiles ?? []).filter((f) => f.endsWith('.vci'))) {
         const header = (await readFile(join(dir, 'results', vci), 'utf8')).split('\n')[0] ?? '';
         const vec = await stat(join(dir, 'results', vci.replace(/\.vci$/, '.vec')));
         const match = /^file (\d+) (\d+) *$/.exec(header);
+        assert.equal(header.length, 64, `${vci}: the first line is 64 characters wide, as OMNeT++ pads it`);
         assert.deepEqual(match && [Number(match[1]), Number(match[2])], [vec.size, Math.floor(vec.mtimeMs / 1000)], `${vci} header`);
       }
     });

@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -328,7 +328,9 @@ describe('runs and result files', () => {
       'attr network Aloha',
       'attr repetition 1',
       'attr runnumber 3',
-      'attr seedset 1',
+      'attr seedset 3',
+      `attr resultdir ${dir}`,
+      `config result-dir ${dir}`,
       'itervar numHosts 10',
       'itervar iaMean 2',
       'config **.numHosts 10',
@@ -342,6 +344,8 @@ describe('runs and result files', () => {
     assert.ok(lines.some((l) => /^scalar Aloha\.host\[0\] packetsSent \d+$/.test(l)));
     assert.equal(lines.filter((l) => /^bin\t\S+\t\d+$/.test(l)).length, 11);
     assert.ok(lines.indexOf('config **.numHosts 10') < lines.indexOf('scalar Aloha.oppsim runNumber 3'));
+    assert.ok(lines.indexOf(`config result-dir ${dir}`) < lines.indexOf('config **.numHosts 10'), "command-line options come before the ini's entries");
+    assert.ok(lines.indexOf('itervar iaMean 2') < lines.indexOf('itervar numHosts 10'), 'iteration variables by name');
   });
 
   test('the .vec declares an ETV vector and holds vectorSamples data lines', async () => {
@@ -363,10 +367,10 @@ describe('runs and result files', () => {
     const base = join(dir, 'Aloha-numHosts=10,iaMean=1-#0');
     const vci = (await readFile(`${base}.vci`, 'utf8')).split('\n');
     const st = await stat(`${base}.vec`);
-    assert.equal(vci[0], `file ${st.size} ${Math.floor(st.mtimeMs / 1000)}`);
+    assert.equal(vci[0], `file ${st.size} ${Math.floor(st.mtimeMs / 1000)}`.padEnd(64, ' '));
     assert.equal(vci[1], 'version 3');
     assert.ok(vci.includes('vector 0 Aloha.oppsim queueLength:vector ETV'));
-    assert.ok(vci.some((l) => /^0\t\d+\t\d+\t/.test(l)), 'has a block index line');
+    assert.ok(vci.some((l) => /^0\t\d+ \d+ \d+ /.test(l)), 'has a block index line: the vector id, a tab, then offset, length ... between blanks');
   });
 
   test('--cmdenv-redirect-output=true moves the run output into a .out file and says so on stdout', async () => {
@@ -399,9 +403,12 @@ describe('runs and result files', () => {
   });
 
   test('two executions of a run write byte-identical result files', async () => {
-    const [a, b] = [await resultDir(), await resultDir()];
+    // The same result folder both times: its name is in the files' headers.
+    const b = await resultDir();
+    const a = `${b}-first`;
     const env = { OPPSIM_VEC_MTIME: '1767225600' };
-    await opp(['-s', '-c', 'Aloha', '-r', '14', `--result-dir=${a}`], { env });
+    await opp(['-s', '-c', 'Aloha', '-r', '14', `--result-dir=${b}`], { env });
+    await rename(b, a);
     await opp(['-s', '-c', 'Aloha', '-r', '0..20', `--result-dir=${b}`], { env });
     for (const ext of ['sca', 'vec', 'vci']) {
       const name = `Aloha-numHosts=15,iaMean=1-#0.${ext}`;

@@ -11,7 +11,7 @@ import { CHUNK_SIZE, storeFiles } from '../../lib/store/gridfs.ts';
 import type { ScalarRow } from '../../lib/store/sca.ts';
 import { beginAttempt, recordFailure, recordRetry, type AttemptResult } from '../../lib/store/attempts.ts';
 import { recordPlan } from '../../lib/store/campaigns.ts';
-import { sweepResultFiles, uploadResultFiles } from '../../lib/store/result-files.ts';
+import { sweepResultFiles, uploadResultFiles, type LocalResultFile } from '../../lib/store/result-files.ts';
 import { ensureIndexes, RESULTS_BUCKET, runsOf, scalarsOf } from '../../lib/store/store.ts';
 import { recordSuccess } from '../../lib/store/success.ts';
 import { readCampaignProgress } from '../../lib/store/progress.ts';
@@ -34,9 +34,9 @@ after(async () => {
   await client?.close();
 });
 
-async function resultFiles(tag: string): Promise<string[]> {
-  const files = ['General-#0.sca', 'General-#0.vec'].map((n) => join(dir, `${tag}-${n}`));
-  for (const f of files) await writeFile(f, `content of ${tag}\n`);
+async function resultFiles(tag: string): Promise<LocalResultFile[]> {
+  const files = ['General-#0.sca', 'General-#0.vec'].map((n) => ({ path: join(dir, `${tag}-${n}`), name: `${tag}-${n}` }));
+  for (const f of files) await writeFile(f.path, `content of ${tag}\n`);
   return files;
 }
 
@@ -52,7 +52,7 @@ function result(uid: string, run: number, attempt: number, extra: Partial<Attemp
 describe('result store', () => {
   it("records the run's local command line with the attempt's start, and keeps it through a failure", async () => {
     const uid = 'cmd';
-    const line = 'cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 0 --result-dir=results';
+    const line = 'cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 0';
     await beginAttempt(db, uid, 0, 'pod-1', 3, line);
     assert.equal((await runsOf(db).findOne({ campaignUid: uid, run: 0 }))?.command, line, 'the first attempt inserts it');
     await recordRetry(db, result(uid, 0, 1, { reason: 'SimulationError', exitCode: 1 }), false);
@@ -151,7 +151,7 @@ describe('batched GridFS writes', () => {
       return path;
     }));
     const meta = { campaignUid: 'gridfs', run: 7, attempt: 1 };
-    const refs = await uploadResultFiles(db, paths, meta);
+    const refs = await uploadResultFiles(db, paths.map((path) => ({ path, name: path.slice(dir.length + 1) })), meta);
     assert.deepEqual(refs.map((r) => [r.name, r.size]), Object.entries(contents).map(([name, data]) => [`gridfs-${name}`, data.length]));
     for (const [i, data] of Object.values(contents).entries()) assert.ok((await download(refs[i]!.gridfsId)).equals(data), `file ${i} reads back`);
     const files = await db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': 'gridfs' }).toArray();

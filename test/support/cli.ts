@@ -80,3 +80,8 @@ export async function scratchDir(prefix: string): Promise<{ dir: string; cleanup
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
+
+/** A Cmdenv output with its wall-clock figures (`Elapsed: 0.001s`) masked: all else of two runs' `.out` files must match. */
+export function withoutElapsed(text: string): string {
+  return text.replace(/Elapsed: [0-9.]+s( \(\d+m \d+s\))?/g, 'Elapsed: <t>');
+}

@@ -32,11 +32,11 @@ describe('runLogView and formatRunLog', () => {
     assert.equal(formatRunLog(view), 'Run 4: succeeded, 2 attempt(s), exit code 0, on runner-x\n--- .out ---\nwhole output\n');
   });
   it('ends with the command that runs the run on the user\'s machine when the runner recorded one', () => {
-    const view = runLogView(4, doc({ errorLine: '<!> Error: boom', command: 'cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 4 --result-dir=results' }), undefined);
+    const view = runLogView(4, doc({ errorLine: '<!> Error: boom', command: 'cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 4' }), undefined);
     assert.equal(
       formatRunLog(view),
       'Run 4: failed, 2 attempt(s), SimulationError, exit code 1, on runner-x\n<!> Error: boom\n--- output tail ---\ntail line\n' +
-        "To run it on your machine (from your checkout's root):\n  cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 4 --result-dir=results\n",
+        "To run it on your machine (from your checkout's root):\n  cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 4\n",
     );
     assert.equal(runLogJson('c', view).command, view.command);
   });

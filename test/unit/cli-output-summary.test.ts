@@ -16,12 +16,12 @@ describe('formatSummary', () => {
   });
 
   it('ends the failed runs with the command that runs the first of them alone, when it is known', () => {
-    const failed = [summary.failed[0]!, { ...summary.failed[1]!, command: 'opp_run -u Cmdenv -c Errors -f omnetpp.ini -r 7 --result-dir=results' }];
+    const failed = [summary.failed[0]!, { ...summary.failed[1]!, command: 'opp_run -u Cmdenv -c Errors -f omnetpp.ini -r 7' }];
     const text = formatSummary({ ...summary, failed });
     const expected =
       '  run 7: TimedOut, exit code -, 3 attempt(s)\n' +
       "To run run 7 alone (from your checkout's root):\n" +
-      '  opp_run -u Cmdenv -c Errors -f omnetpp.ini -r 7 --result-dir=results\n' +
+      '  opp_run -u Cmdenv -c Errors -f omnetpp.ini -r 7\n' +
       'Results: 32 files in results\n';
     assert.ok(text.endsWith(expected), text);
   });

@@ -14,25 +14,25 @@ describe('localCommandLine', () => {
       run: 14,
       line:
         "cd examples/ethernet && opp_run -u Cmdenv -c Switch -n ../../src:.. -x 'inet.emulation;inet.showcases' -l ../../src/INET " +
-        '-f omnetpp.ini -r 14 --result-dir=results --sim-time-limit=10s',
+        '-f omnetpp.ini -r 14 --sim-time-limit=10s',
     },
     {
       name: 'runs a model executable of the working folder as ./NAME, without a cd at the root',
       spec: { executable: './aloha', workingDir: '.', iniFiles: ['omnetpp.ini'], config: 'A' },
       run: 0,
-      line: './aloha -u Cmdenv -c A -f omnetpp.ini -r 0 --result-dir=results',
+      line: './aloha -u Cmdenv -c A -f omnetpp.ini -r 0',
     },
     {
       name: 'names a model executable elsewhere relative to the working folder',
       spec: { executable: 'out/bin/aloha', workingDir: 'samples/aloha/', iniFiles: ['omnetpp.ini'], config: 'A' },
       run: 3,
-      line: 'cd samples/aloha && ../../out/bin/aloha -u Cmdenv -c A -f omnetpp.ini -r 3 --result-dir=results',
+      line: 'cd samples/aloha && ../../out/bin/aloha -u Cmdenv -c A -f omnetpp.ini -r 3',
     },
     {
       name: 'keeps absolute paths and quotes words the shell would change',
       spec: { executable: '/opt/omnetpp/bin/opp_run', workingDir: 'my sims', iniFiles: ["it's.ini"], config: 'A B', libraries: ['/usr/lib/libx.so'], extraArgs: ['--**.x=$y'] },
       run: 1,
-      line: "cd 'my sims' && /opt/omnetpp/bin/opp_run -u Cmdenv -c 'A B' -l /usr/lib/libx.so -f 'it'\\''s.ini' -r 1 --result-dir=results '--**.x=$y'",
+      line: "cd 'my sims' && /opt/omnetpp/bin/opp_run -u Cmdenv -c 'A B' -l /usr/lib/libx.so -f 'it'\\''s.ini' -r 1 '--**.x=$y'",
     },
   ];
   for (const c of cases) it(c.name, () => assert.equal(localCommandLine(c.spec, c.run), c.line));

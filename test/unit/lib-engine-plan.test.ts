@@ -63,10 +63,14 @@ describe('simulation command', () => {
     });
   });
   it('builds one Cmdenv run into its own result folder with redirected output and extra args last', () => {
-    const cmd = runCommand('/b', inet, 14, '/tmp/r', { redirectOutput: true });
+    const cmd = runCommand('/b', inet, 14, '/tmp/r');
     assert.deepEqual(cmd.args.slice(0, 4), ['-u', 'Cmdenv', '-c', 'Switch']);
     assert.deepEqual(cmd.args.slice(-5), ['-r', '14', '--result-dir=/tmp/r', '--cmdenv-redirect-output=true', '--sim-time-limit=10s']);
     assert.ok(!cmd.args.includes('$x>2'), 'the campaign filter is for planning only');
+  });
+  it('leaves the output redirection to extra arguments that choose it, as opp_runall does', () => {
+    const cmd = runCommand('/b', { ...inet, extraArgs: ['--cmdenv-redirect-output=false'] }, 14, '/tmp/r');
+    assert.deepEqual(cmd.args.slice(-3), ['14', '--result-dir=/tmp/r', '--cmdenv-redirect-output=false']);
   });
   it('resolves a standalone model executable against the build root', () => {
     const cmd = planCommand('/b', { executable: './aloha', workingDir: '.', iniFiles: ['omnetpp.ini'], config: 'A' });

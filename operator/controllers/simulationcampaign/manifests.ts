@@ -3,7 +3,7 @@
 // Kubernetes work-queue pattern. Pure functions of the campaign, its build and
 // the operator's settings.
 import { posix } from 'node:path';
-import { API_VERSION, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
+import { API_VERSION, CAMPAIGN_SPEC_DEFAULTS, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
 import { CAMPAIGN_LABEL, managedLabels } from '../../../api/labels.ts';
 import { controllerReference, restrictedSecurityContext, RUNNER_POOL_SELECTOR, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
@@ -108,7 +108,7 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
     artifact: { digest: build.status?.artifact?.digest ?? '', cacheDir: ARTIFACT_CACHE_DIR },
     workDir: RUNNER_WORK_DIR,
     simulation: simulationOf(campaign),
-    results: { include: results.include ?? ['*.sca', '*.vec', '*.vci'], storeScalars: results.storeScalars ?? true },
+    results: { include: results.include ?? [...CAMPAIGN_SPEC_DEFAULTS.results.include], storeScalars: results.storeScalars ?? CAMPAIGN_SPEC_DEFAULTS.results.storeScalars },
     drainGraceMs: 10_000,
     shutdownGraceMs: 20_000,
     killGraceMs: 5_000,
