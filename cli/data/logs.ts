@@ -3,6 +3,7 @@
 // status recorded it once the builder pod is gone. Pure; output/logs.ts
 // renders both.
 import type { InetBuild } from '../../api/v1alpha1.ts';
+import type { RunIdentity } from '../../lib/engine/run-identity.ts';
 import type { RunDoc } from '../../lib/store/store.ts';
 
 /** A log and where it came from (`pod <name>`, or the build's status). */
@@ -24,6 +25,8 @@ export function recordedBuildLog(buildName: string, build: InetBuild): BuildLog 
 /** One run's log as `logs --run` shows it. */
 export interface RunLogView {
   run: number;
+  /** What the run simulates, when its record says (runs planned by an older runner have none). */
+  identity: RunIdentity | undefined;
   status: RunDoc['status'];
   attempts: number;
   reason: RunDoc['reason'];
@@ -41,6 +44,7 @@ export interface RunLogView {
 export function runLogView(run: number, doc: RunDoc, outFile: string | undefined): RunLogView {
   return {
     run,
+    identity: runIdentity(doc),
     status: doc.status,
     attempts: doc.attempts,
     reason: doc.reason,
@@ -51,4 +55,10 @@ export function runLogView(run: number, doc: RunDoc, outFile: string | undefined
     outputSource: outFile !== undefined ? '.out' : 'output tail',
     command: doc.command,
   };
+}
+
+/** The identity a run's record holds: its plan's (or its `.sca`'s) variables and repetition, and the seed set once it succeeded. */
+export function runIdentity(doc: Pick<RunDoc, 'iterationVars' | 'repetition' | 'seedSet'>): RunIdentity | undefined {
+  if (doc.repetition === undefined) return undefined;
+  return { iterationVars: doc.iterationVars ?? {}, repetition: doc.repetition, ...(doc.seedSet !== undefined ? { seedSet: doc.seedSet } : {}) };
 }

@@ -114,7 +114,7 @@ export function planFailureHint(message: string, executable: string): string {
 }
 
 /** The note of a local campaign whose filter selects no run. */
-export function noRunsNotes(runs: readonly number[], options: Pick<RunOptions, 'config' | 'runFilter'>): string[] {
+export function noRunsNotes(runs: readonly unknown[], options: Pick<RunOptions, 'config' | 'runFilter'>): string[] {
   if (runs.length > 0) return [];
   return [`No run of config ${options.config} matches${options.runFilter ? ` the filter ${options.runFilter}` : ''}; nothing to do.`];
 }

@@ -8,7 +8,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { planCommand, type SimulationSpec } from '../../lib/engine/command.ts';
 import type { RetryPolicy } from '../../lib/engine/decide.ts';
-import { expandRunNumbers } from '../../lib/engine/plan.ts';
+import { expandRuns } from '../../lib/engine/plan.ts';
+import type { PlannedRun } from '../../lib/engine/run-identity.ts';
 import type { CampaignEvent, CampaignSummary } from '../output/events.ts';
 import { LocalQueue } from './queue.ts';
 import { localWorker, type LocalRun } from './worker.ts';
@@ -27,9 +28,9 @@ export interface LocalCampaign {
   scratchDir?: string;
 }
 
-/** Expands the runs with the simulation itself (`-s -q runnumbers`). */
-export async function planLocalRuns(root: string, spec: SimulationSpec): Promise<number[]> {
-  return expandRunNumbers(planCommand(root, spec));
+/** Expands the runs with the simulation itself (`-s -q runs`). */
+export async function planLocalRuns(root: string, spec: SimulationSpec): Promise<PlannedRun[]> {
+  return expandRuns(planCommand(root, spec));
 }
 
 /**
@@ -37,11 +38,12 @@ export async function planLocalRuns(root: string, spec: SimulationSpec): Promise
  * successful attempt's files are moved (renamed, so `.vec` mtimes still match their `.vci`) into
  * outDir, so a failed or interrupted attempt leaves nothing behind.
  */
-export async function runLocalCampaign(campaign: LocalCampaign, runs: number[]): Promise<CampaignSummary> {
+export async function runLocalCampaign(campaign: LocalCampaign, runs: PlannedRun[]): Promise<CampaignSummary> {
   const started = performance.now();
   const scratch = await makeScratch(campaign);
-  const queue = new LocalQueue(runs.map((run) => ({ run, attempt: 1 })));
-  const local: LocalRun = { campaign, queue, scratch: scratch.dir, running: 0, succeeded: 0, failed: [], files: 0, errors: [] };
+  const queue = new LocalQueue(runs.map(({ run }) => ({ run, attempt: 1 })));
+  const identities = new Map(runs.map((r) => [r.run, r.identity]));
+  const local: LocalRun = { campaign, queue, identities, scratch: scratch.dir, running: 0, succeeded: 0, failed: [], files: 0, errors: [] };
   const unwatch = stopOnAbort(local);
   campaign.onEvent({ type: 'planned', config: campaign.spec.config, total: runs.length, parallelism: campaign.parallelism });
   try {

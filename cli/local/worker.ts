@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { concludeAttempt, nextAttempt, restoreUserRun, simulateAttempt, Tails, type Settlement } from '../../lib/engine/attempt.ts';
 import { localCommandLine } from '../../lib/engine/command.ts';
+import type { RunIdentity } from '../../lib/engine/run-identity.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import type { FailedRun } from '../output/events.ts';
 import type { LocalCampaign } from './engine.ts';
@@ -20,6 +21,8 @@ const noTimeoutMs = 2 ** 31 - 1;
 export interface LocalRun {
   campaign: LocalCampaign;
   queue: LocalQueue;
+  /** What each run simulates, from the plan. */
+  identities: ReadonlyMap<number, RunIdentity>;
   /** Where the attempt folders live. */
   scratch: string;
   /** Simulations running now. */
@@ -105,7 +108,7 @@ function settle(local: LocalRun, task: LocalTask, outcome: RunOutcome, s: Settle
       local.queue.done({ task: { run, attempt: nextAttempt(s, attempt) }, delayMs: s.delayMs ?? 0 });
       return;
     case 'term':
-      local.failed.push({ run, attempts: attempt, reason: s.reason, exitCode, errorLine, command: localCommandLine(local.campaign.spec, run) });
+      local.failed.push({ run, identity: local.identities.get(run), attempts: attempt, reason: s.reason, exitCode, errorLine, command: localCommandLine(local.campaign.spec, run) });
       onEvent({ type: 'run-finished', run, attempt, status: 'failed', reason: s.reason, elapsedMs, exitCode, errorLine, files: [] });
       local.queue.done();
       return;

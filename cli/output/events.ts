@@ -2,6 +2,7 @@
 // the progress bar and plain lines of progress.ts are views of them), and the
 // summary a finished campaign ends with in both modes (output/summary.ts).
 import type { RunReason } from '../../lib/engine/decide.ts';
+import type { RunIdentity } from '../../lib/engine/run-identity.ts';
 
 export type CampaignEvent =
   | { type: 'planned'; config: string; total: number; parallelism: number }
@@ -30,6 +31,8 @@ export type CampaignEvent =
 /** A failed run as the summary shows it. */
 export interface FailedRun {
   run: number;
+  /** What it simulates (its iteration variables, repetition), when known. */
+  identity?: RunIdentity | undefined;
   attempts: number;
   reason: RunReason;
   exitCode: number | null;

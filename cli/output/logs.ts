@@ -1,5 +1,7 @@
-// The text and JSON of `logs`: a run's head line, error line, output and the
-// command that runs it locally, or a build's log as it is. Pure.
+// The text and JSON of `logs`: a run's head line, what it simulates, its error
+// line, output and the command that runs it locally, or a build's log as it
+// is. Pure.
+import { describeIdentity } from '../../lib/engine/run-identity.ts';
 import type { BuildLog, RunLogView } from '../data/logs.ts';
 
 const withNewline = (text: string): string => (text.endsWith('\n') ? text : `${text}\n`);
@@ -10,7 +12,18 @@ export function formatBuildLog(log: BuildLog): string {
 
 /** The JSON document of `logs --run` (the fields scripts read; not where the output came from). */
 export function runLogJson(campaign: string, v: RunLogView): Record<string, unknown> {
-  return { campaign, run: v.run, status: v.status, attempts: v.attempts, reason: v.reason, exitCode: v.exitCode, errorLine: v.errorLine, output: v.output, command: v.command };
+  return {
+    campaign,
+    run: v.run,
+    ...(v.identity ?? {}),
+    status: v.status,
+    attempts: v.attempts,
+    reason: v.reason,
+    exitCode: v.exitCode,
+    errorLine: v.errorLine,
+    output: v.output,
+    command: v.command,
+  };
 }
 
 export function formatRunLog(v: RunLogView): string {
@@ -19,9 +32,10 @@ export function formatRunLog(v: RunLogView): string {
     (v.reason && v.reason !== 'Succeeded' ? `, ${v.reason}` : '') +
     (v.exitCode !== undefined && v.exitCode !== null ? `, exit code ${v.exitCode}` : '') +
     (v.runnerPod ? `, on ${v.runnerPod}` : '');
+  const identity = v.identity ? `Simulates ${describeIdentity(v.identity)}\n` : '';
   const error = v.errorLine ? `${v.errorLine}\n` : '';
   const output = v.output ? `--- ${v.outputSource} ---\n${withNewline(v.output)}` : '';
   // Last, so that it is what a long output leaves on the screen.
   const command = v.command ? `To run it on your machine (from your checkout's root):\n  ${v.command}\n` : '';
-  return `${head}\n${error}${output}${command}`;
+  return `${head}\n${identity}${error}${output}${command}`;
 }

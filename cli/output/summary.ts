@@ -1,5 +1,6 @@
 // Text of a finished campaign's summary. Pure; the command prints it on stdout.
 import { MAX_FAILED_RUNS } from '../../api/v1alpha1.ts';
+import { describeIdentity } from '../../lib/engine/run-identity.ts';
 import { formatDuration } from './format.ts';
 import type { CampaignSummary } from './events.ts';
 
@@ -18,7 +19,7 @@ export function formatSummary(s: CampaignSummary): string {
     lines.push('Failed runs:');
     for (const f of s.failed.slice(0, shownFailures)) {
       lines.push(
-        `  run ${f.run}: ${f.reason}, exit code ${f.exitCode ?? '-'}, ${f.attempts} attempt(s)` +
+        `  run ${f.run}${f.identity ? ` (${describeIdentity(f.identity)})` : ''}: ${f.reason}, exit code ${f.exitCode ?? '-'}, ${f.attempts} attempt(s)` +
           (f.errorLine ? `: ${f.errorLine}` : ''),
       );
     }

@@ -51,9 +51,9 @@ function commonArgs(place: (p: string) => string, spec: SimulationSpec): string[
   return args;
 }
 
-/** `<exe> -s -q runnumbers -c CONFIG [-r FILTER] ... -f INI`: asks OMNeT++ itself which runs exist. */
+/** `<exe> -s -q runs -c CONFIG [-r FILTER] ... -f INI`: asks OMNeT++ itself which runs exist and what each simulates. */
 export function planCommand(root: string, spec: SimulationSpec): Command {
-  const args = ['-s', '-q', 'runnumbers', ...commonArgs((p) => resolvePath(root, p), spec)];
+  const args = ['-s', '-q', 'runs', ...commonArgs((p) => resolvePath(root, p), spec)];
   if (spec.runFilter && spec.runFilter.trim() !== '') args.push('-r', spec.runFilter);
   return { executable: resolveExecutable(root, spec.executable), args, cwd: resolvePath(root, spec.workingDir) };
 }

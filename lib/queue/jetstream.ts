@@ -14,6 +14,7 @@ import {
 import { TemporaryError } from '../errors.ts';
 import { consumerName, planMsgId, runMsgId, taskSubject, type CampaignRef, type QueueNames } from './subjects.ts';
 import { encodeTask, type AttemptPolicy } from './task.ts';
+import type { PlannedRun } from '../engine/run-identity.ts';
 
 const NANOS_PER_MS = 1_000_000;
 
@@ -119,7 +120,7 @@ export async function publishRunTasks(
   js: JetStreamClient,
   names: QueueNames,
   ref: CampaignRef,
-  runs: readonly number[],
+  runs: readonly PlannedRun[],
   policy: AttemptPolicy,
   concurrency = 256,
 ): Promise<{ published: number; duplicates: number }> {
@@ -131,8 +132,8 @@ export async function publishRunTasks(
   let duplicates = 0;
   const worker = async () => {
     while (next < runs.length) {
-      const run = runs[next++]!;
-      const ack = await js.publish(subject, encodeTask({ version: 1, kind: 'run', ...id, run, policy }), { msgID: runMsgId(ref.campaignUid, run) });
+      const { run, identity } = runs[next++]!;
+      const ack = await js.publish(subject, encodeTask({ version: 1, kind: 'run', ...id, run, policy, identity }), { msgID: runMsgId(ref.campaignUid, run) });
       if (ack.duplicate) duplicates++;
       else published++;
     }

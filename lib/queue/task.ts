@@ -1,6 +1,7 @@
 // The task document on the work queue and its validating parser. Pure: a
 // malformed message must become a value the runner can log and term, never an
 // exception that kills the runner.
+import type { RunIdentity } from '../engine/run-identity.ts';
 import type { CampaignRef } from './subjects.ts';
 
 /** How often and how long a run may be attempted; travels with every task so a runner needs no lookup. */
@@ -22,6 +23,8 @@ export interface RunTask extends CampaignRef {
   kind: 'run';
   run: number;
   policy: AttemptPolicy;
+  /** What the run simulates, from the plan; absent in tasks of an older runner. */
+  identity?: RunIdentity;
 }
 
 export type Task = PlanTask | RunTask;
@@ -58,7 +61,23 @@ export function parseTask(data: Uint8Array | string): ParsedTask {
   if (typeof v.run !== 'number' || !Number.isSafeInteger(v.run) || v.run < 0) {
     return { ok: false, error: `run task field run must be a non-negative integer, got ${JSON.stringify(v.run)}` };
   }
-  return { ok: true, task: { version: 1, kind: 'run', ...ref, run: v.run, policy } };
+  const identity = parseIdentity(v.identity);
+  if (typeof identity === 'string') return { ok: false, error: identity };
+  return { ok: true, task: { version: 1, kind: 'run', ...ref, run: v.run, policy, ...(identity ? { identity } : {}) } };
+}
+
+function parseIdentity(p: unknown): RunIdentity | undefined | string {
+  if (p === undefined) return undefined;
+  if (typeof p !== 'object' || p === null) return 'task field identity must be an object';
+  const o = p as Record<string, unknown>;
+  if (typeof o.repetition !== 'number' || !Number.isInteger(o.repetition) || o.repetition < 0) {
+    return `identity.repetition must be a non-negative integer, got ${JSON.stringify(o.repetition)}`;
+  }
+  const vars = o.iterationVars;
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars) || Object.values(vars).some((x) => typeof x !== 'string')) {
+    return 'identity.iterationVars must be an object of strings';
+  }
+  return { iterationVars: { ...(vars as Record<string, string>) }, repetition: o.repetition };
 }
 
 function parsePolicy(p: unknown): AttemptPolicy | string {

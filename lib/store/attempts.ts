@@ -4,6 +4,7 @@
 // conditional on the run's status, so that a late duplicate attempt never
 // undoes a stored result.
 import type { Db } from 'mongodb';
+import type { RunIdentity } from '../engine/run-identity.ts';
 import { isDuplicateKey } from './duplicates.ts';
 import { ATTEMPT_HISTORY_LIMIT, runId, runsOf, type AttemptRecord } from './store.ts';
 
@@ -12,22 +13,29 @@ export type BeginResult =
   | { state: 'done'; status: 'succeeded' | 'failed' }
   | { state: 'exhausted'; attempts: number };
 
+/** What an attempt's start records of its run, in the same write: the run's local command line and what it simulates. */
+export interface RunRecord {
+  command?: string;
+  identity?: RunIdentity;
+}
+
 /**
- * Starts an attempt: counts it and marks the run running, recording `command`
- * (the run's local command line) in the same write. `done` means a
+ * Starts an attempt: counts it and marks the run running, recording the run
+ * (its command line; its identity with the first attempt) in the same write. `done` means a
  * terminal result is already stored (a duplicate delivery: ack it);
  * `exhausted` means every allowed attempt was started and none finished (their
  * runners were lost): the caller records the failure.
  */
-export async function beginAttempt(db: Db, campaignUid: string, run: number, runnerPod: string, maxAttempts: number, command?: string, now = new Date()): Promise<BeginResult> {
+export async function beginAttempt(db: Db, campaignUid: string, run: number, runnerPod: string, maxAttempts: number, record: RunRecord = {}, now = new Date()): Promise<BeginResult> {
   const _id = runId(campaignUid, run);
   const runs = runsOf(db);
-  const recorded = command !== undefined ? { command } : {};
+  const recorded = record.command !== undefined ? { command: record.command } : {};
+  const identity = record.identity ? { iterationVars: record.identity.iterationVars, repetition: record.identity.repetition } : {};
   // First attempt: a plain insert. (An upserting findOneAndUpdate with a
   // conditional filter costs the MongoDB-wire test server a collection scan;
   // an insert is cheap everywhere.)
   try {
-    await runs.insertOne({ _id, campaignUid, run, status: 'running', attempts: 1, runnerPod, ...recorded, startedAt: now, updatedAt: now });
+    await runs.insertOne({ _id, campaignUid, run, status: 'running', attempts: 1, runnerPod, ...recorded, ...identity, startedAt: now, updatedAt: now });
     return { state: 'run', attempt: 1, history: [] };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;

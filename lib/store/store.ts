@@ -52,7 +52,11 @@ export interface RunDoc {
   message?: string;
   elapsedMs?: number;
   runnerPod?: string;
+  /** What the run simulates (run-identity.ts): from the plan when it starts, from its `.sca` once it succeeds. */
   iterationVars?: Record<string, string>;
+  repetition?: number;
+  /** The seed set its `.sca` records. */
+  seedSet?: number;
   resultFiles?: ResultFileRef[];
   outputTail?: string;
   /** The shell line that runs this run in a user's checkout (command.ts localCommandLine); set when an attempt begins. */

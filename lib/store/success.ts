@@ -27,6 +27,9 @@ export interface SuccessInput extends AttemptResult {
   /** The result files to store: where each is now, and its name (its path inside the result folder). */
   files: LocalResultFile[];
   iterationVars: Record<string, string>;
+  /** The repetition and seed set its `.sca` records, when it wrote one. */
+  repetition?: number;
+  seedSet?: number;
   /** Scalar rows per result file name. */
   scalars: Array<{ file: string; rows: ScalarRow[] }>;
 }
@@ -96,6 +99,8 @@ async function markSucceeded(db: Db, s: SuccessInput, refs: ResultFileRef[], now
         elapsedMs: s.elapsedMs,
         runnerPod: s.runnerPod,
         iterationVars: s.iterationVars,
+        ...(s.repetition !== undefined ? { repetition: s.repetition } : {}),
+        ...(s.seedSet !== undefined ? { seedSet: s.seedSet } : {}),
         resultFiles: refs,
         outputTail: s.outputTail ?? '',
         attemptHistory,

@@ -1,10 +1,11 @@
 // The runner's plan task: expand the campaign's runs with the simulation
-// itself and publish one run task each. A model that cannot be expanded is a
+// itself and publish one run task each, with what the run simulates. A model that cannot be expanded is a
 // permanent failure of the campaign, recorded as its planError.
 import type { JsMsg } from '@nats-io/jetstream';
 import { PermanentError } from '../../lib/errors.ts';
 import { planCommand } from '../../lib/engine/command.ts';
-import { expandRunNumbers } from '../../lib/engine/plan.ts';
+import { expandRuns } from '../../lib/engine/plan.ts';
+import type { PlannedRun } from '../../lib/engine/run-identity.ts';
 import { publishRunTasks } from '../../lib/queue/jetstream.ts';
 import type { PlanTask } from '../../lib/queue/task.ts';
 import { recordPlan } from '../../lib/store/campaigns.ts';
@@ -14,9 +15,9 @@ import type { RunnerContext } from './deps.ts';
 export async function handlePlan(ctx: RunnerContext, task: PlanTask, msg: JsMsg): Promise<void> {
   const { config, log, db, js } = ctx;
   const started = Date.now();
-  let runs: number[];
+  let runs: PlannedRun[];
   try {
-    runs = await expandRunNumbers({ ...planCommand(ctx.root, config.simulation), env: ctx.simulationEnv });
+    runs = await expandRuns({ ...planCommand(ctx.root, config.simulation), env: ctx.simulationEnv });
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     log.error({ error: err.message }, 'Planned campaign: run expansion failed');

@@ -4,6 +4,7 @@
 import { readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resultPaths } from '../../lib/engine/result-files.ts';
+import { identityFromSca, type RunIdentity } from '../../lib/engine/run-identity.ts';
 import { includeMatcher } from '../../lib/store/include.ts';
 import { parseSca, scalarRows, type ScalarRow } from '../../lib/store/sca.ts';
 import type { AttemptResult } from '../../lib/store/attempts.ts';
@@ -15,17 +16,18 @@ export async function storeResults(ctx: RunnerContext, result: AttemptResult, re
   const all = await resultPaths(resultDir);
   const names = all.filter(includeMatcher(config.results.include));
   const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
-  let iterationVars: Record<string, string> = {};
-  // Scalars and iteration variables come from every .sca, stored as a file or not.
+  let identity: RunIdentity | undefined;
+  // Scalars and the run's identity come from every .sca, stored as a file or not.
   for (const name of all.filter((n) => n.endsWith('.sca'))) {
     const parsed = parseSca(await readFile(join(resultDir, name), 'utf8'));
     if (parsed.problems.length) ctx.log.warn({ run: result.run, file: name, problems: parsed.problems.slice(0, 5) }, 'Parsed scalar file with problems');
     for (const r of parsed.runs) {
-      iterationVars = { ...iterationVars, ...r.itervars };
+      identity ??= identityFromSca(r);
       if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r) });
     }
   }
-  return recordSuccess(ctx.db, { ...result, files: names.map((name) => ({ path: join(resultDir, name), name })), iterationVars, scalars });
+  const files = names.map((name) => ({ path: join(resultDir, name), name }));
+  return recordSuccess(ctx.db, { ...result, files, iterationVars: {}, ...identity, scalars });
 }
 
 /**

@@ -29,9 +29,9 @@ type Started = Extract<BeginResult, { state: 'run' }>;
 /** Runs a run task's simulation; what is left to do joins the caller's tails. */
 export async function handleRun(ctx: RunnerContext, task: RunTask, msg: JsMsg): Promise<Tail> {
   const t0 = performance.now();
-  // The run's local command line rides on the attempt's first write: no extra round trip.
+  // The run's local command line and identity ride on the attempt's first write: no extra round trip.
   const command = localCommandLine(ctx.config.simulation, task.run);
-  const beginning: Promise<Begun> = beginAttempt(ctx.db, task.campaignUid, task.run, ctx.config.podName, task.policy.maxAttempts, command).catch(
+  const beginning: Promise<Begun> = beginAttempt(ctx.db, task.campaignUid, task.run, ctx.config.podName, task.policy.maxAttempts, { command, identity: task.identity }).catch(
     (err: unknown) => ({ state: 'unreachable', err }) as const,
   );
   // A first delivery is neither a duplicate nor out of attempts, so its

@@ -131,7 +131,7 @@ async function bareSpawn(repoDir: string, count: number, workDir: string): Promi
 const POLICY = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 60_000 };
 
 /** Run numbers `from`, `from + 1`, ... (`count` of them). */
-const runNumbers = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+const runNumbers = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ run: from + i, identity: { iterationVars: {}, repetition: 0 } }));
 
 async function runSwarm(ctx: SwarmContext, storage: Storage, runs: number, warmup: number, workers: number, bareP50: number): Promise<Measurement> {
   const db = ctx.mongo.db(`bench_swarm_${storage.replace('+', '_')}`);

@@ -19,7 +19,7 @@ interface Summary {
   type: 'summary';
   total: number;
   succeeded: number;
-  failed: Array<{ run: number; attempts: number; reason: string; exitCode: number | null; errorLine?: string }>;
+  failed: Array<{ run: number; attempts: number; reason: string; exitCode: number | null; errorLine?: string; identity?: { iterationVars: Record<string, string>; repetition: number } }>;
   notRun: number;
   interrupted: boolean;
   files: number;
@@ -119,6 +119,7 @@ describe('inet-swarm run --local', () => {
       ],
     );
     assert.match(summary.failed[0]?.errorLine ?? '', /Injected error at run #3/);
+    assert.deepEqual(summary.failed[1]?.identity, { iterationVars: { i: '7' }, repetition: 0 }, 'a failed run is known by what it simulates');
     assert.equal(events.filter((e) => e.type === 'run-retrying').length, 0);
     const files = await listing(path.join(repoDir, 'errors'));
     assert.equal(files.length, 8 * 4);

@@ -85,6 +85,9 @@ for (const [spawnPath, runner] of Object.entries(spawnPaths)) describe(`runner f
     );
     assert.deepEqual(r.attemptHistory?.map((a) => a.reason), ['SimulationError']);
     assert.deepEqual([runs.get(0)?.status, runs.get(2)?.status], ['succeeded', 'succeeded']);
+    assert.deepEqual([r.iterationVars, r.repetition, r.seedSet], [{ n: '-1' }, 0, undefined], 'the failed run is known by what it simulates, from the plan');
+    const ok = runs.get(2)!;
+    assert.deepEqual([ok.iterationVars, ok.repetition, ok.seedSet], [{ n: '7' }, 0, 2], "a succeeded run's identity has its .sca's seed set too");
     // What `logs --run 1` tells the user to paste: that one run, its results where the ini puts them, without the runner's scratch folder.
     assert.match(r.command ?? '', /(^|\s)-c MixedErrors .*-r 1$/, `the runner recorded the run's command: ${r.command}`);
   });

@@ -149,8 +149,9 @@ describe('queue state', () => {
   it('deduplicates republished run tasks and removes a campaign\'s consumer and tasks on delete', async () => {
     const c = await campaign(stack, { iniConfig: 'General' });
     const policy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 1000 };
-    const first = await publishRunTasks(c.js, c.names, c.ref, [0, 1, 2], policy);
-    const again = await publishRunTasks(c.js, c.names, c.ref, [0, 1, 2], policy);
+    const runs = [0, 1, 2].map((run) => ({ run, identity: { iterationVars: {}, repetition: 0 } }));
+    const first = await publishRunTasks(c.js, c.names, c.ref, runs, policy);
+    const again = await publishRunTasks(c.js, c.names, c.ref, runs, policy);
     assert.deepEqual([first, again], [{ published: 3, duplicates: 0 }, { published: 0, duplicates: 3 }]);
     assert.deepEqual(await campaignQueueDepth(c.jsm, c.names, c.ref), { pending: 4, ackPending: 0 }, 'the plan and three runs');
     await deleteCampaignQueueState(c.jsm, c.names, c.ref);

@@ -50,16 +50,17 @@ function result(uid: string, run: number, attempt: number, extra: Partial<Attemp
 }
 
 describe('result store', () => {
-  it("records the run's local command line with the attempt's start, and keeps it through a failure", async () => {
+  it("records the run's local command line and identity with the attempt's start, and keeps them through a failure", async () => {
     const uid = 'cmd';
     const line = 'cd samples/aloha && ./aloha -u Cmdenv -c A -f omnetpp.ini -r 0';
-    await beginAttempt(db, uid, 0, 'pod-1', 3, line);
+    await beginAttempt(db, uid, 0, 'pod-1', 3, { command: line, identity: { iterationVars: { numHosts: '10' }, repetition: 1 } });
     assert.equal((await runsOf(db).findOne({ campaignUid: uid, run: 0 }))?.command, line, 'the first attempt inserts it');
     await recordRetry(db, result(uid, 0, 1, { reason: 'SimulationError', exitCode: 1 }), false);
-    await beginAttempt(db, uid, 0, 'pod-2', 3, line);
+    await beginAttempt(db, uid, 0, 'pod-2', 3, { command: line, identity: { iterationVars: { numHosts: '10' }, repetition: 1 } });
     await recordFailure(db, result(uid, 0, 2, { reason: 'SimulationError', exitCode: 1, outputTail: 'tail' }));
     const doc = await runsOf(db).findOne({ campaignUid: uid, run: 0 });
     assert.deepEqual([doc?.status, doc?.command, doc?.outputTail], ['failed', line, 'tail'], 'a later attempt sets it again');
+    assert.deepEqual([doc?.iterationVars, doc?.repetition], [{ numHosts: '10' }, 1], 'a failed run is still known by what it simulates');
   });
   it('lets the first successful attempt win and ignores a late duplicate', async () => {
     const uid = 'dup';

@@ -40,6 +40,11 @@ describe('runLogView and formatRunLog', () => {
     );
     assert.equal(runLogJson('c', view).command, view.command);
   });
+  it('says what the run simulates, from its record', () => {
+    const view = runLogView(4, doc({ status: 'succeeded', reason: 'Succeeded', exitCode: 0, iterationVars: { numHosts: '10', iaMean: '2' }, repetition: 0, seedSet: 4 }), undefined);
+    assert.equal(formatRunLog(view).split('\n')[1], 'Simulates $numHosts=10, $iaMean=2, $repetition=0 (seed set 4)');
+    assert.deepEqual([runLogJson('c', view).iterationVars, runLogJson('c', view).repetition, runLogJson('c', view).seedSet], [{ numHosts: '10', iaMean: '2' }, 0, 4]);
+  });
   it('gives scripts the run fields without where the output came from', () =>
     assert.deepEqual(Object.keys(runLogJson('c', runLogView(4, doc({}), undefined))), ['campaign', 'run', 'status', 'attempts', 'reason', 'exitCode', 'errorLine', 'output', 'command']));
 });

@@ -26,6 +26,11 @@ describe('formatSummary', () => {
     assert.ok(text.endsWith(expected), text);
   });
 
+  it('says what a failed run simulates, when the plan said', () => {
+    const failed = [{ ...summary.failed[0]!, identity: { iterationVars: { n: '-1' }, repetition: 0 } }];
+    assert.match(formatSummary({ ...summary, failed }), /^ {2}run 3 \(\$n=-1, \$repetition=0\): SimulationError, exit code 1/m);
+  });
+
   it('says when the campaign was cancelled and how many runs never ran', () => {
     assert.match(formatSummary({ ...summary, failed: [], succeeded: 4, notRun: 6, interrupted: true }), /^Cancelled\. .*6 not run/);
   });

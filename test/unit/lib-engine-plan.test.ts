@@ -1,26 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { planCommand, runCommand, type SimulationSpec } from '../../lib/engine/command.ts';
-import { parseRunNumbers } from '../../lib/engine/plan.ts';
 import { classify, findErrorLine } from '../../lib/engine/simulate.ts';
-
-describe('parseRunNumbers', () => {
-  const cases: Array<[string, string, number[] | RegExp]> = [
-    ['reads the numbers, each preceded by a space', ' 0 1 2 3\n', [0, 1, 2, 3]],
-    ['returns no runs for an empty line', '\n', []],
-    ['returns no runs for no output', '', []],
-    ['ignores a banner line before the numbers', 'OMNeT++ Discrete Event Simulation\n 4 5\n', [4, 5]],
-    ['sorts and deduplicates', ' 9 3 3 1\n', [1, 3, 9]],
-    ['reports output without run numbers', 'Config Fast: 500\n', /no run numbers/],
-  ];
-  for (const [name, text, expected] of cases) {
-    it(name, () => {
-      const got = parseRunNumbers(text);
-      if (expected instanceof RegExp) assert.match(String(got), expected);
-      else assert.deepEqual(got, expected);
-    });
-  }
-});
 
 describe('findErrorLine', () => {
   it('returns the message after the <!> Error: prefix', () => {
@@ -59,7 +40,7 @@ describe('simulation command', () => {
     assert.deepEqual(planCommand('/b', inet), {
       executable: 'opp_run',
       cwd: '/b/examples/ethernet',
-      args: ['-s', '-q', 'runnumbers', '-c', 'Switch', '-n', '/b/src:/b/examples', '-x', 'inet.emulation;inet.showcases', '-l', '/b/src/INET', '-f', 'omnetpp.ini', '-f', 'extra.ini', '-r', '$x>2'],
+      args: ['-s', '-q', 'runs', '-c', 'Switch', '-n', '/b/src:/b/examples', '-x', 'inet.emulation;inet.showcases', '-l', '/b/src/INET', '-f', 'omnetpp.ini', '-f', 'extra.ini', '-r', '$x>2'],
     });
   });
   it('builds one Cmdenv run into its own result folder with redirected output and extra args last', () => {
@@ -75,6 +56,6 @@ describe('simulation command', () => {
   it('resolves a standalone model executable against the build root', () => {
     const cmd = planCommand('/b', { executable: './aloha', workingDir: '.', iniFiles: ['omnetpp.ini'], config: 'A' });
     assert.equal(cmd.executable, '/b/aloha');
-    assert.deepEqual(cmd.args, ['-s', '-q', 'runnumbers', '-c', 'A', '-f', 'omnetpp.ini']);
+    assert.deepEqual(cmd.args, ['-s', '-q', 'runs', '-c', 'A', '-f', 'omnetpp.ini']);
   });
 });
