@@ -59,13 +59,14 @@ export function planCommand(root: string, spec: SimulationSpec): Command {
 }
 
 /**
- * `<exe> -u Cmdenv -c CONFIG -r N --result-dir=DIR --cmdenv-redirect-output=true
- * ...`: one run into its own result folder, its output into a `.out` there as
- * opp_runall does it (unless the extra arguments choose otherwise, which
- * opp_runall respects too).
+ * `<exe> -s -u Cmdenv -c CONFIG -r N --result-dir=DIR
+ * --cmdenv-redirect-output=true ...`: one run into its own result folder, as
+ * opp_runall runs it: silent (one line per run on stdout, no banner lines in
+ * the `.out`), its output into a `.out` there (unless the extra arguments
+ * choose otherwise, which opp_runall respects too).
  */
 export function runCommand(root: string, spec: SimulationSpec, run: number, resultDir: string): Command {
-  const args = ['-u', 'Cmdenv', ...commonArgs((p) => resolvePath(root, p), spec), '-r', String(run), `--result-dir=${resultDir}`];
+  const args = ['-s', '-u', 'Cmdenv', ...commonArgs((p) => resolvePath(root, p), spec), '-r', String(run), `--result-dir=${resultDir}`];
   const extra = spec.extraArgs ?? [];
   if (!extra.some((a) => a.startsWith('--cmdenv-redirect-output='))) args.push('--cmdenv-redirect-output=true');
   args.push(...extra);

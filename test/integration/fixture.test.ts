@@ -375,7 +375,7 @@ describe('runs and result files', () => {
 
   test('--cmdenv-redirect-output=true moves the run output into a .out file and says so on stdout', async () => {
     const dir = await resultDir();
-    const r = await opp(['-s', '-c', 'Aloha', '-r', '14', `--result-dir=${dir}`, '--cmdenv-redirect-output=true']);
+    const r = await opp(['-c', 'Aloha', '-r', '14', `--result-dir=${dir}`, '--cmdenv-redirect-output=true']);
     assert.equal(r.code, 0);
     const outFile = join(dir, 'Aloha-numHosts=15,iaMean=1-#0.out');
     assert.match(r.stdout, /^Preparing for running configuration Aloha, run #14\.\.\.$/m);
@@ -384,6 +384,16 @@ describe('runs and result files', () => {
     const out = await readFile(outFile, 'utf8');
     assert.match(out, /^Running configuration Aloha, run #14\.\.\.$/m);
     assert.match(out, /^Running simulation\.\.\.$/m);
+  });
+
+  test('-s leaves one line per run on stdout and no banner lines in the .out, as opp_runall runs a batch', async () => {
+    const dir = await resultDir();
+    const r = await opp(['-s', '-c', 'Aloha', '-r', '14,15', `--result-dir=${dir}`, '--cmdenv-redirect-output=true']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'Aloha run 14: $numHosts=15, $iaMean=1, $repetition=0\nAloha run 15: $numHosts=15, $iaMean=1, $repetition=1\n');
+    const out = await readFile(join(dir, 'Aloha-numHosts=15,iaMean=1-#0.out'), 'utf8');
+    assert.doesNotMatch(out, /Running configuration|Running simulation|Calling finish/);
+    assert.match(out, /^<!> Simulation time limit reached -- at t=/m);
   });
 
   test('with --cmdenv-redirect-output=true an error goes into the .out, and stderr points there', async () => {

@@ -45,7 +45,7 @@ describe('simulation command', () => {
   });
   it('builds one Cmdenv run into its own result folder with redirected output and extra args last', () => {
     const cmd = runCommand('/b', inet, 14, '/tmp/r');
-    assert.deepEqual(cmd.args.slice(0, 4), ['-u', 'Cmdenv', '-c', 'Switch']);
+    assert.deepEqual(cmd.args.slice(0, 5), ['-s', '-u', 'Cmdenv', '-c', 'Switch']);
     assert.deepEqual(cmd.args.slice(-5), ['-r', '14', '--result-dir=/tmp/r', '--cmdenv-redirect-output=true', '--sim-time-limit=10s']);
     assert.ok(!cmd.args.includes('$x>2'), 'the campaign filter is for planning only');
   });

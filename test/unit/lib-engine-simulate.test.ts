@@ -38,6 +38,7 @@ describe('each recorded case of real OMNeT++ 6.1 is classed as the failure table
       ['error-class-not-found-redirect', 'Class "aloha::Server" not'],
       ['error-in-batch-redirect', 'vector::_M_default_append'],
       ['error-setup-redirect', 'vector::_M_default_append'],
+      ['silent-error-redirect', 'vector::_M_default_append'],
     ]);
   });
 });
