@@ -103,7 +103,22 @@ export async function startDockerd(opts: { dir: string; log?: (line: string) => 
     await proc.stop();
     throw error;
   }
-  return { host, env, logFile, docker, stop: () => proc.stop(15_000) };
+  const stop = async (): Promise<void> => {
+    await proc.stop(15_000);
+    await unmountUnder(opts.dir);
+  };
+  return { host, env, logFile, docker, stop };
+}
+
+/**
+ * Unmounts what a stopped daemon left mounted under `dir` (the network
+ * namespace it keeps in its exec root), so that the folder can be removed.
+ */
+export async function unmountUnder(dir: string): Promise<void> {
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  const points = mounts.split('\n').map((line) => line.split(' ')[4] ?? '').filter((p) => p.startsWith(`${dir}/`));
+  // Deepest first: an inner mount keeps its parent busy.
+  for (const point of points.sort((a, b) => b.length - a.length)) await runCommand('umount', ['-l', point]);
 }
 
 /** Throws a StackServerError naming the docker command when it failed. */
