@@ -6,6 +6,10 @@
 #   scripts/kind-e2e.sh            # keep the cluster afterwards
 #   INETSWARM_E2E_KEEP_CLUSTER=0 scripts/kind-e2e.sh
 # Its settings (INETSWARM_E2E_*) are listed in docs/configuration.md.
+# The images come from images/Makefile's build target: each runner and builder image is its base (runner-base,
+# builder-base) with OMNeT++ on top. The test stack builds the same bases, operator and distccd through the same
+# targets (test/stack/images.ts); DEBIAN_IMAGE, NODE_IMAGE and NPM_CACHE in the environment reach make here too,
+# for a machine whose Docker cannot pull the public bases.
 # Needs: docker, kind, kubectl, helm, git, make.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
-// The images cannot be built here (no Docker engine), so what can be checked
-// without one is: every shell script passes shellcheck and every Dockerfile
-// passes hadolint, and each Dockerfile keeps the properties the chart relies on.
+// What can be checked of the images without building them: every shell script
+// passes shellcheck and every Dockerfile passes hadolint, and each Dockerfile
+// keeps the properties the chart relies on. The images themselves are built and
+// run by the images-*.test.ts files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,7 +15,7 @@ import { hadolintBinary } from '../stack/helm.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const dockerfiles = (await readdir(join(root, 'images'))).filter((f) => /^Dockerfile\.[a-z]+$/.test(f)).sort();
+const dockerfiles = (await readdir(join(root, 'images'))).filter((f) => /^Dockerfile\.[a-z-]+$/.test(f)).sort();
 
 async function lint(command: string, args: string[]): Promise<{ code: number; output: string }> {
   try {
@@ -26,8 +27,8 @@ async function lint(command: string, args: string[]): Promise<{ code: number; ou
   }
 }
 
-test('there is a Dockerfile for the operator, the runner, the builder and distccd', () => {
-  assert.deepEqual(dockerfiles, ['Dockerfile.builder', 'Dockerfile.distccd', 'Dockerfile.operator', 'Dockerfile.runner']);
+test('there is a Dockerfile for the operator, the runner and the builder (each with its base) and distccd', () => {
+  assert.deepEqual(dockerfiles, ['Dockerfile.builder', 'Dockerfile.builder-base', 'Dockerfile.distccd', 'Dockerfile.operator', 'Dockerfile.runner', 'Dockerfile.runner-base']);
 });
 
 test('every shell script passes shellcheck (warnings and above; the packaging scripts at every severity)', async () => {
@@ -70,8 +71,20 @@ test('the runner and builder images take the OMNeT++ version as a build argument
   }
 });
 
-test('the runner image builds inet-swarm-launcher as the tests do and points the runner to it', async () => {
-  const text = await readFile(join(root, 'images', 'Dockerfile.runner'), 'utf8');
+test('the runner and builder images are their bases with OMNeT++ on top, the Makefile building the base first', async () => {
+  for (const name of ['runner', 'builder']) {
+    const text = await readFile(join(root, 'images', `Dockerfile.${name}`), 'utf8');
+    const base = `${name.toUpperCase()}_BASE_IMAGE`;
+    assert.match(text, new RegExp(`^ARG ${base}=ghcr\\.io/inet-swarm/${name}-base:`, 'm'), name);
+    assert.equal([...text.matchAll(/^FROM (\S+)/gm)].at(-1)?.[1], `\${${base}}`, `${name}: the last stage starts from its base`);
+  }
+  const makefile = await readFile(join(root, 'images', 'Makefile'), 'utf8');
+  assert.match(makefile, /^runner: runner-base$/m);
+  assert.match(makefile, /^builder: builder-base$/m);
+});
+
+test('the runner base image builds inet-swarm-launcher as the tests do and points the runner to it', async () => {
+  const text = await readFile(join(root, 'images', 'Dockerfile.runner-base'), 'utf8');
   assert.ok(text.includes(`gcc ${LAUNCHER_CFLAGS.join(' ')} -o /usr/local/bin/inet-swarm-launcher /src/launcher.c`), 'launcher compiled with LAUNCHER_CFLAGS');
   assert.match(text, /COPY lib\/engine\/launcher\.c \/src\/launcher\.c/);
   assert.match(text, /INETSWARM_LAUNCHER=\/usr\/local\/bin\/inet-swarm-launcher/);

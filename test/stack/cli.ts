@@ -1,8 +1,10 @@
 // The local stack as a command: `up` starts it and keeps it running until
 // SIGINT/SIGTERM, writing its endpoints to a state file for the tests
-// (INETSWARM_STACK); `build` only fills the binary cache.
+// (INETSWARM_STACK); `build` only fills the binary cache; `images` builds the
+// container images (test/stack/images.ts) and lists their tarballs.
 import { rm, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import { buildImages } from './images.ts';
 import { prepareAll, startStack, type RunningStack } from './stack.ts';
 
 function log(line: string): void {
@@ -99,6 +101,16 @@ program
     const t0 = Date.now();
     await prepareAll(log);
     log(`Built all binaries in ${Date.now() - t0} ms`);
+  });
+
+program
+  .command('images')
+  .description('build (or find in the cache) the images of the stack and print each reference with its docker save tarball')
+  .action(async () => {
+    const t0 = Date.now();
+    const images = await buildImages(log);
+    for (const [ref, tarball] of Object.entries(images)) process.stdout.write(`${ref} ${tarball}\n`);
+    log(`Built all images in ${Date.now() - t0} ms`);
   });
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
-// Debian packages that the local stack needs (distcc, redis-server). A fresh
+// Debian packages that the local stack needs (distcc, redis-server; docker.io
+// and debootstrap for its images, test/stack/images.ts). A fresh
 // machine of this project has none of them, so the stack installs them itself
 // rather than relying on whatever a previous session left behind.
 import { spawn } from 'node:child_process';

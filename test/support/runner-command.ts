@@ -15,7 +15,7 @@ import { cachedBinary, inputsKey } from '../stack/cache.ts';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RUNNER_MAIN = join(REPO_ROOT, 'pods', 'runner', 'main.ts');
 const LAUNCHER_SOURCE = join(REPO_ROOT, 'lib', 'engine', 'launcher.c');
-/** As in images/Dockerfile.runner. */
+/** As in images/Dockerfile.runner-base. */
 export const LAUNCHER_CFLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11'];
 
 let launcher: Promise<string> | undefined;
