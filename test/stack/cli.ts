@@ -21,6 +21,7 @@ interface UpOptions {
   state?: string;
   dir?: string;
   runnerNodes: number;
+  realNode?: boolean;
   exitWithParent?: boolean;
 }
 
@@ -64,7 +65,7 @@ async function up(options: UpOptions): Promise<void> {
 
   const t0 = Date.now();
   try {
-    stack = await startStack({ dir: options.dir, runnerNodes: options.runnerNodes, log });
+    stack = await startStack({ dir: options.dir, runnerNodes: options.runnerNodes, realNode: options.realNode, log });
   } catch (err) {
     log(err instanceof Error ? (err.stack ?? err.message) : String(err));
     process.exit(1);
@@ -91,15 +92,17 @@ program
   .option('--state <file>', 'write the StackInfo JSON here (for INETSWARM_STACK)')
   .option('--dir <dir>', 'keep data and logs here instead of a temporary directory')
   .option('--runner-nodes <n>', 'number of kwok runner nodes', positiveInt, 3)
+  .option('--real-node', 'also start a real node (kubelet + containerd) beside the kwok nodes')
   .option('--exit-with-parent', 'stop when stdin closes (used by test/stack/env.ts)')
   .action(up);
 
 program
   .command('build')
   .description('build (or find in the cache) every binary of the stack and install moto and distcc, then exit')
-  .action(async () => {
+  .option('--real-node', "also build the real node's kubelet and images and install containerd")
+  .action(async (options: { realNode?: boolean }) => {
     const t0 = Date.now();
-    await prepareAll(log);
+    await prepareAll(log, { realNode: options.realNode });
     log(`Built all binaries in ${Date.now() - t0} ms`);
   });
 

@@ -21,25 +21,32 @@ let stack: Promise<StackInfo> | undefined;
 /**
  * Returns the endpoints of the shared stack, or starts a private one for
  * this process (once; later calls share it) that stops when the process
- * exits.
+ * exits. A test that needs the real node says so with `realNode`: its
+ * private stack then starts one, and a shared stack without one fails it.
  */
-export function useStack(): Promise<StackInfo> {
+export function useStack(options: { realNode?: boolean } = {}): Promise<StackInfo> {
   // The old name would otherwise start a private stack beside the shared one without a word.
   if (process.env.INET_SWARM_STACK && !process.env.INETSWARM_STACK) throw new Error('INET_SWARM_STACK is now INETSWARM_STACK (docs/configuration.md)');
-  stack ??= process.env.INETSWARM_STACK ? readStackFile(process.env.INETSWARM_STACK) : startChildStack();
-  return stack;
+  stack ??= process.env.INETSWARM_STACK ? readStackFile(process.env.INETSWARM_STACK) : startChildStack(options.realNode === true);
+  return options.realNode ? stack.then(withRealNode) : stack;
+}
+
+function withRealNode(info: StackInfo): StackInfo {
+  if (!info.realNode) throw new Error('This test needs the real node, and the shared stack has none: start it with `cli.ts up --real-node`');
+  return info;
 }
 
 async function readStackFile(file: string): Promise<StackInfo> {
   return JSON.parse(await readFile(file, 'utf8')) as StackInfo;
 }
 
-async function startChildStack(): Promise<StackInfo> {
+async function startChildStack(realNode: boolean): Promise<StackInfo> {
   const stateDir = await mkdtemp(join(tmpdir(), 'inet-swarm-state-'));
   const stateFile = join(stateDir, 'stack.json');
   // Resolved from here, so the test may run from any working directory.
   const tsx = import.meta.resolve('tsx');
-  const child = spawn(process.execPath, ['--import', tsx, CLI, 'up', '--state', stateFile, '--exit-with-parent'], {
+  const args = ['--import', tsx, CLI, 'up', '--state', stateFile, '--exit-with-parent', ...(realNode ? ['--real-node'] : [])];
+  const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const stopChild = (): void => {

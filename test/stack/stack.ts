@@ -1,7 +1,9 @@
 // The local stack of real servers that the integration tests, benchmarks and
 // the demo run against: a Kubernetes control plane with kwok nodes, NATS with
 // JetStream, a MongoDB-wire server, moto and distccd, all on loopback with
-// free ports in one temporary directory.
+// free ports in one temporary directory; optionally a real node (kubelet and
+// containerd, ./node/node.ts) whose pods reach NATS, the MongoDB-wire server
+// and the API server through the pod network's addresses.
 import { helmBinary, hadolintBinary } from './helm.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,8 @@ import { natsServerBinary, startNats } from './servers/nats.ts';
 import { kubeBinary, startKube } from './servers/kube.ts';
 import { defaultNodeSets, kwokBinary, kwokStagesFile, startKwok } from './servers/kwok.ts';
 import { ensureDebianPackages } from './system-packages.ts';
+import { kubeletClientPki } from './node/pki.ts';
+import { REAL_NODE_NAME, prepareRealNode, startRealNode, type RealNode } from './node/node.ts';
 import type { StackInfo } from './types.ts';
 
 export interface StackOptions {
@@ -21,6 +25,8 @@ export interface StackOptions {
   dir?: string;
   /** Number of kwok runner nodes (16 CPU / 64Gi each); default 3. */
   runnerNodes?: number;
+  /** Also start a real node (kubelet + containerd) beside the kwok nodes; needs root. */
+  realNode?: boolean;
   /** Receives progress and timing lines; silent when absent. */
   log?: (line: string) => void;
 }
@@ -57,9 +63,14 @@ export async function buildBinaries(log: (line: string) => void = () => {}): Pro
  * the servers' own start functions, which install them when missing; checking
  * them here costs seconds on every start.
  */
-export async function prepareAll(log: (line: string) => void = () => {}): Promise<void> {
+export async function prepareAll(log: (line: string) => void = () => {}, options: { realNode?: boolean } = {}): Promise<void> {
   await buildBinaries(log);
   let t = Date.now();
+  if (options.realNode) {
+    await prepareRealNode(log);
+    log(`Prepared the real node (kubelet, images, containerd) in ${Date.now() - t} ms`);
+    t = Date.now();
+  }
   await mkdir(cacheRoot(), { recursive: true });
   await ensureMoto(cacheRoot(), log);
   log(`Installed moto in ${Date.now() - t} ms`);
@@ -93,6 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const t0 = Date.now();
 
   await buildBinaries(log);
+  if (options.realNode) await prepareRealNode(log);
 
   const timed = async <T extends { stop(): Promise<void> }>(name: string, start: () => Promise<T>): Promise<Started<T>> => {
     const t = Date.now();
@@ -101,7 +113,9 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     return { value, stop: () => value.stop() };
   };
 
-  const kube = timed('kubernetes', () => startKube({ dir: join(dir, 'kube'), log }));
+  const nodeNames = options.realNode ? [REAL_NODE_NAME] : [];
+  const kubeletPki = options.realNode ? await kubeletClientPki(join(dir, 'node', 'pki')) : undefined;
+  const kube = timed('kubernetes', () => startKube({ dir: join(dir, 'kube'), nodeNames, kubeletClient: kubeletPki, log }));
   const kwok = kube.then((k) =>
     timed('kwok', () =>
       startKwok({
@@ -118,17 +132,20 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   const moto = timed('moto', () => startMoto({ dir: join(dir, 'moto'), onProgress: log }));
   const distcc = timed('distccd', () => startDistcc({ dir: join(dir, 'distcc'), count: 2, onProgress: log }));
 
-  const results = await Promise.allSettled([kube, kwok, nats, mongo, moto, distcc]);
+  const real = options.realNode ? startRealNodeOf(dir, kubeletPki?.caFile ?? '', kube, nats, mongo, timed, log) : Promise.resolve(undefined);
+
+  const [realResult, ...results] = await Promise.allSettled([real, kube, kwok, nats, mongo, moto, distcc]);
   const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  // kwok must stop before the control plane it talks to; the rest in any order.
+  // The real node and kwok must stop before the control plane they talk to; the rest in any order.
   const stopAll = async (): Promise<void> => {
+    if (realResult.status === 'fulfilled') await realResult.value?.stop().catch(() => {});
     const kwokStarted = results[1].status === 'fulfilled' ? results[1].value : undefined;
     if (kwokStarted) await kwokStarted.stop().catch(() => {});
     await Promise.all(started.filter((s) => s !== kwokStarted).map((s) => s.stop().catch(() => {})));
     if (ownDir) await rm(dir, { recursive: true, force: true });
   };
 
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failed = [realResult, ...results].find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await stopAll();
     throw failed.reason;
@@ -144,7 +161,33 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     mongo: { uri: m.value.uri },
     moto: { endpoint: a.value.endpoint, region: a.value.region },
     distcc: { hosts: d.value.hosts, logFiles: d.value.logFiles },
+    ...(realResult.status === 'fulfilled' && realResult.value ? { realNode: realResult.value.value.info } : {}),
   };
   log(`Started stack in ${Date.now() - t0} ms dir=${dir}`);
   return { info, stop: stopAll };
+}
+
+type Timed = <T extends { stop(): Promise<void> }>(name: string, start: () => Promise<T>) => Promise<Started<T>>;
+
+/** The real node, once the servers its pods reach are up (it exposes them on the pod network). */
+async function startRealNodeOf(
+  dir: string,
+  clientCaFile: string,
+  kube: Promise<Started<Awaited<ReturnType<typeof startKube>>>>,
+  nats: Promise<Started<Awaited<ReturnType<typeof startNats>>>>,
+  mongo: Promise<Started<Awaited<ReturnType<typeof startMongo>>>>,
+  timed: Timed,
+  log: (line: string) => void,
+): Promise<Started<RealNode>> {
+  const [k, n, m] = [(await kube).value, (await nats).value, (await mongo).value];
+  return timed('real node', () =>
+    startRealNode({
+      dir: join(dir, 'node'),
+      admin: { server: k.server, token: k.token, caPem: k.caPem },
+      nodeToken: k.nodeTokens[REAL_NODE_NAME] ?? '',
+      clientCaFile,
+      exposed: { natsPort: n.port, mongoPort: m.port, apiPort: Number(new URL(k.server).port) },
+      log,
+    }),
+  );
 }

@@ -1,6 +1,7 @@
 // The endpoints of a running local stack. Tests receive this from `useStack()`
 // (test/stack/env.ts); `cli.ts up --state FILE` writes it as JSON so that one
 // stack can serve every test file of a run.
+import type { RealNodeInfo } from './node/node.ts';
 
 /** Endpoints and credentials of a running local stack of real servers. */
 export interface StackInfo {
@@ -20,4 +21,6 @@ export interface StackInfo {
   moto: { endpoint: string; region: string };
   /** distccd daemons on loopback, e.g. ['127.0.0.1:37001'], and their log files. */
   distcc: { hosts: string[]; logFiles: string[] };
+  /** The real node (kubelet + containerd), when the stack was started with realNode. */
+  realNode?: RealNodeInfo;
 }

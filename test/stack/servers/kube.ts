@@ -50,6 +50,10 @@ export interface KubeOptions {
   dir: string;
   /** Path of the binary; built or taken from the cache when absent. */
   binary?: string;
+  /** Names of real nodes (kubelets) to give a token each: user system:node:NAME in group system:nodes. */
+  nodeNames?: string[];
+  /** The API server's client certificate for kubelets' APIs (logs, exec), which then reaches them by InternalIP. */
+  kubeletClient?: { certFile: string; keyFile: string };
   log?: (line: string) => void;
 }
 
@@ -63,6 +67,8 @@ export interface KubeControlPlane {
   server: string;
   /** The admin bearer token. */
   token: string;
+  /** The bearer token of each of KubeOptions.nodeNames, for its kubelet. */
+  nodeTokens: Record<string, string>;
   /** PEM of the CA that signed the API server's serving certificate. */
   caPem: string;
   /** Log file per component. */
@@ -211,8 +217,11 @@ export async function startKube(options: KubeOptions): Promise<KubeControlPlane>
   await writeFile(saKey, privateKey, { mode: 0o600 });
 
   const token = randomBytes(24).toString('hex');
+  const nodeTokens = Object.fromEntries((options.nodeNames ?? []).map((name) => [name, randomBytes(24).toString('hex')]));
   const tokenFile = join(pki, 'tokens.csv');
-  await writeFile(tokenFile, `${token},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+  // The Node authorizer knows a kubelet by this user and group.
+  const nodeLines = Object.entries(nodeTokens).map(([name, t]) => `${t},system:node:${name},node-${name},"system:nodes"\n`);
+  await writeFile(tokenFile, [`${token},admin,admin-uid,"system:masters"\n`, ...nodeLines].join(''), { mode: 0o600 });
 
   const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort] = await Promise.all([
     freePort(),
@@ -274,6 +283,14 @@ export async function startKube(options: KubeOptions): Promise<KubeControlPlane>
       '--allow-privileged=true',
       '--profiling=false',
       '--enable-priority-and-fairness=false',
+      ...(options.kubeletClient
+        ? [
+            `--kubelet-client-certificate=${options.kubeletClient.certFile}`,
+            `--kubelet-client-key=${options.kubeletClient.keyFile}`,
+            // A node's name is not in any DNS here.
+            '--kubelet-preferred-address-types=InternalIP',
+          ]
+        : []),
     ]);
     await apiserver.waitReady(async () => (await httpsGet(`${server}/readyz`, { token })).status === 200, 120_000);
     const caPem = certificates(await readFile(join(certDir, 'apiserver.crt'), 'utf8')).join('\n') + '\n';
@@ -318,7 +335,7 @@ export async function startKube(options: KubeOptions): Promise<KubeControlPlane>
     ]);
     log(`Started kube-controller-manager and kube-scheduler in ${Date.now() - t} ms`);
 
-    return { kubeconfig, binary, server, token, caPem, logFiles, stop };
+    return { kubeconfig, binary, server, token, nodeTokens, caPem, logFiles, stop };
   } catch (err) {
     await stop();
     throw err;
