@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: installs the npm packages, builds
 # (or takes from the cache in ~/.cache/inet-swarm) every server of the local
-# stack, starts the stack once, runs lint, the type check and every unit and
-# integration test against it, and stops the stack whatever happens.
+# stack, its container images and its real node (kubelet, containerd), starts
+# the stack once, runs lint, the type check and every unit and integration test
+# against it, and stops the stack whatever happens. Needs root (the real
+# node's bridge, cgroups and containerd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,8 +15,11 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-log "Building the stack's servers (cached after the first run)"
-npx tsx test/stack/cli.ts build
+log "Building the stack's servers and its real node (cached after the first run)"
+npx tsx test/stack/cli.ts build --real-node
+# Apart from the stack's start, which waits at most 300 s: a cold image build takes minutes.
+log "Building the stack's container images (cached after the first run)"
+npx tsx test/stack/cli.ts images
 
 log "Linting and type-checking"
 npx eslint .
@@ -32,13 +37,15 @@ stop_stack() {
   # Every server's command line names its directory under the stack's own
   # directory: whatever outlived the stack command (a crash) is found by it.
   pkill -KILL -f "$state_dir/stack/" 2>/dev/null || true
+  # A crashed real node can leave its containers' mounts behind.
+  awk '{print $5}' /proc/self/mountinfo | grep "^$state_dir/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
   rm -rf "$state_dir"
 }
 trap stop_stack EXIT
 
 log "Starting the local stack"
 # node itself (not npx) so that the PID we signal is the stack command's own.
-node --import tsx test/stack/cli.ts up --state "$state" --dir "$state_dir/stack" > "$state_dir/stack.log" 2>&1 &
+node --import tsx test/stack/cli.ts up --real-node --state "$state" --dir "$state_dir/stack" > "$state_dir/stack.log" 2>&1 &
 stack_pid=$!
 for _ in $(seq 1 600); do
   [[ -s "$state" ]] && break

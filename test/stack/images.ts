@@ -1,10 +1,10 @@
 // The container images of the test stack: the operator, runner-base,
 // builder-base and distccd images of images/ (built through the same make
-// targets users run, from local bases instead of the public ones), and the
-// pause image a real node's containerd needs. Each is cached as a `docker save`
+// targets users run, from local bases instead of the public ones); a real
+// node makes its own pause image (node/image.sh). Each is cached as a `docker save`
 // tarball keyed by a hash of its inputs (Dockerfile, the files it copies, the
 // Makefile, its bases), so a second run with the same inputs starts no daemon.
-import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { cacheRoot, inputsKey } from './cache.ts';
 import { LOCAL_REGISTRY, baseKeys, ensureBaseImages, type BaseImages } from './docker/bases.ts';
@@ -14,10 +14,9 @@ import { withProcessLock } from './docker/lock.ts';
 import { StackServerError } from './process.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const DOCKER_DIR = join(import.meta.dirname, 'docker');
 
 /** The images the stack builds, in build order (the small ones first). */
-export const STACK_IMAGES = ['pause', 'distccd', 'runner-base', 'builder-base', 'operator'] as const;
+export const STACK_IMAGES = ['distccd', 'runner-base', 'builder-base', 'operator'] as const;
 export type StackImage = (typeof STACK_IMAGES)[number];
 
 /** Where the images, their tarballs and the build daemon's data live. */
@@ -41,10 +40,7 @@ async function projectImageKey(name: string, basesKey: string): Promise<string> 
   return inputsKey(files, [basesKey, ...files.map((f) => relative(REPO_ROOT, f))]);
 }
 
-const PAUSE_CFLAGS = ['-static', '-Os', '-Wall', '-Wextra', '-Werror', '-std=c11'];
-
 async function imageKey(name: StackImage, basesKey: string): Promise<string> {
-  if (name === 'pause') return inputsKey([join(DOCKER_DIR, 'pause.c'), join(DOCKER_DIR, 'Dockerfile.pause')], PAUSE_CFLAGS);
   return projectImageKey(name, basesKey);
 }
 
@@ -67,16 +63,6 @@ export async function planImages(): Promise<PlannedImage[]> {
   );
 }
 
-async function buildPause(dockerd: Dockerd, image: PlannedImage, logFile: string): Promise<void> {
-  const context = `${image.tarball}.context`;
-  await rm(context, { recursive: true, force: true });
-  await mkdir(context, { recursive: true });
-  const cc = await runCommand('gcc', [...PAUSE_CFLAGS, '-o', join(context, 'pause'), join(DOCKER_DIR, 'pause.c')], { logFile });
-  if (cc.code !== 0) throw new StackServerError('pause', 'gcc pause.c', cc.stderr, `failed to compile (exit ${cc.code})`);
-  const args = ['build', '--quiet', '--file', join(DOCKER_DIR, 'Dockerfile.pause'), '--tag', image.ref, context];
-  await checked('docker build pause', dockerd.docker(args, { logFile }), args);
-  await rm(context, { recursive: true, force: true });
-}
 
 /** Builds one image of images/ through its make target, with the local bases and the daemon's CLI. */
 async function buildWithMake(dockerd: Dockerd, image: PlannedImage, bases: BaseImages, logFile: string): Promise<void> {
@@ -128,8 +114,7 @@ async function buildMissing(missing: PlannedImage[], all: PlannedImage[], log: (
       const logFile = `${image.tarball}.build.log`;
       await rm(logFile, { force: true });
       log(`Building image ${image.ref} (cached afterwards in ${dir}); log: ${logFile}`);
-      if (image.name === 'pause') await buildPause(dockerd, image, logFile);
-      else await buildWithMake(dockerd, image, bases, logFile);
+      await buildWithMake(dockerd, image, bases, logFile);
       await saveImage(dockerd, image, logFile);
       log(`Built image ${image.name} in ${Date.now() - t} ms`);
     }
