@@ -83,5 +83,5 @@ export async function scratchDir(prefix: string): Promise<{ dir: string; cleanup
 
 /** A Cmdenv output with its wall-clock figures (`Elapsed: 0.001s`) masked: all else of two runs' `.out` files must match. */
 export function withoutElapsed(text: string): string {
-  return text.replace(/Elapsed: [0-9.]+s( \(\d+m \d+s\))?/g, 'Elapsed: <t>');
+  return text.replace(/Elapsed: [0-9.e+-]+s( \(\d+m \d+s\))?/g, 'Elapsed: <t>');
 }
