@@ -25,6 +25,8 @@ sed -i -e 's/^WITH_QTENV=.*/WITH_QTENV=no/' -e 's/^WITH_OSG=.*/WITH_OSG=no/' \
   -e 's/^WITH_OSGEARTH=.*/WITH_OSGEARTH=no/' configure.user
 export PATH="$prefix/bin:$PATH"
 ./configure WITH_QTENV=no WITH_OSG=no WITH_OSGEARTH=no
+# Both modes: an InetBuild with mode: debug runs opp_run_dbg and links the *_dbg libraries.
 make -j"$(nproc)" MODE=release base
+make -j"$(nproc)" MODE=debug base
 rm -rf doc samples ide images out
 echo "$version" > "$prefix/Version"

@@ -8,6 +8,7 @@
 // results` (or the ini's `result-dir`) and has no such line, so the header is
 // rewritten: our config line dropped, and the result folder the one the ini
 // chooses. (`--cmdenv-redirect-output=true` stays: opp_runall passes it too.)
+// OMNeT++ 5.x writes version 2 files, whose config entries are `param` lines.
 //
 // A `.vec` header is rewritten in place of the old one, which moves every data
 // block by the difference in length: its `.vci` records each block's byte
@@ -22,12 +23,12 @@ export interface RunnerOptions {
 /** Where OMNeT++ writes results when neither the ini nor the command line names a folder. */
 export const DEFAULT_RESULT_DIR = 'results';
 
-const HEADER_LINE = /^(version|run|attr|itervar|config) /;
+const HEADER_LINE = /^(version|run|attr|itervar|config|param) /;
 
 /**
  * The length (in characters) of the header at the start of `text`: its lines
- * up to the first one that is not `version`, `run`, `attr`, `itervar` or
- * `config`. Undefined when `text` ends inside the header and more may follow
+ * up to the first one that is not `version`, `run`, `attr`, `itervar`,
+ * `config` or (version 2) `param`. Undefined when `text` ends inside the header and more may follow
  * (`complete` false): the caller reads on.
  */
 export function headerLength(text: string, complete: boolean): number | undefined {
@@ -42,7 +43,7 @@ export function headerLength(text: string, complete: boolean): number | undefine
 
 // A line cut short by the end of a chunk: a header line if it starts like one.
 function couldBeHeader(start: string): boolean {
-  return ['version ', 'run ', 'attr ', 'itervar ', 'config '].some((p) => p.startsWith(start) || start.startsWith(p));
+  return ['version ', 'run ', 'attr ', 'itervar ', 'config ', 'param '].some((p) => p.startsWith(start) || start.startsWith(p));
 }
 
 // The value of a header line as written: bare, or in double quotes with \" and \\ escapes.
@@ -52,7 +53,7 @@ function unquote(raw: string): string {
 }
 
 function configLine(line: string): { key: string; raw: string } | undefined {
-  const m = /^config (\S+) (.*)$/.exec(line);
+  const m = /^(?:config|param) (\S+) (.*)$/.exec(line);
   return m ? { key: m[1]!, raw: m[2]! } : undefined;
 }
 

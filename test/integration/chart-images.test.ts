@@ -12,6 +12,9 @@ import { promisify } from 'node:util';
 import { ensureDebianPackages } from '../stack/system-packages.ts';
 import { LAUNCHER_CFLAGS } from '../support/runner-command.ts';
 import { hadolintBinary } from '../stack/helm.ts';
+import type { InetBuild } from '../../api/v1alpha1.ts';
+import { runnerImage } from '../../operator/controllers/simulationcampaign/manifests.ts';
+import type { CampaignSettings } from '../../operator/controllers/simulationcampaign/settings.ts';
 
 const run = promisify(execFile);
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -88,4 +91,14 @@ test('the runner base image builds inet-swarm-launcher as the tests do and point
   assert.ok(text.includes(`gcc ${LAUNCHER_CFLAGS.join(' ')} -o /usr/local/bin/inet-swarm-launcher /src/launcher.c`), 'launcher compiled with LAUNCHER_CFLAGS');
   assert.match(text, /COPY lib\/engine\/launcher\.c \/src\/launcher\.c/);
   assert.match(text, /INETSWARM_LAUNCHER=\/usr\/local\/bin\/inet-swarm-launcher/);
+});
+
+test('the images are tagged with every form of version spec.omnetpp.version accepts, so the operator finds them', async () => {
+  const { stdout } = await run('make', ['-n', '-C', 'images', 'runner', 'builder', 'OMNETPP_VERSIONS=6.1.0 5.7.1', 'DOCKER=docker'], { cwd: root });
+  const settings = { runnerImageTemplate: 'ghcr.io/inet-swarm/runner:omnetpp-{version}' } as CampaignSettings;
+  for (const version of ['6.1', '6.1.0', '5.7', '5.7.1']) {
+    const image = runnerImage({ spec: { omnetpp: { version } } } as InetBuild, settings);
+    assert.ok(stdout.includes(`--tag ${image} `) || stdout.includes(`--tag ${image}\n`), `${image} is built (${version})`);
+    assert.ok(stdout.includes(`--tag ${image.replace('/runner:', '/builder:')} `), `the builder of ${version} is built`);
+  }
 });

@@ -49,6 +49,11 @@ describe('rewriting a header as opp_runall would have written it', () => {
       header('results', []),
     ],
     [
+      'reads the param lines of a version 2 file (OMNeT++ 5.x) as config entries',
+      header(scratch, [`param result-dir ${scratch}`, 'param **.numHosts 15']).replace('version 3', 'version 2'),
+      header('results', ['param **.numHosts 15']).replace('version 3', 'version 2'),
+    ],
+    [
       "leaves a header that names another folder (not our run's) unchanged",
       header('/elsewhere', ['config result-dir /elsewhere']),
       header('/elsewhere', ['config result-dir /elsewhere']),
