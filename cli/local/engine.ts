@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { planCommand, type SimulationSpec } from '../../lib/engine/command.ts';
+import { planCommand, withLibraryPath, type SimulationSpec } from '../../lib/engine/command.ts';
 import type { RetryPolicy } from '../../lib/engine/decide.ts';
 import { expandRuns } from '../../lib/engine/plan.ts';
 import type { PlannedRun } from '../../lib/engine/run-identity.ts';
@@ -30,7 +30,7 @@ export interface LocalCampaign {
 
 /** Expands the runs with the simulation itself (`-s -q runs`). */
 export async function planLocalRuns(root: string, spec: SimulationSpec): Promise<PlannedRun[]> {
-  return expandRuns(planCommand(root, spec));
+  return expandRuns({ ...planCommand(root, spec), env: withLibraryPath(root, spec, process.env) });
 }
 
 /**

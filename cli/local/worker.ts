@@ -6,7 +6,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { concludeAttempt, nextAttempt, restoreUserRun, simulateAttempt, Tails, type Settlement } from '../../lib/engine/attempt.ts';
-import { localCommandLine } from '../../lib/engine/command.ts';
+import { localCommandLine, withLibraryPath } from '../../lib/engine/command.ts';
 import type { RunIdentity } from '../../lib/engine/run-identity.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import type { FailedRun } from '../output/events.ts';
@@ -72,6 +72,7 @@ async function simulate(local: LocalRun, task: LocalTask, attemptDir: string): P
       timeoutMs: campaign.policy.runTimeoutMs > 0 ? campaign.policy.runTimeoutMs : noTimeoutMs,
       killGraceMs: campaign.policy.killGraceMs,
       signal: campaign.signal,
+      env: withLibraryPath(campaign.root, campaign.spec, process.env),
     });
   } finally {
     local.running -= 1;

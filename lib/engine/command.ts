@@ -1,7 +1,7 @@
 // The opp_run command line of a campaign's simulation. Pure, shared by the
 // runner and the local CLI engine so both run exactly the same command, and
 // rendered as the shell line a user pastes in their checkout to run one run.
-import { isAbsolute, join, posix } from 'node:path';
+import { dirname, isAbsolute, join, posix } from 'node:path';
 
 /** The simulation part of a campaign spec, as the runner receives it. */
 export interface SimulationSpec {
@@ -49,6 +49,18 @@ function commonArgs(place: (p: string) => string, spec: SimulationSpec): string[
   for (const lib of spec.libraries ?? []) args.push('-l', place(lib));
   for (const ini of spec.iniFiles) args.push('-f', ini);
   return args;
+}
+
+/**
+ * The simulations' environment with the folders of the spec's libraries first
+ * on LD_LIBRARY_PATH, as the OMNeT++ IDE launches a run: a model executable
+ * linked against a library project's `.so` (`-L../inet/src -lINET`) finds it
+ * there, and so do libraries that link each other. Pure.
+ */
+export function withLibraryPath(root: string, spec: SimulationSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const dirs = [...new Set((spec.libraries ?? []).map((lib) => dirname(resolvePath(root, lib))))];
+  if (dirs.length === 0) return env;
+  return { ...env, LD_LIBRARY_PATH: [...dirs, ...(env.LD_LIBRARY_PATH ? [env.LD_LIBRARY_PATH] : [])].join(':') };
 }
 
 /** `<exe> -s -q runs -c CONFIG [-r FILTER] ... -f INI`: asks OMNeT++ itself which runs exist and what each simulates. */

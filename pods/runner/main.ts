@@ -14,6 +14,7 @@ import { fetchArtifact } from '../../lib/store/artifacts.ts';
 import { PermanentError } from '../../lib/errors.ts';
 import { ensureIndexes } from '../../lib/store/store.ts';
 import { describeRunnerConfig, redactUri, runnerConfigFromEnv, simulationEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
+import { withLibraryPath } from '../../lib/engine/command.ts';
 import { ConfigError } from '../../lib/config.ts';
 import { Launcher } from '../../lib/engine/launcher.ts';
 import { runWorker } from './worker.ts';
@@ -94,14 +95,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
   const deadline = Date.now() + config.connectTimeoutMs;
   let mongo: MongoClient | undefined;
   let nc: NatsConnection | undefined;
-  const simEnv = simulationEnv(env);
-  const launcher = config.launcher ? new Launcher(config.launcher, simEnv) : undefined;
+  let launcher: Launcher | undefined;
   try {
     mongo = await connectMongo(config, deadline);
     const db = mongo.db(config.mongo.database);
     await ensureIndexes(db);
     const root = await fetchWithRetry(config, mongo, clog, deadline);
     clog.info({ digest: config.artifact.digest, root }, 'Fetched artifact');
+    const simEnv = withLibraryPath(root, config.simulation, simulationEnv(env));
+    launcher = config.launcher ? new Launcher(config.launcher, simEnv) : undefined;
     nc = await connectNats(config, clog, deadline);
     const exit = await runWorker({ config, log: clog, nc, js: jetstream(nc), jsm: await jetstreamManager(nc), db, root, stop: stop.signal, simulationEnv: simEnv, launcher });
     clog.info({ exit }, exit === 'drained' ? 'Drained queue, exiting' : 'Stopped runner');

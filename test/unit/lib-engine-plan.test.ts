@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planCommand, runCommand, type SimulationSpec } from '../../lib/engine/command.ts';
+import { planCommand, runCommand, withLibraryPath, type SimulationSpec } from '../../lib/engine/command.ts';
 import { classify, findErrorLine } from '../../lib/engine/simulate.ts';
 
 describe('findErrorLine', () => {
@@ -48,6 +48,12 @@ describe('simulation command', () => {
     assert.deepEqual(cmd.args.slice(0, 5), ['-s', '-u', 'Cmdenv', '-c', 'Switch']);
     assert.deepEqual(cmd.args.slice(-5), ['-r', '14', '--result-dir=/tmp/r', '--cmdenv-redirect-output=true', '--sim-time-limit=10s']);
     assert.ok(!cmd.args.includes('$x>2'), 'the campaign filter is for planning only');
+  });
+  it("puts the libraries' folders first on LD_LIBRARY_PATH, as the IDE launches a run", () => {
+    const env = withLibraryPath('/b', { ...inet, libraries: ['src/INET', '../sim/libs/x', 'src/other'] }, { LD_LIBRARY_PATH: '/opt/omnetpp/lib', HOME: '/h' });
+    assert.deepEqual(env, { LD_LIBRARY_PATH: '/b/src:/sim/libs:/opt/omnetpp/lib', HOME: '/h' });
+    const none = { HOME: '/h' };
+    assert.equal(withLibraryPath('/b', { ...inet, libraries: [] }, none), none);
   });
   it('leaves the output redirection to extra arguments that choose it, as opp_runall does', () => {
     const cmd = runCommand('/b', { ...inet, extraArgs: ['--cmdenv-redirect-output=false'] }, 14, '/tmp/r');
