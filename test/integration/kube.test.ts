@@ -4,11 +4,12 @@
 // right nodes, and kwok reports them Running.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchV1Api, CoreV1Api, KubeConfig, VersionApi, type V1Pod, type V1PodCondition } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
 import { eventually, notYet } from '../support/eventually.ts';
+import { useNamespace } from '../support/namespace.ts';
 
 const stack = await useStack();
 const kc = new KubeConfig();
@@ -24,18 +25,7 @@ function podSummary(pod: V1Pod): unknown {
   return { name: pod.metadata?.name, node: pod.spec?.nodeName, phase: pod.status?.phase, conditions: pod.status?.conditions };
 }
 
-before(async () => {
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  // Pods are refused until the ServiceAccount controller has created `default`.
-  await eventually('the default ServiceAccount appears', async () => {
-    const list = await core.listNamespacedServiceAccount({ namespace });
-    return list.items.some((sa) => sa.metadata?.name === 'default') ? true : notYet(list.items.length);
-  });
-});
-
-after(async () => {
-  await core.deleteNamespace({ name: namespace });
-});
+useNamespace(core, namespace);
 
 test('the API server answers with the version the control plane was built as', async () => {
   const version = await kc.makeApiClient(VersionApi).getCode();

@@ -11,13 +11,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
 import { REAL_NODE_LABEL, REAL_NODE_TOLERATIONS } from '../stack/node/node.ts';
 import { importImages } from '../stack/node/local-images.ts';
 import { eventually, notYet } from '../support/eventually.ts';
+import { useNamespace } from '../support/namespace.ts';
 
 const stack = await useStack({ realNode: true });
 // useStack({ realNode: true }) fails when the stack has none.
@@ -60,17 +61,7 @@ async function runToEnd(pod: V1Pod): Promise<{ pod: V1Pod; log: string }> {
   return { pod: done, log: await core.readNamespacedPodLog({ name, namespace, container: 'main' }) };
 }
 
-before(async () => {
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await eventually('the default ServiceAccount appears', async () => {
-    const list = await core.listNamespacedServiceAccount({ namespace });
-    return list.items.some((sa) => sa.metadata?.name === 'default') ? true : notYet(list.items.length);
-  });
-});
-
-after(async () => {
-  await core.deleteNamespace({ name: namespace });
-});
+useNamespace(core, namespace);
 
 test('the real node is Ready, labelled and tainted as a runner node, and tainted so that only pods asking for it land there', async () => {
   const n = await core.readNode({ name: node.name });
