@@ -233,7 +233,7 @@ export class CampaignWorld {
    */
   async startRunner(job: V1Job, pod: string): Promise<Runner> {
     const container = job.spec?.template.spec?.containers[0];
-    if (!container?.command) throw new Error('the runner container has no command');
+    if (!container?.args) throw new Error('the runner container has no args');
     const env: Record<string, string> = { ...(await containerEnv(this.core, this.namespace, container, pod)), HOME: this.dir };
     env.INETSWARM_NATS_URL = this.stack.nats.url;
     env.INETSWARM_ARTIFACT_CACHE = join(this.dir, pod, 'cache');

@@ -319,6 +319,23 @@ describe('runnerJob', () => {
     assert.deepEqual(container.securityContext.seccompProfile, { type: 'RuntimeDefault' });
   });
 
+  it('gives the runner program as args, so that the image\'s entrypoint (tini) stays PID 1', () => {
+    assert.equal(pod.containers[0]?.command, undefined);
+    assert.deepEqual(pod.containers[0]?.args, ['node', 'pods/runner/main.js']);
+  });
+
+  it('adds the operator\'s runner node labels and tolerations to the runner pool\'s', () => {
+    const toleration = { key: 'inetswarm.dev/test-node', operator: 'Equal', value: 'real', effect: 'NoSchedule' };
+    const placedSettings = campaignSettingsFromEnv(
+      { INETSWARM_NATS_URL: 'nats://127.0.0.1:4222', INETSWARM_RUNNER_NODE_SELECTOR: '{"inetswarm.dev/test-node":"real"}', INETSWARM_RUNNER_TOLERATIONS: JSON.stringify([toleration]) },
+      { uri: 'mongodb://db:27017', database: 'inetswarm' },
+      1000,
+    );
+    const placedPod = (runnerJob(campaign(), build('Succeeded'), placedSettings, 1) as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+    assert.deepEqual(placedPod.nodeSelector, { 'inetswarm.dev/pool': 'runner', 'inetswarm.dev/test-node': 'real' });
+    assert.deepEqual(placedPod.tolerations, [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }, toleration]);
+  });
+
   it('runs as the runner ServiceAccount, which the operator creates without a token', () => {
     assert.deepEqual([pod.serviceAccountName, pod.automountServiceAccountToken], ['inet-swarm-runner', false]);
     const account = podServiceAccount(settings.runnerServiceAccount, 'sims', 'runner') as unknown as { automountServiceAccountToken: boolean; metadata: { namespace: string } };
