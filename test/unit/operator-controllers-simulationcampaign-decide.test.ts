@@ -294,6 +294,18 @@ describe('decideCampaign', () => {
   });
 });
 
+describe('runner pods that cannot start', () => {
+  const stuck = [{ name: 'aloha-runners-x', waiting: { reason: 'ErrImagePull', message: 'failed to pull image "ghcr.io/inet-swarm/runner:omnetpp-6.1"' } }];
+  it('says so in Progressing and with one Warning Event, which a later reconcile does not repeat', () => {
+    const first = decideCampaign(observe({ runnerPods: stuck }));
+    assert.deepEqual([condition(first.status, 'Progressing')?.status, condition(first.status, 'Progressing')?.reason], ['False', 'RunnerImageUnavailable']);
+    assert.match(condition(first.status, 'Ready')?.message ?? '', /Runner pod aloha-runners-x cannot start \(ErrImagePull\): failed to pull image/);
+    assert.deepEqual(first.events.map((e) => [e.type, e.reason]), [['Warning', 'RunnerImageUnavailable']]);
+    const again = decideCampaign(observe({ campaign: { ...campaign(), status: first.status }, runnerPods: stuck, now: new Date(now.getTime() + 60_000) }));
+    assert.deepEqual(again.events, []);
+  });
+});
+
 describe('runnerJob', () => {
   const job = runnerJob(campaign(), build('Succeeded'), settings, 7) as unknown as {
     metadata: { ownerReferences: { controller: boolean; uid: string }[] };
