@@ -5,7 +5,9 @@
 // (builder base image) clones the fixture model from a git daemon and builds
 // it, beside the distccd DaemonSet's pod in the distccd image; `inet-swarm
 // run` from a checkout whose origin is that daemon, whose runner pods (runner
-// base image) store every run, and whose results/ are opp_runall's. Every
+// base image) store every run, and whose results/ are opp_runall's. The
+// builder finds the distccd pod through the node's cluster DNS
+// (test/stack/node/dns.ts), as it finds CoreDNS on a real cluster. Every
 // program here runs in its container, started by the kubelet: no test starts
 // a pod template's command. The stack's CNI bridge enforces no
 // NetworkPolicy, so the policies are installed and listed, not tested.
@@ -98,12 +100,19 @@ describe('inet-swarm on the real node', { timeout: 600_000 }, () => {
     assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
     assert.match(done.status?.artifact?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
 
-    const [builder] = await podsLabelled(`job-name=${buildName}-build`);
-    assert.equal(builder?.spec?.nodeName, release.node.name);
-    assert.equal(builder?.spec?.containers[0]?.image, release.images.builder);
-    assert.equal(builder?.status?.containerStatuses?.[0]?.state?.terminated?.reason, 'Completed');
-    const log = await world.core.readNamespacedPodLog({ name: builder?.metadata?.name ?? '', namespace: world.namespace });
+    // The build is marked from the store's record, which the builder writes just before it exits.
+    const builder = await eventually('the builder pod has exited', async () => {
+      const [pod] = await podsLabelled(`job-name=${buildName}-build`);
+      return pod?.status?.containerStatuses?.[0]?.state?.terminated ? pod : notYet(pod?.status);
+    });
+    assert.equal(builder.spec?.nodeName, release.node.name);
+    assert.equal(builder.spec?.containers[0]?.image, release.images.builder);
+    assert.equal(builder.status?.containerStatuses?.[0]?.state?.terminated?.reason, 'Completed');
+    const log = await world.core.readNamespacedPodLog({ name: builder.metadata?.name ?? '', namespace: world.namespace });
     assert.match(log, /Checked out revision/);
+    // The distccd pod, found through the cluster DNS by the headless Service's name, compiled what distcc sent it.
+    assert.match(log, /"peers":1,.*"msg":"Compiling with distcc"/, log.slice(-3000));
+    assert.doesNotMatch(log, /failed to distribute|compiling locally/i, log.slice(-3000));
 
     const distccd = await eventually('the distccd pod is Ready on the real node', async () => {
       const pods = await podsLabelled('app.kubernetes.io/name=inet-swarm-distcc');
