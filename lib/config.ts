@@ -125,8 +125,8 @@ export function list(env: Env, name: string): string[] | undefined {
   return text(env, name)?.split(/[\s,]+/).filter(Boolean);
 }
 
-/** A JSON array of strings (lists whose items may hold commas, such as shell commands). */
-export function jsonStrings(env: Env, name: string): string[] | undefined {
+/** The JSON value of `name` if `accept` takes it; undefined when unset, ConfigError naming `expected` otherwise. */
+function json<T>(env: Env, name: string, expected: string, accept: (parsed: unknown) => parsed is T): T | undefined {
   const value = text(env, name);
   if (value === undefined) return undefined;
   let parsed: unknown;
@@ -135,6 +135,23 @@ export function jsonStrings(env: Env, name: string): string[] | undefined {
   } catch {
     parsed = undefined;
   }
-  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) throw bad(name, value.slice(0, 200), 'a JSON array of strings');
+  if (!accept(parsed)) throw bad(name, value.slice(0, 200), expected);
   return parsed;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A JSON array of strings (lists whose items may hold commas, such as shell commands). */
+export function jsonStrings(env: Env, name: string): string[] | undefined {
+  return json(env, name, 'a JSON array of strings', (v): v is string[] => Array.isArray(v) && v.every((item) => typeof item === 'string'));
+}
+
+/** A JSON object whose values are strings (a label map, such as a nodeSelector). */
+export function jsonStringMap(env: Env, name: string): Record<string, string> | undefined {
+  return json(env, name, 'a JSON object of strings', (v): v is Record<string, string> => isObject(v) && Object.values(v).every((item) => typeof item === 'string'));
+}
+
+/** A JSON array of objects (a list of Kubernetes structs, such as tolerations), passed on as they are. */
+export function jsonObjects(env: Env, name: string): Record<string, unknown>[] | undefined {
+  return json(env, name, 'a JSON array of objects', (v): v is Record<string, unknown>[] => Array.isArray(v) && v.every(isObject));
 }

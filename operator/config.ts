@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, LOG_LEVELS, MONGO_SCHEMES, boolean, durationMs, integer, oneOf, text, url, type Env } from '../lib/config.ts';
 import type { BuildSettings } from './controllers/inetbuild/manifests.ts';
-import { campaignSettingsFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
+import { campaignSettingsFromEnv, placementFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined means in-cluster or the default kubeconfig. */
@@ -82,7 +82,8 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
       mongoUri: url(env, 'INETSWARM_BUILDER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongoUri,
       mongoDatabase: database,
       builderWorkingDir: text(env, 'INETSWARM_BUILDER_WORKDIR') ?? '/app',
-      builderCommand: ['node', 'pods/builder/main.js'],
+      builderArgs: ['node', 'pods/builder/main.js'],
+      placement: placementFromEnv(env, 'builder'),
       runAsUser,
       serviceAccountName: text(env, 'INETSWARM_BUILDER_SERVICE_ACCOUNT') ?? 'inet-swarm-builder',
     },

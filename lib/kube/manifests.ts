@@ -16,6 +16,25 @@ export type Manifest = {
 export const RUNNER_POOL_TOLERATION = { key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' };
 export const RUNNER_POOL_SELECTOR = { 'inetswarm.dev/pool': 'runner' };
 
+/**
+ * Where the operator's pods of one kind may go beyond their defaults: node
+ * labels to match on top of their own selector and taints to tolerate on top
+ * of their own tolerations (a dedicated node group, a GPU pool, a test node).
+ */
+export interface PodPlacement {
+  nodeSelector: Record<string, string>;
+  tolerations: Record<string, unknown>[];
+}
+
+export const NO_PLACEMENT: PodPlacement = { nodeSelector: {}, tolerations: [] };
+
+/** A pod spec's nodeSelector and tolerations: the pod's own, then the operator's placement settings. */
+export function placed(own: { nodeSelector?: Record<string, string>; tolerations?: Record<string, unknown>[] }, placement: PodPlacement) {
+  const nodeSelector = { ...own.nodeSelector, ...placement.nodeSelector };
+  const tolerations = [...(own.tolerations ?? []), ...placement.tolerations];
+  return { ...(Object.keys(nodeSelector).length > 0 ? { nodeSelector } : {}), ...(tolerations.length > 0 ? { tolerations } : {}) };
+}
+
 /** A container that runs as `uid`, with no privileges and a read-only root (the restricted Pod Security Standard). */
 export function restrictedSecurityContext(uid: number) {
   return {

@@ -5,7 +5,7 @@
 // uid) and as the container's termination message. Exit code 0 on success.
 import { spawn } from 'node:child_process';
 import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { resolve4 } from 'node:dns/promises';
+import { lookup } from 'node:dns/promises';
 import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
@@ -128,15 +128,25 @@ export async function checkout(settings: BuilderSettings, dir: string, tail: Log
   log.info({ repository: redactUrl(settings.repository), revision: settings.revision }, 'Checked out revision');
 }
 
-/** The distccd peers as `host:port`: the override, else the Service's A records. */
-export async function findPeers(settings: BuilderSettings, log: Logger): Promise<string[]> {
+/**
+ * The distccd peers as `host:port`: the override, else the Service's A
+ * records from the system resolver, which applies the pod's search domains
+ * (c-ares' resolve4 would ask for `<service>.<namespace>.svc` as it is, which
+ * no cluster DNS serves). Looked up for up to `waitMs`: the operator creates
+ * the distccd DaemonSet with a namespace's first build, whose builder may
+ * start before any distccd pod is ready.
+ */
+export async function findPeers(settings: BuilderSettings, log: Logger, waitMs = 20_000): Promise<string[]> {
   if (settings.distcc.hostsOverride) return settings.distcc.hostsOverride;
-  try {
-    const addresses = await resolve4(settings.distcc.service);
-    return addresses.sort().map((ip) => `${ip}:${settings.distcc.port}`);
-  } catch (error) {
-    log.warn({ service: settings.distcc.service, err: (error as Error).message }, 'Found no distccd peers, compiling locally');
-    return [];
+  const deadline = Date.now() + waitMs;
+  for (let last = ''; ; await new Promise((resolve) => setTimeout(resolve, 2_000))) {
+    const found = await lookup(settings.distcc.service, { all: true, family: 4 }).catch((error: Error) => ((last = error.message), []));
+    const addresses = [...new Set(found.map((a) => a.address))];
+    if (addresses.length > 0) return addresses.sort().map((ip) => `${ip}:${settings.distcc.port}`);
+    if (Date.now() >= deadline) {
+      log.warn({ service: settings.distcc.service, err: last }, 'Found no distccd peers, compiling locally');
+      return [];
+    }
   }
 }
 

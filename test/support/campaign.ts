@@ -104,14 +104,15 @@ export class CampaignWorld {
   /**
    * Creates an InetBuild and records its result as the builder would (the
    * `builds` document), so that the operator's InetBuild controller marks it
-   * Succeeded with the fixture artifact.
+   * Succeeded with the fixture artifact. `omnetpp` sets the build's OMNeT++
+   * fields (e.g. a runnerImage of its own).
    */
-  async createReadyBuild(name: string): Promise<InetBuild> {
+  async createReadyBuild(name: string, omnetpp?: InetBuild['spec']['omnetpp']): Promise<InetBuild> {
     const build = (await this.custom.createNamespacedCustomObject({
       ...GROUP,
       namespace: this.namespace,
       plural: 'inetbuilds',
-      body: { apiVersion: 'inetswarm.dev/v1alpha1', kind: 'InetBuild', metadata: { name }, spec: { source: { repository: 'file:///fixture', revision: 'c'.repeat(40) } } },
+      body: { apiVersion: 'inetswarm.dev/v1alpha1', kind: 'InetBuild', metadata: { name }, spec: { source: { repository: 'file:///fixture', revision: 'c'.repeat(40) }, ...(omnetpp ? { omnetpp } : {}) } },
     })) as InetBuild;
     const now = new Date();
     await this.db.collection<BuildRecord>(BUILDS_COLLECTION).insertOne({
@@ -233,7 +234,7 @@ export class CampaignWorld {
    */
   async startRunner(job: V1Job, pod: string): Promise<Runner> {
     const container = job.spec?.template.spec?.containers[0];
-    if (!container?.command) throw new Error('the runner container has no command');
+    if (!container?.args) throw new Error('the runner container has no args');
     const env: Record<string, string> = { ...(await containerEnv(this.core, this.namespace, container, pod)), HOME: this.dir };
     env.INETSWARM_NATS_URL = this.stack.nats.url;
     env.INETSWARM_ARTIFACT_CACHE = join(this.dir, pod, 'cache');

@@ -25,7 +25,8 @@ export async function containerEnv(core: CoreV1Api, namespace: string, container
 }
 
 /**
- * The container's command and arguments as they run here: the images run
+ * The container's command and arguments as they run here, without the
+ * image's entrypoint (tini, which pods keep by giving args only): the images run
  * tsc's output (`node pods/runner/main.js`, or an operator/ entry), this checkout has its
  * source, run through tsx. Any other command stays as it is.
  */

@@ -5,6 +5,8 @@ import {
   ConfigError,
   durationMs,
   integer,
+  jsonObjects,
+  jsonStringMap,
   jsonStrings,
   list,
   MONGO_SCHEMES,
@@ -37,6 +39,8 @@ const readers: Record<string, Read> = {
   'url (MongoDB, secret)': (env) => url(env, NAME, MONGO_SCHEMES, { secret: true }),
   list: (env) => list(env, NAME),
   jsonStrings: (env) => jsonStrings(env, NAME),
+  jsonStringMap: (env) => jsonStringMap(env, NAME),
+  jsonObjects: (env) => jsonObjects(env, NAME),
 };
 
 const good: { reader: string; value: string | undefined; expected: unknown }[] = [
@@ -65,6 +69,9 @@ const good: { reader: string; value: string | undefined; expected: unknown }[] =
   { reader: 'list', value: 'arn:a, arn:b,,arn:c', expected: ['arn:a', 'arn:b', 'arn:c'] },
   { reader: 'list', value: '127.0.0.1:1 127.0.0.1:2', expected: ['127.0.0.1:1', '127.0.0.1:2'] },
   { reader: 'jsonStrings', value: '["make makefiles","make -j$JOBS"]', expected: ['make makefiles', 'make -j$JOBS'] },
+  { reader: 'jsonStringMap', value: '{"inetswarm.dev/pool":"runner"}', expected: { 'inetswarm.dev/pool': 'runner' } },
+  { reader: 'jsonObjects', value: '[{"key":"k","operator":"Exists"}]', expected: [{ key: 'k', operator: 'Exists' }] },
+  { reader: 'jsonObjects', value: '[]', expected: [] },
 ];
 
 const bad: { reader: string; value: string | undefined; message: RegExp }[] = [
@@ -85,6 +92,10 @@ const bad: { reader: string; value: string | undefined; message: RegExp }[] = [
   { reader: 'url (NATS)', value: '127.0.0.1:4222', message: /INETSWARM_EXAMPLE must be a URL starting with nats:\/\/ or tls:\/\/ or ws:\/\/ or wss:\/\/, got "127.0.0.1:4222"/ },
   { reader: 'jsonStrings', value: 'make', message: /INETSWARM_EXAMPLE must be a JSON array of strings, got "make"/ },
   { reader: 'jsonStrings', value: '[1,2]', message: /INETSWARM_EXAMPLE must be a JSON array of strings/ },
+  { reader: 'jsonStringMap', value: '{"a":1}', message: /INETSWARM_EXAMPLE must be a JSON object of strings, got "{\\"a\\":1}"/ },
+  { reader: 'jsonStringMap', value: '["a"]', message: /INETSWARM_EXAMPLE must be a JSON object of strings/ },
+  { reader: 'jsonObjects', value: '{"key":"k"}', message: /INETSWARM_EXAMPLE must be a JSON array of objects/ },
+  { reader: 'jsonObjects', value: '["k"]', message: /INETSWARM_EXAMPLE must be a JSON array of objects/ },
 ];
 
 describe('configuration readers', () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { buildEvents, completionTimeOf, decideBuild, READY_BY_PHASE, RESULT_GRACE_MS, startTimeOf, type BuildObservation, type ObservedJob } from '../../operator/controllers/inetbuild/decide.ts';
 import type { BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
 import { durationSeconds } from '../../lib/time.ts';
+import { NO_PLACEMENT } from '../../lib/kube/manifests.ts';
 import { parseTerminationMessage, terminationMessage } from '../../lib/store/builds.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
 
@@ -13,7 +14,8 @@ const settings: BuildSettings = {
   mongoUri: 'mongodb://db:27017',
   mongoDatabase: 'inetswarm',
   builderWorkingDir: '/app',
-  builderCommand: ['node', 'pods/builder/main.js'],
+  builderArgs: ['node', 'pods/builder/main.js'],
+  placement: NO_PLACEMENT,
   runAsUser: 1000,
   serviceAccountName: 'inet-swarm-builder',
 };
@@ -139,6 +141,29 @@ describe('decideBuild', () => {
       .map((m) => (m as unknown as { spec: { template: { spec: { serviceAccountName: string; automountServiceAccountToken: boolean } } } }).spec.template.spec);
     assert.equal(podSpecs.length, 2, 'the DaemonSet and the builder Job');
     for (const pod of podSpecs) assert.deepEqual([pod.serviceAccountName, pod.automountServiceAccountToken], ['inet-swarm-builder', false]);
+  });
+
+  it('starts the builder and distccd programs as args, so that the images\' entrypoint (tini) stays PID 1', () => {
+    const containers = decideBuild(observe())
+      .apply.filter((m) => m.kind === 'DaemonSet' || m.kind === 'Job')
+      .map((m) => (m as unknown as { spec: { template: { spec: { containers: { command?: string[]; args?: string[] }[] } } } }).spec.template.spec.containers[0]);
+    assert.deepEqual(containers.map((c) => c?.command), [undefined, undefined]);
+    assert.deepEqual(containers[1]?.args, ['node', 'pods/builder/main.js']);
+  });
+
+  it('adds the operator\'s builder node labels and tolerations to builder and distccd pods', () => {
+    const toleration = { key: 'inetswarm.dev/test-node', operator: 'Exists', effect: 'NoSchedule' };
+    const placedSettings: BuildSettings = { ...settings, placement: { nodeSelector: { 'inetswarm.dev/test-node': 'real' }, tolerations: [toleration] } };
+    const pods = decideBuild(observe({ settings: placedSettings }))
+      .apply.filter((m) => m.kind === 'DaemonSet' || m.kind === 'Job')
+      .map((m) => (m as unknown as { spec: { template: { spec: { nodeSelector?: unknown; tolerations?: unknown[] } } } }).spec.template.spec);
+    const pool = { key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' };
+    assert.deepEqual(pods.map((p) => [p.nodeSelector, p.tolerations]), [
+      [{ 'inetswarm.dev/test-node': 'real' }, [pool, toleration]],
+      [{ 'inetswarm.dev/test-node': 'real' }, [toleration]],
+    ]);
+    const unplaced = decideBuild(observe()).apply.find((m) => m.kind === 'Job') as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+    assert.deepEqual([unplaced.spec.template.spec.nodeSelector, unplaced.spec.template.spec.tolerations], [undefined, undefined]);
   });
 
   it('writes no status when nothing changed', () => {

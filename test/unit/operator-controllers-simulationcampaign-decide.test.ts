@@ -294,6 +294,18 @@ describe('decideCampaign', () => {
   });
 });
 
+describe('runner pods that cannot start', () => {
+  const stuck = [{ name: 'aloha-runners-x', waiting: { reason: 'ErrImagePull', message: 'failed to pull image "ghcr.io/inet-swarm/runner:omnetpp-6.1"' } }];
+  it('says so in Progressing and with one Warning Event, which a later reconcile does not repeat', () => {
+    const first = decideCampaign(observe({ runnerPods: stuck }));
+    assert.deepEqual([condition(first.status, 'Progressing')?.status, condition(first.status, 'Progressing')?.reason], ['False', 'RunnerImageUnavailable']);
+    assert.match(condition(first.status, 'Ready')?.message ?? '', /Runner pod aloha-runners-x cannot start \(ErrImagePull\): failed to pull image/);
+    assert.deepEqual(first.events.map((e) => [e.type, e.reason]), [['Warning', 'RunnerImageUnavailable']]);
+    const again = decideCampaign(observe({ campaign: { ...campaign(), status: first.status }, runnerPods: stuck, now: new Date(now.getTime() + 60_000) }));
+    assert.deepEqual(again.events, []);
+  });
+});
+
 describe('runnerJob', () => {
   const job = runnerJob(campaign(), build('Succeeded'), settings, 7) as unknown as {
     metadata: { ownerReferences: { controller: boolean; uid: string }[] };
@@ -317,6 +329,23 @@ describe('runnerJob', () => {
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });
     assert.deepEqual(container.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+  });
+
+  it('gives the runner program as args, so that the image\'s entrypoint (tini) stays PID 1', () => {
+    assert.equal(pod.containers[0]?.command, undefined);
+    assert.deepEqual(pod.containers[0]?.args, ['node', 'pods/runner/main.js']);
+  });
+
+  it('adds the operator\'s runner node labels and tolerations to the runner pool\'s', () => {
+    const toleration = { key: 'inetswarm.dev/test-node', operator: 'Equal', value: 'real', effect: 'NoSchedule' };
+    const placedSettings = campaignSettingsFromEnv(
+      { INETSWARM_NATS_URL: 'nats://127.0.0.1:4222', INETSWARM_RUNNER_NODE_SELECTOR: '{"inetswarm.dev/test-node":"real"}', INETSWARM_RUNNER_TOLERATIONS: JSON.stringify([toleration]) },
+      { uri: 'mongodb://db:27017', database: 'inetswarm' },
+      1000,
+    );
+    const placedPod = (runnerJob(campaign(), build('Succeeded'), placedSettings, 1) as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+    assert.deepEqual(placedPod.nodeSelector, { 'inetswarm.dev/pool': 'runner', 'inetswarm.dev/test-node': 'real' });
+    assert.deepEqual(placedPod.tolerations, [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }, toleration]);
   });
 
   it('runs as the runner ServiceAccount, which the operator creates without a token', () => {

@@ -11,6 +11,7 @@ import {
   clip,
   notPlanned,
   planFailed,
+  runnersCannotStart,
   runsInProgress,
   someRunsFailed,
   type Outcome,
@@ -90,6 +91,23 @@ describe('planFailed', () => {
   ]);
 });
 
+describe('runnersCannotStart', () => {
+  const waiting = (reason: string, message = 'x') => [{ name: 'aloha-runners-a' }, { name: 'aloha-runners-b', waiting: { reason, message } }];
+  table(runnersCannotStart, [
+    ['stops progressing while planning when a runner image cannot be pulled', input({ runnerPods: waiting('ImagePullBackOff') }), 'Planning open True/BuildSucceeded False/Planning False/RunnerImageUnavailable False/Planning False/NoFailure'],
+    ['says the same of an image that may not be pulled and is not on the node', input({ runnerPods: waiting('ErrImageNeverPull') }), 'Planning open True/BuildSucceeded False/Planning False/RunnerImageUnavailable False/Planning False/NoFailure'],
+    ['stops progressing while running when a pod names a missing Secret', input({ progress: runs({ total: 42, succeeded: 3 }), runnerPods: waiting('CreateContainerConfigError') }), 'Running open True/BuildSucceeded True/Planned False/RunnerConfigError False/RunsRemaining False/NoFailure'],
+    ['passes while a container is only being created', input({ runnerPods: waiting('ContainerCreating') }), undefined],
+    ['passes without runner pods', input(), undefined],
+    ['passes when suspended', input({ suspend: true, runnerPods: waiting('ErrImagePull') }), undefined],
+    ['passes once every run finished', input({ progress: runs({ total: 3, succeeded: 3 }), runnerPods: waiting('ErrImagePull') }), undefined],
+  ]);
+  it('names the pod, the kubelet\'s reason and its message', () => {
+    const message = 'secret "inet-swarm-runner" not found';
+    assert.equal(runnersCannotStart(input({ runnerPods: waiting('CreateContainerConfigError', message) }))!.message, `Runner pod aloha-runners-b cannot start (CreateContainerConfigError): ${message}`);
+  });
+});
+
 describe('notPlanned', () => {
   table(notPlanned, [
     ['plans while no runner recorded the total', input(), 'Planning open True/BuildSucceeded False/Planning True/Planning False/Planning False/NoFailure'],
@@ -127,7 +145,7 @@ describe('runsInProgress', () => {
 
 describe('campaignOutcome', () => {
   it('asks the checks in the order of a campaign life: build, plan, runs', () => {
-    assert.deepEqual(OUTCOME_CHECKS, [buildMissing, buildFailed, buildNotReady, planFailed, notPlanned, allRunsSucceeded, someRunsFailed]);
+    assert.deepEqual(OUTCOME_CHECKS, [buildMissing, buildFailed, buildNotReady, planFailed, runnersCannotStart, notPlanned, allRunsSucceeded, someRunsFailed]);
   });
   table(campaignOutcome, [
     ['a missing build wins over everything else', input({ build: undefined, progress: runs({ planError: 'x' }) }), summary(buildMissing(input({ build: undefined })))],

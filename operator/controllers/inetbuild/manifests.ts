@@ -4,7 +4,7 @@
 // build and the operator's settings.
 import { API_VERSION, INET_BUILD } from '../../../api/v1alpha1.ts';
 import { BUILD_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
-import { controllerReference, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
+import { controllerReference, placed, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest, type PodPlacement } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
 import type { InetBuild } from '../../../api/v1alpha1.ts';
 
@@ -25,9 +25,11 @@ export interface BuildSettings {
   mongoSecretName: string;
   mongoUri: string;
   mongoDatabase: string;
-  /** Working directory and command of the builder entrypoint inside the builder image. */
+  /** Working directory of the builder inside the builder image, and its program: the container's args, so that the image's init process (tini) stays PID 1. */
   builderWorkingDir: string;
-  builderCommand: string[];
+  builderArgs: string[];
+  /** Extra node labels and tolerations of builder and distccd pods. */
+  placement: PodPlacement;
   /** UID the builder and distccd containers run as. */
   runAsUser: number;
   /** ServiceAccount of builder and distccd pods (created by the operator in each build namespace; no API access). */
@@ -54,7 +56,7 @@ export function distccDaemonSet(namespace: string, settings: BuildSettings): Man
       template: {
         metadata: { labels },
         spec: {
-          tolerations: [RUNNER_POOL_TOLERATION],
+          ...placed({ tolerations: [RUNNER_POOL_TOLERATION] }, settings.placement),
           serviceAccountName: settings.serviceAccountName,
           automountServiceAccountToken: false,
           containers: [
@@ -161,7 +163,8 @@ function builderContainer(build: InetBuild, settings: BuildSettings, storage: Re
     name: 'builder',
     image: builderImage(build, settings),
     workingDir: settings.builderWorkingDir,
-    command: settings.builderCommand,
+    // args, not command: a command would replace the image's entrypoint, tini, which reaps and forwards signals.
+    args: settings.builderArgs,
     env: [...builderEnv(build, settings), ...storage.env],
     resources: { requests: { cpu, memory }, limits: { memory } },
     securityContext: restrictedSecurityContext(settings.runAsUser),
@@ -190,6 +193,7 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
           serviceAccountName: settings.serviceAccountName,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          ...placed({}, settings.placement),
           securityContext: { runAsNonRoot: true, runAsUser: settings.runAsUser, fsGroup: settings.runAsUser },
           containers: [builderContainer(build, settings, storage)],
           volumes: storage.volumes,

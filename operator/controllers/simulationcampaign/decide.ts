@@ -28,7 +28,7 @@ import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
 import { consumerName, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
 import { runnerJob } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
-import { campaignOutcome, clip, type ConditionInput, type Outcome } from './outcome.ts';
+import { campaignOutcome, clip, STUCK_RUNNER_REASONS, type ConditionInput, type ObservedRunnerPod, type Outcome } from './outcome.ts';
 
 /** What the operator saw of the runner Job. */
 export interface ObservedRunnerJob {
@@ -50,6 +50,8 @@ export interface CampaignObservation {
   job: ObservedRunnerJob | undefined;
   /** Read when the build is ready; undefined before. */
   progress: ObservedProgress | undefined;
+  /** The campaign's runner pods (why a container waits, if it does). */
+  runnerPods?: readonly ObservedRunnerPod[];
   /** Streams, consumer and plan task were ensured by this operator process. */
   queueReady: boolean;
   /** Runner pods the cluster can still take for this campaign (capacity minus other campaigns); undefined: no limit. */
@@ -115,7 +117,11 @@ export function runnerParallelism(input: ParallelismInput): number {
 function eventsFor(old: SimulationCampaignStatus, status: SimulationCampaignStatus, result: Outcome, suspendedNow: boolean): UserEvent[] {
   const events: UserEvent[] = [];
   const reasonOf = (s: SimulationCampaignStatus, type: string) => s.conditions?.find((c) => c.type === type);
-  const before = { buildReady: reasonOf(old, 'BuildReady'), planned: reasonOf(old, 'Planned') };
+  const before = { buildReady: reasonOf(old, 'BuildReady'), planned: reasonOf(old, 'Planned'), progressing: reasonOf(old, 'Progressing') };
+  const stuck = Object.values(STUCK_RUNNER_REASONS) as string[];
+  if (result.progressing.reason !== before.progressing?.reason && stuck.includes(result.progressing.reason)) {
+    events.push({ type: 'Warning', reason: result.progressing.reason, message: result.progressing.message });
+  }
   if (result.buildReady.reason !== before.buildReady?.reason) {
     if (result.buildReady.reason === 'BuildNotFound') events.push({ type: 'Warning', reason: 'BuildNotFound', message: result.buildReady.message });
     if (result.buildReady.reason === 'BuildFailed') events.push({ type: 'Warning', reason: 'BuildFailed', message: result.buildReady.message });

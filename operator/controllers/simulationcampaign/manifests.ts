@@ -5,7 +5,7 @@
 import { posix } from 'node:path';
 import { API_VERSION, CAMPAIGN_SPEC_DEFAULTS, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
 import { CAMPAIGN_LABEL, managedLabels } from '../../../api/labels.ts';
-import { controllerReference, restrictedSecurityContext, RUNNER_POOL_SELECTOR, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
+import { controllerReference, placed, restrictedSecurityContext, RUNNER_POOL_SELECTOR, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
 import type { AttemptPolicy } from '../../../lib/queue/task.ts';
 import { runnerEnv, type RunnerConfig } from '../../../lib/engine/runner-config.ts';
@@ -159,15 +159,15 @@ export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settin
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          nodeSelector: RUNNER_POOL_SELECTOR,
-          tolerations: [RUNNER_POOL_TOLERATION],
+          ...placed({ nodeSelector: RUNNER_POOL_SELECTOR, tolerations: [RUNNER_POOL_TOLERATION] }, settings.runnerPlacement),
           securityContext: { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
               name: 'runner',
               image: runnerImage(build, settings),
               workingDir: settings.runnerWorkingDir,
-              command: settings.runnerCommand,
+              // args, not command: a command would replace the image's entrypoint, tini, which reaps and forwards signals.
+              args: settings.runnerArgs,
               env: runnerPodEnv(runnerConfig(campaign, build, settings), settings),
               resources: { requests: { cpu, memory }, limits: { memory } },
               securityContext: restrictedSecurityContext(user),

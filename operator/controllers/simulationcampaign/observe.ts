@@ -3,11 +3,11 @@
 // key the campaign, its build, its runner Job, its progress in MongoDB
 // (throttled: a slow store is read less often) and the capacity other
 // campaigns leave, turned into the plain observation decideCampaign takes.
-import type { CustomObjectsApi, KubeConfig, V1Job } from '@kubernetes/client-node';
+import type { CustomObjectsApi, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { GROUP, INET_BUILD, SIMULATION_CAMPAIGN, VERSION, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../../../api/v1alpha1.ts';
-import { COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../../../api/labels.ts';
+import { CAMPAIGN_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../../../api/labels.ts';
 import { TemporaryError } from '../../../lib/errors.ts';
 import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { classify, isNotFound } from '../../../lib/kube/errors.ts';
@@ -15,9 +15,10 @@ import type { CampaignRef } from '../../../lib/queue/subjects.ts';
 import { readCampaignProgress } from '../../../lib/store/progress.ts';
 import { readCampaign } from '../../../lib/store/campaigns.ts';
 import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
-import { customResourceInformer, jobInformer } from '../../runtime/informers.ts';
+import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
 import { isFinal, type CampaignObservation, type ObservedProgress } from './decide.ts';
 import { runnerJobName } from './manifests.ts';
+import type { ObservedRunnerPod } from './outcome.ts';
 import type { CampaignSettings } from './settings.ts';
 
 /** Informers the SimulationCampaign controller watches, all enqueueing campaign keys. */
@@ -25,6 +26,8 @@ export interface CampaignInformers {
   campaigns: ResilientInformer<SimulationCampaign>;
   builds: ResilientInformer<InetBuild>;
   jobs: ResilientInformer<V1Job>;
+  /** Runner pods: a container that cannot start (no image, no Secret) is reported on its campaign. */
+  pods: ResilientInformer<V1Pod>;
 }
 
 /** Per-campaign memory of this operator process; lost on restart, which only costs a re-read. */
@@ -89,6 +92,14 @@ export function campaignInformers(kubeConfig: KubeConfig, enqueue: (key: string)
           .map(keyOf),
     }),
     jobs: jobInformer(scope, { name: 'runner-jobs', labelSelector: runnerSelector, keys: controllerKeys(SIMULATION_CAMPAIGN.kind, `${GROUP}/`) }),
+    pods: podInformer(scope, {
+      name: 'runner-pods',
+      labelSelector: runnerSelector,
+      keys: (pod) => {
+        const campaign = pod.metadata?.labels?.[CAMPAIGN_LABEL];
+        return campaign ? [`${pod.metadata?.namespace ?? ''}/${campaign}`] : [];
+      },
+    }),
   };
 }
 
@@ -115,6 +126,7 @@ export async function observeCampaign(key: string, deps: ObserveDeps, state: Cam
     build,
     job: job ? { parallelism: job.spec?.parallelism ?? 1, active: job.status?.active ?? 0 } : undefined,
     progress: wantsProgress ? await progressOf(deps, memory, uid, key) : undefined,
+    runnerPods: runnerPodsOf(deps.informers.pods, namespace, name),
     queueReady: memory.queueReady,
     capacity: capacityLeft(deps, namespace, jobName),
     lastStatusWrite: memory.lastStatusWrite,
@@ -184,4 +196,15 @@ function capacityLeft(deps: ObserveDeps, namespace: string, jobName: string): nu
     .filter((j) => !(j.metadata?.namespace === namespace && j.metadata?.name === jobName))
     .reduce((sum, j) => sum + (j.spec?.parallelism ?? 0), 0);
   return Math.max(0, deps.settings.capacity - others);
+}
+
+/** The campaign's runner pods from the cache, with the reason their container waits, if it does. */
+function runnerPodsOf(pods: ResilientInformer<V1Pod>, namespace: string, campaign: string): ObservedRunnerPod[] {
+  return pods
+    .list(namespace)
+    .filter((p) => p.metadata?.labels?.[CAMPAIGN_LABEL] === campaign && !p.metadata?.deletionTimestamp)
+    .map((p) => {
+      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+      return { name: p.metadata?.name ?? '', ...(waiting?.reason ? { waiting: { reason: waiting.reason, message: waiting.message ?? '' } } : {}) };
+    });
 }

@@ -11,7 +11,29 @@ export interface OutcomeInput {
   build: InetBuild | undefined;
   /** Undefined before the build is ready. */
   progress: { total: number | undefined; succeeded: number; failed: number; planError: string | undefined } | undefined;
+  /** The campaign's runner pods, as far as they tell why a container is not running. */
+  runnerPods?: readonly ObservedRunnerPod[];
 }
+
+/** A runner pod: its name and, while its container waits, the kubelet's reason and message. */
+export interface ObservedRunnerPod {
+  name: string;
+  waiting?: { reason: string; message: string };
+}
+
+/**
+ * Waiting reasons of a container that will not start by waiting longer: the
+ * image cannot be had, or the pod's configuration (a Secret or key it names)
+ * is missing. Others (ContainerCreating, a CrashLoopBackOff of a runner that
+ * cannot reach its store) pass or are the runner's own to report.
+ */
+export const STUCK_RUNNER_REASONS: Readonly<Record<string, 'RunnerImageUnavailable' | 'RunnerConfigError'>> = {
+  ErrImagePull: 'RunnerImageUnavailable',
+  ImagePullBackOff: 'RunnerImageUnavailable',
+  ErrImageNeverPull: 'RunnerImageUnavailable',
+  InvalidImageName: 'RunnerImageUnavailable',
+  CreateContainerConfigError: 'RunnerConfigError',
+};
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
@@ -155,6 +177,20 @@ export const someRunsFailed: OutcomeCheck = (o) => {
   });
 };
 
+/**
+ * Runner pods whose container cannot start: the campaign keeps the phase it
+ * would have (fixing the image or the Secret lets it go on), but Progressing
+ * turns False with the kubelet's reason, and the summary says which pod and why.
+ */
+export const runnersCannotStart: OutcomeCheck = (o) => {
+  const stuck = (o.runnerPods ?? []).find((p) => p.waiting && STUCK_RUNNER_REASONS[p.waiting.reason]);
+  if (!stuck?.waiting || suspended(o) || allRunsSucceeded(o) || someRunsFailed(o)) return undefined;
+  const reason = STUCK_RUNNER_REASONS[stuck.waiting.reason] ?? 'RunnerConfigError';
+  const message = clip(`Runner pod ${stuck.name} cannot start (${stuck.waiting.reason}): ${stuck.waiting.message}`);
+  const rest = notPlanned(o) ?? runsInProgress(o);
+  return { ...rest, progressing: { type: 'Progressing', status: 'False', reason, message }, message };
+};
+
 /** The end of the chain: runs remain, running or suspended. */
 export function runsInProgress(o: OutcomeInput): Outcome {
   const total = o.progress?.total ?? 0;
@@ -171,7 +207,7 @@ export function runsInProgress(o: OutcomeInput): Outcome {
 }
 
 /** The checks in the order they are asked; each assumes the ones before it passed. */
-export const OUTCOME_CHECKS: readonly OutcomeCheck[] = [buildMissing, buildFailed, buildNotReady, planFailed, notPlanned, allRunsSucceeded, someRunsFailed];
+export const OUTCOME_CHECKS: readonly OutcomeCheck[] = [buildMissing, buildFailed, buildNotReady, planFailed, runnersCannotStart, notPlanned, allRunsSucceeded, someRunsFailed];
 
 /** The first answer of the chain, or runs in progress when every check passed. */
 export function campaignOutcome(o: OutcomeInput): Outcome {

@@ -1,7 +1,8 @@
 // Operator settings of the SimulationCampaign controller, from environment
 // variables (docs/configuration.md). Parsed once by the operator's config and
 // passed down.
-import { MONGO_SCHEMES, NATS_SCHEMES, durationMs, integer, text, url, type Env } from '../../../lib/config.ts';
+import { MONGO_SCHEMES, NATS_SCHEMES, durationMs, integer, jsonObjects, jsonStringMap, text, url, type Env } from '../../../lib/config.ts';
+import type { PodPlacement } from '../../../lib/kube/manifests.ts';
 
 /** What the campaign controller and its runner Jobs need from the operator's configuration. */
 export interface CampaignSettings {
@@ -16,9 +17,11 @@ export interface CampaignSettings {
   mongoDatabase: string;
   /** Runner image for an OMNeT++ version: `{version}` is replaced. */
   runnerImageTemplate: string;
-  /** Working directory and command of the runner entrypoint inside the runner image. */
+  /** Working directory of the runner inside the runner image, and its program: the container's args, so that the image's init process (tini) stays PID 1. */
   runnerWorkingDir: string;
-  runnerCommand: string[];
+  runnerArgs: string[];
+  /** Extra node labels and tolerations of runner pods, beyond the runner pool's. */
+  runnerPlacement: PodPlacement;
   /** Secret (created by the operator in each campaign namespace) with the runners' credentials. */
   runnerSecretName: string;
   /** ServiceAccount of runner pods (created by the operator in each campaign namespace; no API access). */
@@ -45,7 +48,8 @@ export function campaignSettingsFromEnv(env: Env, mongo: { uri: string; database
     mongoDatabase: mongo.database,
     runnerImageTemplate: text(env, 'INETSWARM_RUNNER_IMAGE') ?? 'ghcr.io/inet-swarm/runner:omnetpp-{version}',
     runnerWorkingDir: text(env, 'INETSWARM_RUNNER_WORKDIR') ?? '/app',
-    runnerCommand: ['node', 'pods/runner/main.js'],
+    runnerArgs: ['node', 'pods/runner/main.js'],
+    runnerPlacement: placementFromEnv(env, 'runner'),
     runnerSecretName: text(env, 'INETSWARM_RUNNER_SECRET_NAME') ?? 'inet-swarm-runner',
     runnerServiceAccount: text(env, 'INETSWARM_RUNNER_SERVICE_ACCOUNT') ?? 'inet-swarm-runner',
     runAsUser,
@@ -53,4 +57,16 @@ export function campaignSettingsFromEnv(env: Env, mongo: { uri: string; database
     ackWaitMs: durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000,
     statusIntervalMs: durationMs(env, 'INETSWARM_CAMPAIGN_STATUS_INTERVAL_SECONDS') ?? 2_000,
   };
+}
+
+/** The variables of each kind's placement, spelled out so that the configuration table's check finds them. */
+const PLACEMENT_VARIABLES = {
+  runner: ['INETSWARM_RUNNER_NODE_SELECTOR', 'INETSWARM_RUNNER_TOLERATIONS'],
+  builder: ['INETSWARM_BUILDER_NODE_SELECTOR', 'INETSWARM_BUILDER_TOLERATIONS'],
+} as const;
+
+/** A kind's node labels (a JSON object of strings) and tolerations (a JSON array of tolerations). */
+export function placementFromEnv(env: Env, kind: keyof typeof PLACEMENT_VARIABLES): PodPlacement {
+  const [selector, tolerations] = PLACEMENT_VARIABLES[kind];
+  return { nodeSelector: jsonStringMap(env, selector) ?? {}, tolerations: jsonObjects(env, tolerations) ?? [] };
 }

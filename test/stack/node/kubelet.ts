@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { cachedBinary, inputsKey } from '../cache.ts';
 import { ManagedProcess } from '../process.ts';
 import { K8S_LDFLAGS } from '../servers/kube.ts';
+import { CLUSTER_DOMAIN } from './dns.ts';
 
 const KUBELET_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'kubelet');
 
@@ -40,6 +41,8 @@ export interface KubeletSettings {
   /** The CA of the only client the kubelet's API accepts: the API server. */
   clientCaFile: string;
   taints: Taint[];
+  /** The cluster DNS server pods resolve Services with (dns.ts). */
+  clusterDns: string;
 }
 
 /**
@@ -72,6 +75,8 @@ export function kubeletConfiguration(settings: KubeletSettings): Record<string, 
     evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
     maxPods: 30,
     resolvConf: '/etc/resolv.conf',
+    clusterDNS: [settings.clusterDns],
+    clusterDomain: CLUSTER_DOMAIN,
     serializeImagePulls: false,
   };
 }

@@ -3,8 +3,10 @@
 // runner node, that runs pods in real containers from locally made images.
 // It carries a second taint of its own, so that only pods that ask for it
 // land there: the kwok-based tests' runner pods keep going to kwok nodes.
-// Everything it writes lives under its directory, except what the kernel
-// keeps elsewhere (the bridge, the cgroup), which stop() removes.
+// Its pods resolve Services through a small cluster DNS on the pod
+// network's gateway (dns.ts). Everything it writes lives under its
+// directory, except what the kernel keeps elsewhere (the bridge, the
+// cgroup), which stop() removes.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { apiRequest, type ApiAccess } from '../servers/kube.ts';
 import { ensureDebianPackages } from '../system-packages.ts';
 import { createCgroup, removeCgroup } from './cgroups.ts';
 import { startContainerd, type Containerd } from './containerd.ts';
+import { startClusterDns } from './dns.ts';
 import { forward, type Forwarder } from './forward.ts';
 import { kubeletBinary, startKubelet, type Taint } from './kubelet.ts';
 import { BUSYBOX_IMAGE, PAUSE_IMAGE, busyboxImageTarball, importImages, pauseImageTarball } from './local-images.ts';
@@ -132,6 +135,8 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
       await forward(API_SERVICE_IP, 443, apiPort),
     ];
     teardown.add(() => Promise.all(forwarders.map((f) => f.close())));
+    const dns = await startClusterDns(network.gateway, options.admin);
+    teardown.add(() => dns.close());
 
     const cgroupRoot = await createCgroup(`inet-swarm-${network.bridge}`);
     teardown.add(() => removeCgroup(cgroupRoot));
@@ -147,7 +152,7 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode>
       nodeName: REAL_NODE_NAME,
       labels: realNodeLabels(),
       nodeIP: network.gateway,
-      settings: { runtimeSocket: containerd.paths.socket, address: network.gateway, port, healthzPort, cgroupRoot, clientCaFile: options.clientCaFile, taints: realNodeTaints() },
+      settings: { runtimeSocket: containerd.paths.socket, address: network.gateway, port, healthzPort, cgroupRoot, clientCaFile: options.clientCaFile, taints: realNodeTaints(), clusterDns: dns.address },
       api: { server: options.admin.server, caPem: options.admin.caPem, token: options.nodeToken },
     });
     // Stop the kubelet first, then have the runtime stop and remove every pod (network, mounts) while it still runs.
