@@ -12,6 +12,7 @@ import { readCampaignProgress } from '../../lib/store/progress.ts';
 import { useStack } from '../stack/env.ts';
 import { eventually } from '../support/eventually.ts';
 import { startImageDaemon, type ImageDaemon } from '../support/image-daemon.ts';
+import { ORPHAN_PROBE } from '../support/init-probes.ts';
 import { setupCampaign } from '../support/runner-harness.ts';
 
 /**
@@ -26,17 +27,6 @@ const fs = require('node:fs');
 process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); });
 console.log('pid1=' + fs.readFileSync('/proc/1/cmdline', 'utf8').split('\\0')[0] + ' self=' + process.pid);
 setInterval(() => {}, 1000);
-`;
-
-/** A node program whose grandchild is orphaned (its parent exits first), then counts zombies after it ended. */
-const ORPHAN_PROBE = `
-const fs = require('node:fs');
-require('node:child_process').spawn('sh', ['-c', 'sleep 0.2 & exit 0'], { stdio: 'ignore' });
-setTimeout(() => {
-  const zombies = fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))
-    .filter((p) => { try { return fs.readFileSync('/proc/' + p + '/stat', 'utf8').split(') ')[1].startsWith('Z'); } catch { return false; } });
-  console.log('zombies=' + zombies.length);
-}, 2000);
 `;
 
 describe('the runner base image', { timeout: 600_000 }, () => {

@@ -23,6 +23,7 @@ import { useStack } from '../stack/env.ts';
 import { CampaignWorld, eventually } from '../support/campaign.ts';
 import { notYet } from '../support/eventually.ts';
 import { installOnRealNode, type RealRelease } from '../support/real-release.ts';
+import { ORPHAN_PROBE } from '../support/init-probes.ts';
 
 const run = promisify(execFile);
 const stack = await useStack({ realNode: true });
@@ -117,14 +118,8 @@ process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); });
 console.log('pid1=' + fs.readFileSync('/proc/1/cmdline', 'utf8').split('\\0')[0]);
 const writable = (dir) => { try { fs.writeFileSync(dir + '/probe', 'x'); return 'writable'; } catch { return 'read-only'; } };
 console.log('root=' + writable('/app') + ' tmp=' + writable('/tmp'));
-require('node:child_process').spawn('sh', ['-c', 'sleep 0.2 & exit 0'], { stdio: 'ignore' });
-setTimeout(() => {
-  const zombies = fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p))
-    .filter((p) => { try { return fs.readFileSync('/proc/' + p + '/stat', 'utf8').split(') ')[1].startsWith('Z'); } catch { return false; } });
-  console.log('zombies=' + zombies.length);
-}, 2000);
 setInterval(() => {}, 1000);
-`;
+${ORPHAN_PROBE}`;
 
 async function probe(name: string, bypass: boolean): Promise<{ exitCode: number | undefined; log: string }> {
   await world.core.createNamespacedPod({ namespace: world.namespace, body: probePod(name, release.images.runner, PROBE, bypass) });
