@@ -32,6 +32,14 @@ export function controllerKeys(kind: string, apiVersionPrefix: string) {
       .map((ref) => `${obj.metadata?.namespace ?? ''}/${ref.name}`);
 }
 
+/** The key of the object a label names in the same namespace (e.g. the campaign of a runner pod). */
+export function labelKeys(label: string) {
+  return (obj: KubernetesObject): string[] => {
+    const name = obj.metadata?.labels?.[label];
+    return name ? [`${obj.metadata?.namespace ?? ''}/${name}`] : [];
+  };
+}
+
 /**
  * A running watch with its cache. Lifecycle state: the current informer,
  * the restart timer and the consecutive failure count.

@@ -12,7 +12,7 @@ import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { classify } from '../../../lib/kube/errors.ts';
 import { isoSeconds } from '../../../lib/time.ts';
 import type { BuildRecord } from '../../../lib/store/builds.ts';
-import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
+import { controllerKeys, labelKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
 import { sameStatus, type BuildObservation, type ObservedJob, type ObservedPod } from './decide.ts';
 import { builderJobName, type BuildSettings } from './manifests.ts';
@@ -53,10 +53,7 @@ export function buildInformers(kubeConfig: KubeConfig, enqueue: (key: string) =>
     pods: podInformer(scope, {
       name: 'builder-pods',
       labelSelector: builderSelector,
-      keys: (pod) => {
-        const build = pod.metadata?.labels?.[BUILD_LABEL];
-        return build ? [`${pod.metadata?.namespace ?? ''}/${build}`] : [];
-      },
+      keys: labelKeys(BUILD_LABEL),
     }),
   };
 }

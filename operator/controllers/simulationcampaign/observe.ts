@@ -14,7 +14,7 @@ import { classify, isNotFound } from '../../../lib/kube/errors.ts';
 import type { CampaignRef } from '../../../lib/queue/subjects.ts';
 import { readCampaignProgress } from '../../../lib/store/progress.ts';
 import { readCampaign } from '../../../lib/store/campaigns.ts';
-import { controllerKeys, type ResilientInformer } from '../../runtime/informer.ts';
+import { controllerKeys, labelKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
 import { isFinal, type CampaignObservation, type ObservedProgress } from './decide.ts';
 import { runnerJobName } from './manifests.ts';
@@ -95,10 +95,7 @@ export function campaignInformers(kubeConfig: KubeConfig, enqueue: (key: string)
     pods: podInformer(scope, {
       name: 'runner-pods',
       labelSelector: runnerSelector,
-      keys: (pod) => {
-        const campaign = pod.metadata?.labels?.[CAMPAIGN_LABEL];
-        return campaign ? [`${pod.metadata?.namespace ?? ''}/${campaign}`] : [];
-      },
+      keys: labelKeys(CAMPAIGN_LABEL),
     }),
   };
 }
