@@ -5,7 +5,7 @@
 // the shared lists below. docs/layers.md says what may import what and why.
 
 /** Folders of the project's own code; test/ may import anything and is not checked. */
-const layers = '^(api|lib|operator|pods|cli)/';
+const layers = '^(api|lib|operator|pods|service|cli)/';
 
 /**
  * Modules that must stay pure functions of their arguments: every decision
@@ -76,11 +76,12 @@ export const options = {
 
 /** `from` folder -> the project folders it must not import. */
 const forbiddenLayers = [
-  ['api', 'lib|operator|pods|cli|test', 'api/ holds the resources\' types and names; it imports nothing of the project but itself.'],
-  ['lib', 'operator|pods|cli|test', 'lib/ is the shared library of the operator, the pods and the CLI; it imports only api/ and lib/.'],
-  ['pods', 'operator|cli|test', 'pods/ are the programs inside pods; they share code with the operator only through lib/.'],
-  ['operator', 'pods|cli|test', 'operator/ shares code with the pods and the CLI only through lib/.'],
-  ['cli', 'operator|pods|test', 'The CLI reaches the operator and the pods only through the shared library (lib/) and api/.'],
+  ['api', 'lib|operator|pods|service|cli|test', 'api/ holds the resources\' types and names; it imports nothing of the project but itself.'],
+  ['lib', 'operator|pods|service|cli|test', 'lib/ is the shared library of the operator, the pods and the CLI; it imports only api/ and lib/.'],
+  ['pods', 'operator|service|cli|test', 'pods/ are the programs inside pods; they share code with the operator only through lib/.'],
+  ['operator', 'pods|service|cli|test', 'operator/ shares code with the pods and the CLI only through lib/.'],
+  ['service', 'operator|pods|cli|test', 'The results service shares code with the operator and the CLI only through lib/ and api/.'],
+  ['cli', 'operator|pods|service|test', 'The CLI reaches the operator, the pods and the results service only through the shared library (lib/), api/ and HTTP.'],
 ];
 
 export default {

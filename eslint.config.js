@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['api/**/*.ts', 'lib/**/*.ts', 'operator/**/*.ts', 'pods/**/*.ts', 'cli/**/*.ts'],
+    files: ['api/**/*.ts', 'lib/**/*.ts', 'operator/**/*.ts', 'pods/**/*.ts', 'service/**/*.ts', 'cli/**/*.ts'],
     rules: {
       'max-lines': ['error', { max: 300 }],
       'max-lines-per-function': ['error', { max: 60 }],
