@@ -11,10 +11,18 @@ export const RESULTS_VERSION = 'v1alpha1';
 /** The prefix of every path of the API, on the API server and in the service. */
 export const RESULTS_API_PATH = `/apis/${RESULTS_GROUP}/${RESULTS_VERSION}`;
 
+/**
+ * The API's resources: a campaign's results and a build's record. Named apart
+ * from the CRDs' `simulationcampaigns` and `inetbuilds`, so that kubectl never
+ * takes one for the other; who may read them is decided by the CRDs' RBAC.
+ */
+export const CAMPAIGNS_RESOURCE = 'campaigns';
+export const BUILDS_RESOURCE = 'builds';
+
 /** Path of a namespace's campaign, or of one of its parts (`runs`, `files`, `scalars`, ...). */
 export function campaignPath(namespace: string, name: string, ...parts: Array<string | number>): string {
   const tail = parts.map((p) => `/${encodeURIComponent(String(p))}`).join('');
-  return `${RESULTS_API_PATH}/namespaces/${encodeURIComponent(namespace)}/simulationcampaigns/${encodeURIComponent(name)}${tail}`;
+  return `${RESULTS_API_PATH}/namespaces/${encodeURIComponent(namespace)}/${CAMPAIGNS_RESOURCE}/${encodeURIComponent(name)}${tail}`;
 }
 
 /** A campaign as the service shows it: the resource's status, or the store's record of a deleted campaign. */

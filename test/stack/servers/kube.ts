@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedBinary, inputsKey } from '../cache.ts';
 import { ManagedProcess, freePort } from '../process.ts';
+import { frontProxyFlags } from './front-proxy.ts';
 
 /** The Kubernetes version the control-plane binary reports. */
 export const K8S_VERSION = 'v1.36.3';
@@ -283,6 +284,7 @@ export async function startKube(options: KubeOptions): Promise<KubeControlPlane>
       '--allow-privileged=true',
       '--profiling=false',
       '--enable-priority-and-fairness=false',
+      ...(await frontProxyFlags(join(pki, 'front-proxy'))),
       ...(options.kubeletClient
         ? [
             `--kubelet-client-certificate=${options.kubeletClient.certFile}`,
