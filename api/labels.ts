@@ -11,6 +11,8 @@ export const FIELD_MANAGER = MANAGED_BY;
 export const BUILD_LABEL = 'inetswarm.dev/build';
 /** Label on the runner Job and its pods naming their campaign. */
 export const CAMPAIGN_LABEL = 'inetswarm.dev/campaign';
+/** On a rerun campaign: the uids of the campaigns whose results it completes, oldest first, comma-separated. */
+export const MERGE_ANNOTATION = 'inetswarm.dev/merge-results-of';
 /** Removes the campaign's queue state before the campaign goes away. */
 export const CAMPAIGN_FINALIZER = 'inetswarm.dev/queue-cleanup';
 

@@ -10,7 +10,7 @@ import { runsOf } from '../../lib/store/store.ts';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import { clusterSummary, type ClusterRunResult } from '../data/run.ts';
 import { campaignElapsedMs, statusView } from '../data/status.ts';
-import { resultSources } from '../data/results.ts';
+import { resultSources } from '../../lib/store/sources.ts';
 import { CliError } from '../errors.ts';
 import type { FailedRun } from '../output/events.ts';
 import { buildLine, campaignCreatedLine, reattachHints } from '../output/messages.ts';

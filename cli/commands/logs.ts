@@ -7,7 +7,7 @@ import { withResultsDb } from '../campaign/mongo.ts';
 import { runLog } from '../campaign/results.ts';
 import type { CliContext } from '../context.ts';
 import { recordedBuildLog, runLogView, type BuildLog } from '../data/logs.ts';
-import { resultSources } from '../data/results.ts';
+import { resultSources } from '../../lib/store/sources.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { commandOptions, parseCount, withMongoOptions } from '../options.ts';
 import { formatBuildLog, formatRunLog, runLogJson } from '../output/logs.ts';

@@ -8,7 +8,7 @@ import { withResultsDb } from '../campaign/mongo.ts';
 import { rerunInput } from '../campaign/results.ts';
 import type { CliContext } from '../context.ts';
 import { rerunCampaign, rerunNotes, runsToRerun } from '../data/rerun.ts';
-import { resultSources } from '../data/results.ts';
+import { resultSources } from '../../lib/store/sources.ts';
 import { UsageError } from '../errors.ts';
 import { commandOptions, withMongoOptions } from '../options.ts';
 import { nothingToRerunText, rerunCreatedText } from '../output/messages.ts';

@@ -8,7 +8,7 @@ import { findCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts'
 import { openResultsDb, type MongoOptions, type ResultsDb } from '../campaign/mongo.ts';
 import { downloadResults, exportScalarsCsv, storedCampaignUid } from '../campaign/results.ts';
 import type { CliContext, GlobalOptions } from '../context.ts';
-import { resultSources } from '../data/results.ts';
+import { resultSources } from '../../lib/store/sources.ts';
 import { CliError } from '../errors.ts';
 import { commandOptions, withMongoOptions } from '../options.ts';
 import { resultsText } from '../output/messages.ts';

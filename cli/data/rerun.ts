@@ -1,10 +1,9 @@
 // Which runs `rerun --failed` selects and the campaign that reruns them: run
 // lists in opp_run's `-r` syntax, the runs without a stored success, the new
 // campaign's name and object. Pure; campaign/results.ts reads the store.
+import { MERGE_ANNOTATION } from '../../api/labels.ts';
 import { API_VERSION, SIMULATION_CAMPAIGN, type SimulationCampaign } from '../../api/v1alpha1.ts';
 
-/** Annotation of a rerun campaign: the uids of the campaigns whose results it completes, oldest first. */
-export const MERGE_ANNOTATION = 'inetswarm.dev/merge-results-of';
 /** Annotation of a rerun campaign: the name of the campaign it reruns. */
 export const RERUN_OF_ANNOTATION = 'inetswarm.dev/rerun-of';
 

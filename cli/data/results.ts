@@ -1,18 +1,7 @@
-// What makes up a campaign's results: the campaigns whose stored runs count
-// (a rerun completes earlier ones), which of them provides each run, the
+// What makes up a campaign's results (lib/store/sources.ts says which campaigns):
+// which of them provides each run, the
 // scalar export's columns and the `.vci` header that dates a `.vec`. Pure;
 // campaign/results.ts does the reading and writing.
-import type { SimulationCampaign } from '../../api/v1alpha1.ts';
-import { MERGE_ANNOTATION } from './rerun.ts';
-
-/** The campaign uids whose results make up `campaign`'s, oldest first (itself last). */
-export function resultSources(campaign: SimulationCampaign): string[] {
-  const merged = (campaign.metadata.annotations?.[MERGE_ANNOTATION] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return [...merged, campaign.metadata.uid ?? ''];
-}
 
 /**
  * Which campaign's stored success provides each run, when a rerun completes

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compressRuns, expandRunList, MERGE_ANNOTATION, RERUN_OF_ANNOTATION, rerunCampaign, rerunName, rerunNotes, runsToRerun } from '../../cli/data/rerun.ts';
+import { MERGE_ANNOTATION } from '../../api/labels.ts';
+import { compressRuns, expandRunList, RERUN_OF_ANNOTATION, rerunCampaign, rerunName, rerunNotes, runsToRerun } from '../../cli/data/rerun.ts';
 import { failedCampaignFixture as original } from '../support/cli-fixtures.ts';
 
 describe('compressRuns and expandRunList', () => {

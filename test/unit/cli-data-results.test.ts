@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MERGE_ANNOTATION } from '../../cli/data/rerun.ts';
-import { parseVciHeader, pickRunSources, resultSources, scalarColumns } from '../../cli/data/results.ts';
+import { MERGE_ANNOTATION } from '../../api/labels.ts';
+import { parseVciHeader, pickRunSources, scalarColumns } from '../../cli/data/results.ts';
+import { resultSources } from '../../lib/store/sources.ts';
 import { failedCampaignFixture as original } from '../support/cli-fixtures.ts';
 
 describe('parseVciHeader', () => {

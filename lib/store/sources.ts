@@ -1,0 +1,15 @@
+// Which stored campaigns make up a campaign's results: a rerun completes
+// earlier campaigns and names them in an annotation, so its results are the
+// union, the latest success of each run winning. Pure; the CLI and the results
+// service both read results this way.
+import { MERGE_ANNOTATION } from '../../api/labels.ts';
+import type { SimulationCampaign } from '../../api/v1alpha1.ts';
+
+/** The campaign uids whose results make up `campaign`'s, oldest first (itself last). */
+export function resultSources(campaign: SimulationCampaign): string[] {
+  const merged = (campaign.metadata.annotations?.[MERGE_ANNOTATION] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...merged, campaign.metadata.uid ?? ''];
+}
