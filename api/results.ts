@@ -19,7 +19,7 @@ export const RESULTS_API_PATH = `/apis/${RESULTS_GROUP}/${RESULTS_VERSION}`;
 export const CAMPAIGNS_RESOURCE = 'campaigns';
 export const BUILDS_RESOURCE = 'builds';
 
-/** Path of a namespace's campaign, or of one of its parts (`runs`, `files`, `scalars`, ...). */
+/** Path of a namespace's campaign, or of one of its parts (`runs`, `failures`, `proxy`, `archive`, ...). */
 export function campaignPath(namespace: string, name: string, ...parts: Array<string | number>): string {
   const tail = parts.map((p) => `/${encodeURIComponent(String(p))}`).join('');
   return `${RESULTS_API_PATH}/namespaces/${encodeURIComponent(namespace)}/${CAMPAIGNS_RESOURCE}/${encodeURIComponent(name)}${tail}`;

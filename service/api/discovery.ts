@@ -3,7 +3,8 @@
 // reads it. Pure.
 import { BUILDS_RESOURCE, CAMPAIGNS_RESOURCE, RESULTS_GROUP, RESULTS_VERSION } from '../../api/results.ts';
 
-const SUBRESOURCES = ['runs', 'failures', 'throughput', 'scalars', 'scalarplot', 'archive', 'events'] as const;
+// `proxy` holds the streams (http/routes.ts says why).
+const SUBRESOURCES = ['runs', 'failures', 'throughput', 'scalarplot', 'proxy'] as const;
 
 export function discoveryDocument(): Record<string, unknown> {
   const resource = (name: string, namespaced: boolean, verbs: string[]): Record<string, unknown> => ({ name, singularName: '', namespaced, kind: 'Results', verbs });

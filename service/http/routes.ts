@@ -1,7 +1,14 @@
 // The API's routes as data: one row per path under RESULTS_API_PATH, its
 // parameters, what it answers with and the resource whose read permission
 // guards it. The router, the discovery document and the OpenAPI description
-// are all read from this table, so a route cannot exist undocumented. Pure.
+// are all read from this table, so a route cannot exist undocumented.
+//
+// Streams (events, the archive, files, the scalar export) live under a
+// campaign's `proxy` subresource: the API server cuts every request it does
+// not count as long-running after its request timeout (60 s by default, on
+// EKS too), and it counts a fixed set of subresources (proxy, log, exec,
+// attach, portforward) and watches as long-running. A 10 GB archive or an
+// open event stream must outlive that. Pure.
 import { RESULTS_API_PATH } from '../../api/results.ts';
 
 export type RouteName =
@@ -45,7 +52,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'campaign', path: 'namespaces/:namespace/campaigns/:name', body: 'json', summary: "A campaign's phase, run counts and ETA." },
   {
     name: 'campaignEvents',
-    path: 'namespaces/:namespace/campaigns/:name/events',
+    path: 'namespaces/:namespace/campaigns/:name/proxy/events',
     body: 'sse',
     summary: "The campaign's summary now and after every change, as server-sent events named `campaign`.",
   },
@@ -65,7 +72,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'run', path: 'namespaces/:namespace/campaigns/:name/runs/:run', body: 'json', summary: 'One run: its attempts, output tail, the end of its .out file, its files.' },
   {
     name: 'runFile',
-    path: 'namespaces/:namespace/campaigns/:name/runs/:run/files/*file',
+    path: 'namespaces/:namespace/campaigns/:name/proxy/runs/:run/files/*file',
     body: 'bytes',
     summary: "One of the run's result files, by its name under results/; Range requests resume it.",
   },
@@ -73,7 +80,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'throughput', path: 'namespaces/:namespace/campaigns/:name/throughput', body: 'json', summary: 'Runs finished per minute.' },
   {
     name: 'scalars',
-    path: 'namespaces/:namespace/campaigns/:name/scalars',
+    path: 'namespaces/:namespace/campaigns/:name/proxy/scalars',
     body: 'csv',
     summary: 'Every scalar of the succeeded runs as `opp_scavetool export -F CSV-R` writes it, from the store.',
     query: { module: 'glob of module paths, e.g. `**.server`', name: 'glob of result names, e.g. `collision*`' },
@@ -87,7 +94,7 @@ export const ROUTES: readonly Route[] = [
   },
   {
     name: 'archive',
-    path: 'namespaces/:namespace/campaigns/:name/archive',
+    path: 'namespaces/:namespace/campaigns/:name/proxy/archive',
     body: 'tar',
     summary: "All result files of the succeeded runs as one tar of results/; Range requests resume it.",
   },

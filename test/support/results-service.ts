@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ApiregistrationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiregistrationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { RESULTS_GROUP, RESULTS_VERSION } from '../../api/results.ts';
 import { freePort } from '../stack/process.ts';
 import type { StackInfo } from '../stack/types.ts';
@@ -49,6 +49,7 @@ async function servingCertificate(dir: string, ip: string): Promise<{ ca: string
 /** The namespace of the Service the APIService names. */
 export const RESULTS_SERVICE_NAMESPACE = 'inet-swarm-results';
 const APISERVICE = `${RESULTS_VERSION}.${RESULTS_GROUP}`;
+const RESULTS_READER = 'inet-swarm-results-reader';
 
 /** Starts the service and registers it; resolves once the API server reports the APIService Available. */
 export async function startResultsService(stack: StackInfo, env: Record<string, string> = {}): Promise<ResultsService> {
@@ -81,8 +82,11 @@ export async function startResultsService(stack: StackInfo, env: Record<string, 
   child.stderr?.on('data', (c: Buffer) => chunks.push(c));
   const log = async (): Promise<string> => Buffer.concat(chunks).toString('utf8');
 
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   const unregister = async (): Promise<void> => {
     await registration.deleteAPIService({ name: APISERVICE }).catch(() => undefined);
+    await rbac.deleteClusterRoleBinding({ name: RESULTS_READER }).catch(() => undefined);
+    await rbac.deleteClusterRole({ name: RESULTS_READER }).catch(() => undefined);
     await core.deleteNamespace({ name: RESULTS_SERVICE_NAMESPACE }).catch(() => undefined);
   };
   const stop = async (): Promise<void> => {
@@ -103,6 +107,18 @@ export async function startResultsService(stack: StackInfo, env: Record<string, 
     await core.createNamespacedEndpoints({
       namespace: RESULTS_SERVICE_NAMESPACE,
       body: { metadata: { name }, subsets: [{ addresses: [{ ip }], ports: [{ port }] }] },
+    });
+    // As the chart does: the API server lets every authenticated user reach the API; the service decides per
+    // namespace (SubjectAccessReview on the CRDs).
+    await rbac.createClusterRole({
+      body: { metadata: { name: RESULTS_READER }, rules: [{ apiGroups: [RESULTS_GROUP], resources: ['*'], verbs: ['get', 'list'] }] },
+    });
+    await rbac.createClusterRoleBinding({
+      body: {
+        metadata: { name: RESULTS_READER },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RESULTS_READER },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
+      },
     });
     await registration.createAPIService({
       body: {
@@ -128,4 +144,55 @@ export async function startResultsService(stack: StackInfo, env: Record<string, 
     throw error;
   }
   return { process: child, log, stop };
+}
+
+/**
+ * A kubeconfig file for a ServiceAccount of `namespace` (created here) with a
+ * bound token: a user whose rights are what the test grants that account.
+ */
+export async function serviceAccountKubeconfig(stack: StackInfo, namespace: string, account: string, dir: string): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(stack.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: account } } }).catch((e: { code?: number }) => {
+    if (e.code !== 409) throw e;
+  });
+  const token = await core.createNamespacedServiceAccountToken({ namespace, name: account, body: { spec: { audiences: [], expirationSeconds: 7200 } } });
+  const cluster = kc.getCurrentCluster();
+  const ca = cluster?.caData ?? '';
+  const file = join(dir, `kubeconfig-${namespace}-${account}`);
+  await writeFile(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{ name: stack, cluster: { server: "${cluster?.server ?? ''}", certificate-authority-data: "${ca}" } }]`,
+      `users: [{ name: ${account}, user: { token: "${token.status?.token ?? ''}" } }]`,
+      `contexts: [{ name: ${account}, context: { cluster: stack, user: ${account}, namespace: ${namespace} } }]`,
+      `current-context: ${account}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/** GET through the API server as the kubeconfig's user: status, headers and body. */
+export async function getAs(kubeconfig: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const { request } = await import('node:https');
+  const options: import('node:https').RequestOptions = { headers: { ...headers } };
+  await kc.applyToHTTPSOptions(options);
+  const url = new URL(`${kc.getCurrentCluster()?.server ?? ''}${path}`);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ...options, method: 'GET' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
