@@ -7,7 +7,7 @@ import type { Db, ObjectId } from 'mongodb';
 import type { FailureGroup, RunPage, ScalarPlot, Throughput } from '../../api/results.ts';
 import { resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import type { PlotChoices, RunQuery } from '../dashboard/data.ts';
-import { errorLineOf, runRow } from './summary.ts';
+import { errorLineOf, errorPattern, runRow } from './summary.ts';
 
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
@@ -67,7 +67,7 @@ export async function findRun(db: Db, sources: readonly string[], run: number): 
   return undefined;
 }
 
-/** Failed runs grouped by error line, largest group first, each with its first runs. */
+/** Failed runs grouped by error pattern (summary.ts errorPattern), largest group first, each with its first runs. */
 export async function failureGroups(db: Db, uid: string): Promise<FailureGroup[]> {
   const groups = new Map<string, FailureGroup>();
   const cursor = runsOf(db)
@@ -75,10 +75,11 @@ export async function failureGroups(db: Db, uid: string): Promise<FailureGroup[]
     .sort({ run: 1 });
   for await (const doc of cursor) {
     const line = errorLineOf(doc) ?? '(no error line)';
-    const group = groups.get(line) ?? { errorLine: line, count: 0, runs: [] };
+    const pattern = errorPattern(line);
+    const group = groups.get(pattern) ?? { pattern, errorLine: line, count: 0, runs: [] };
     group.count += 1;
     if (group.runs.length < RUNS_PER_GROUP) group.runs.push(doc.run);
-    groups.set(line, group);
+    groups.set(pattern, group);
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || (a.runs[0] ?? 0) - (b.runs[0] ?? 0)).slice(0, MAX_GROUPS);
 }

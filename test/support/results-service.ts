@@ -21,6 +21,8 @@ import { eventually, notYet } from './eventually.ts';
 const run = promisify(execFile);
 
 export interface ResultsService {
+  /** The port it listens on at hostAddress(). */
+  port: number;
   /** The service's process, e.g. to read its memory. */
   process: ChildProcess;
   /** Its log so far. */
@@ -143,7 +145,7 @@ export async function startResultsService(stack: StackInfo, env: Record<string, 
     await stop();
     throw error;
   }
-  return { process: child, log, stop };
+  return { port, process: child, log, stop };
 }
 
 /**
@@ -177,8 +179,17 @@ export async function serviceAccountKubeconfig(stack: StackInfo, namespace: stri
   return file;
 }
 
-/** GET through the API server as the kubeconfig's user: status, headers and body. */
-export async function getAs(kubeconfig: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+/**
+ * GET through the API server as the kubeconfig's user: status, headers and
+ * body. With `until`, the body is read only until it holds what `until`
+ * accepts (a stream that never ends, such as events), then the request is closed.
+ */
+export async function getAs(
+  kubeconfig: string,
+  path: string,
+  headers: Record<string, string> = {},
+  until?: (body: string) => boolean,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const { request } = await import('node:https');
@@ -188,8 +199,15 @@ export async function getAs(kubeconfig: string, path: string, headers: Record<st
   return new Promise((resolve, reject) => {
     const req = request(url, { ...options, method: 'GET' }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      const done = (): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (until?.(Buffer.concat(chunks).toString('utf8'))) {
+          done();
+          req.destroy();
+        }
+      });
+      res.on('end', done);
       res.on('error', reject);
     });
     req.on('error', reject);
