@@ -8,6 +8,7 @@
 // in `after` (a stale, unreachable APIService would stop namespace deletion).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request, type RequestOptions } from 'node:https';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -192,8 +193,7 @@ export async function getAs(
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  const { request } = await import('node:https');
-  const options: import('node:https').RequestOptions = { headers: { ...headers } };
+  const options: RequestOptions = { headers: { ...headers } };
   await kc.applyToHTTPSOptions(options);
   const url = new URL(`${kc.getCurrentCluster()?.server ?? ''}${path}`);
   return new Promise((resolve, reject) => {
