@@ -40,6 +40,11 @@ export const pureModules = [
   '^operator/controllers/simulationcampaign/outcome\\.ts$',
   '^operator/controllers/inetbuild/phase\\.ts$',
   '^operator/controllers/capacity/scale\\.ts$',
+  // The results service's request parsing, routes and documents.
+  '^service/auth/identity\\.ts$',
+  '^service/http/(routes|errors)\\.ts$',
+  '^service/api/(discovery|openapi|query)\\.ts$',
+  '^service/data/summary\\.ts$',
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',
