@@ -12,7 +12,7 @@ import { loadCampaignView, statusOf } from './load.ts';
 import { buildPage, buildsPage } from './render/builds.ts';
 import { campaignFragment, campaignPage } from './render/campaign.ts';
 import { campaignsPage } from './render/campaigns.ts';
-import { errorPage, STYLESHEET } from './render/layout.ts';
+import { errorPage, ICON, STYLESHEET } from './render/layout.ts';
 import { LIVE_SCRIPT } from './render/live-script.ts';
 import { runPage } from './render/run.ts';
 import { PageError, parseCampaignQuery, parseRoute, type Route } from './route.ts';
@@ -30,8 +30,10 @@ const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const asset = (type: string, body: string) => ({ type, body, etag: `"${sha256(body, 'hex').slice(0, 16)}"` });
 const ASSETS: Record<string, { type: string; body: string; etag: string }> = {
-  'live.js': { type: 'text/javascript; charset=utf-8', body: LIVE_SCRIPT, etag: `"${sha256(LIVE_SCRIPT, 'hex').slice(0, 16)}"` },
+  'live.js': asset('text/javascript; charset=utf-8', LIVE_SCRIPT),
+  'icon.svg': asset('image/svg+xml', ICON),
 };
 
 function send(req: IncomingMessage, res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {

@@ -5,11 +5,13 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** A duration as `1h02m`, `3m05s`, `4.2s` or `350ms`. */
+/** A duration as `3d04h`, `1h02m`, `3m05s`, `4.2s` or `350ms`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
+  const d = Math.floor(s / 86_400);
+  if (d > 0) return `${d}d${String(Math.floor((s % 86_400) / 3600)).padStart(2, '0')}h`;
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = s % 60;

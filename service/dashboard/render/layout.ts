@@ -40,6 +40,9 @@ svg text{font:11px system-ui,sans-serif;fill:#333}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{font-weight:600}
 `;
 
+/** The tab's icon: a progress bar. Served as an asset so browsers don't ask the API server for /favicon.ico. */
+export const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#0b4f8a"/><rect x="3" y="7" width="7" height="3" fill="#fff"/></svg>';
+
 export interface PageOptions {
   base: string;
   title: string;
@@ -53,7 +56,7 @@ export function page(options: PageOptions): Markup {
   const { base, title, body, live } = options;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${title} · inet-swarm</title><style>${raw(STYLESHEET)}</style>${live ? html`<script src="${assetUrl(base, 'live.js')}" defer></script>` : ''}</head>
+<title>${title} · inet-swarm</title><link rel="icon" href="${assetUrl(base, 'icon.svg')}"><style>${raw(STYLESHEET)}</style>${live ? html`<script src="${assetUrl(base, 'live.js')}" defer></script>` : ''}</head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header><nav aria-label="Dashboard"><a href="${campaignsUrl(base)}">Campaigns</a><a href="${buildsUrl(base)}">Builds</a></nav></header>
 <main id="main">${body}</main></body></html>

@@ -50,9 +50,10 @@ export function yAxis(values: number[], y: (v: number) => number): Markup {
   );
 }
 
-/** The x axis: its line and labels at given positions. */
+/** The x axis: its line and labels at given positions (the outermost ones anchored inside the frame). */
 export function xAxis(labels: Array<{ at: number; text: string }>): Markup {
-  const items = labels.map((l) => html`<text x="${px(l.at)}" y="${AREA.bottom + 16}" text-anchor="middle">${l.text}</text>`);
+  const anchor = (at: number) => (at <= AREA.left + 20 ? 'start' : at >= AREA.right - 20 ? 'end' : 'middle');
+  const items = labels.map((l) => html`<text x="${px(l.at)}" y="${AREA.bottom + 16}" text-anchor="${anchor(l.at)}">${l.text}</text>`);
   return html`<line x1="${AREA.left}" x2="${AREA.right}" y1="${AREA.bottom}" y2="${AREA.bottom}" stroke="#333"/>${items}`;
 }
 
