@@ -52,6 +52,10 @@ export const pureModules = [
   '^cli/git/remote-url\\.ts$',
   // What the project's Makefiles and IDE files say, parsed from their text.
   '^cli/project/(makefile|eclipse|target|parse)\\.ts$',
+  // The dashboard's page renderers (documents in, HTML strings out) and its
+  // router (a path and query in, a route out).
+  '^service/dashboard/render/',
+  '^service/dashboard/route\\.ts$',
 ];
 
 /**
