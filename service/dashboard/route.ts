@@ -36,8 +36,12 @@ function segments(rest: string): string[] {
 /** The route of a path, or undefined when the path is not under `base` (not the dashboard's). */
 export function parseRoute(pathname: string, query: URLSearchParams, base: string): Route | undefined {
   if (pathname !== base && !pathname.startsWith(`${base}/`)) return undefined;
-  const s = segments(pathname.slice(base.length));
+  const all = segments(pathname.slice(base.length));
+  // Live updates sit under `streams/proxy/` (links.ts eventsUrl says why), the rest of the path as a page's.
+  const streamed = all[0] === 'streams' && all[1] === 'proxy';
+  const s = streamed ? all.slice(2) : all;
   const [a, ns, kind, name, sub, num, ...extra] = s;
+  if (streamed) return s.length === 5 && a === 'namespaces' && kind === 'campaigns' && sub === 'events' ? { kind: 'events', namespace: ns!, name: name! } : { kind: 'unknown' };
   if (s.length === 0) return { kind: 'campaigns' };
   if (s.length === 1 && a === 'builds') return { kind: 'builds', namespace: query.get('namespace') || undefined };
   if (s.length === 2 && a === 'assets') return { kind: 'asset', file: ns! };
@@ -45,7 +49,6 @@ export function parseRoute(pathname: string, query: URLSearchParams, base: strin
   if (kind === 'builds' && s.length === 4) return { kind: 'build', namespace: ns, name };
   if (kind !== 'campaigns') return { kind: 'unknown' };
   if (s.length === 4) return { kind: 'campaign', namespace: ns, name };
-  if (s.length === 5 && sub === 'events') return { kind: 'events', namespace: ns, name };
   if (s.length === 6 && sub === 'runs') return { kind: 'run', namespace: ns, name, run: runNumber(num!, 'run') };
   return { kind: 'unknown' };
 }

@@ -100,7 +100,7 @@ export class PlainDashboardData implements DashboardData {
       if (g.runs.length < 10) g.runs.push(r.run);
       groups.set(line, g);
     }
-    return { items: [...groups].map(([errorLine, g]) => ({ errorLine, ...g })) };
+    return { items: [...groups].map(([errorLine, g]) => ({ pattern: errorLine, errorLine, ...g })) };
   }
 
   async throughput(namespace: string, name: string): Promise<Throughput> {

@@ -43,7 +43,7 @@ describe('the campaign pages', () => {
   });
   it('names the events stream and the counts key the live script compares, and loads the script deferred', () => {
     const text = campaignPage(view(summary())).text;
-    assert.match(text, /<div id="campaign" data-events="\/apis\/x\/dashboard\/namespaces\/team-a\/campaigns\/sweep\/events" data-counts="Running\/10\/3\/1\/2\/4">/);
+    assert.match(text, /<div id="campaign" data-events="\/apis\/x\/dashboard\/streams\/proxy\/namespaces\/team-a\/campaigns\/sweep\/events" data-counts="Running\/10\/3\/1\/2\/4">/);
     assert.match(text, /<script src="\/apis\/x\/dashboard\/assets\/live\.js" defer><\/script>/);
     for (const part of ['runs', 'failures', 'throughput']) assert.match(text, new RegExp(`<section id="${part}" data-fragment="${part}" data-refresh aria-labelledby="${part}-heading">`));
     assert.match(text, /<section id="plot" data-fragment="plot" aria-labelledby="plot-heading">/);

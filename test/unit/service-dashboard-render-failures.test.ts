@@ -8,7 +8,7 @@ describe('failuresTable', () => {
       base: '/d',
       namespace: 'ns',
       name: 'c',
-      failures: { items: [{ errorLine: 'rare <b>', count: 1, runs: [9] }, { errorLine: 'often', count: 12, runs: [1, 2] }] },
+      failures: { items: [{ pattern: 'rare <b>', errorLine: 'rare <b>', count: 1, runs: [9] }, { pattern: 'often', errorLine: 'often', count: 12, runs: [1, 2] }] },
     }).text;
     const rows = [...text.matchAll(/<tr><td class="error-line">([^<]*)<\/td><td class="num">(\d+)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => [m[1], m[2], m[3]]);
     assert.deepEqual(rows, [

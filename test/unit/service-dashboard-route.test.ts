@@ -14,7 +14,8 @@ describe('parseRoute', () => {
     assert.deepEqual(route(base), { kind: 'campaigns' });
     assert.deepEqual(route(`${base}/`), { kind: 'campaigns' });
     assert.deepEqual(route(`${base}/namespaces/a%2Fb/campaigns/c%20d`), { kind: 'campaign', namespace: 'a/b', name: 'c d' });
-    assert.deepEqual(route(`${base}/namespaces/a/campaigns/c/events`), { kind: 'events', namespace: 'a', name: 'c' });
+    assert.deepEqual(route(`${base}/streams/proxy/namespaces/a/campaigns/c/events`), { kind: "events", namespace: "a", name: "c" });
+    assert.deepEqual(route(`${base}/namespaces/a/campaigns/c/events`), { kind: "unknown" });
     assert.deepEqual(route(`${base}/namespaces/a/campaigns/c/runs/42`), { kind: 'run', namespace: 'a', name: 'c', run: 42 });
     assert.deepEqual(route(`${base}/namespaces/a/builds/b`), { kind: 'build', namespace: 'a', name: 'b' });
     assert.deepEqual(route(`${base}/assets/live.js`), { kind: 'asset', file: 'live.js' });

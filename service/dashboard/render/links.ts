@@ -23,8 +23,19 @@ export function campaignUrl(base: string, namespace: string, name: string, query
   return withQuery(`${base}/namespaces/${seg(namespace)}/campaigns/${seg(name)}`, query);
 }
 
+/**
+ * The campaign's live updates. Under `streams/proxy/`: the API server treats a
+ * request whose subresource is `proxy` as long-running and never cuts it after
+ * its 60 s request timeout (service/http/routes.ts); here `streams` is the
+ * name and `proxy` the subresource of its request.
+ */
 export function eventsUrl(base: string, namespace: string, name: string): string {
-  return `${base}/namespaces/${seg(namespace)}/campaigns/${seg(name)}/events`;
+  return `${base}/streams/proxy/namespaces/${seg(namespace)}/campaigns/${seg(name)}/events`;
+}
+
+/** A result file of a run, served by the API (not the dashboard): `api` is the API's path prefix. */
+export function fileUrl(api: string, namespace: string, name: string, run: number, file: string): string {
+  return `${api}/namespaces/${seg(namespace)}/campaigns/${seg(name)}/proxy/runs/${seg(run)}/files/${file.split('/').map(seg).join('/')}`;
 }
 
 export function runUrl(base: string, namespace: string, name: string, run: number): string {
