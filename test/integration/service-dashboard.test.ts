@@ -127,7 +127,8 @@ describe('the dashboard in chromium', () => {
     Object.assign(runs[71]!, { status: 'failed', attempts: 3, runnerPod: 'runner-2', errorLine: 'assertion "queue.empty()" failed', finishedAt: '2026-12-01T10:07:00Z' });
     data.push();
 
-    await page.waitForFunction(`document.querySelector('#summary [data-field=counts]')?.textContent === '61 succeeded, 7 failed, 4 running, 48 pending'`);
+    // A function, not a string: the page's Content-Security-Policy refuses eval, which a string predicate polls with.
+    await page.waitForFunction((want) => document.querySelector('#summary [data-field=counts]')?.textContent === want, '61 succeeded, 7 failed, 4 running, 48 pending');
     assert.equal(await page.$eval('#summary progress', (p) => p.getAttribute('value')), '68');
     await page.waitForSelector('#runs tbody tr[data-run="71"]');
     const row = await page.$eval('#runs tbody tr[data-run="71"]', (tr) => [...tr.children].map((td) => td.textContent));
