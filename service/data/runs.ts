@@ -19,8 +19,18 @@ const OUT_TAIL_BYTES = 16 * 1024;
 
 const ROW_PROJECTION = { outputTail: 0, attemptHistory: 0, command: 0, resultFiles: 0 } as const;
 
-export async function runPage(db: Db, uid: string, query: RunQuery & { last?: boolean }): Promise<RunPage> {
+/**
+ * A page of the runs table. Unfiltered, with the campaign's total known, the
+ * page is a range of run numbers (every run of a campaign has a number below
+ * its total) read by `_id`, one lookup per run, and a run not started yet is a
+ * pending row: no index range is scanned at all, which keeps a page O(limit)
+ * on every MongoDB-wire server (FerretDB, the local stack's, pushes down only
+ * `_id` equality; see lib/store/success.ts). Filtered by status, it is a
+ * range of the `campaign_status_run` index.
+ */
+export async function runPage(db: Db, uid: string, query: RunQuery & { last?: boolean }, total?: number): Promise<RunPage> {
   const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+  if (!query.status && total !== undefined) return denseRunPage(db, uid, query, limit, total);
   const base = { campaignUid: uid, ...(query.status ? { status: query.status as RunDoc['status'] } : {}) };
   const backwards = query.before !== undefined || query.last === true;
   const bound = backwards
@@ -43,6 +53,25 @@ export async function runPage(db: Db, uid: string, query: RunQuery & { last?: bo
     items: rows.map(runRow),
     ...(hasAfter && lastRun !== undefined ? { next: lastRun } : {}),
     ...(hasBefore && first !== undefined ? { prev: first } : {}),
+  };
+}
+
+async function denseRunPage(db: Db, uid: string, query: RunQuery & { last?: boolean }, limit: number, total: number): Promise<RunPage> {
+  const start =
+    query.before !== undefined ? Math.max(0, Math.min(query.before, total) - limit)
+    : query.last ? Math.max(0, total - limit)
+    : query.after !== undefined ? query.after + 1
+    : 0;
+  const end = Math.min(total, start + limit);
+  const runs = Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
+  const docs = await Promise.all(runs.map((run) => runsOf(db).findOne({ _id: `${uid}/${run}` }, { projection: ROW_PROJECTION })));
+  return {
+    items: runs.map((run, i) => {
+      const doc = docs[i];
+      return doc ? runRow(doc) : { run, status: 'pending', attempts: 0 };
+    }),
+    ...(end < total ? { next: end - 1 } : {}),
+    ...(start > 0 && runs.length > 0 ? { prev: start } : {}),
   };
 }
 

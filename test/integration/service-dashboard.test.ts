@@ -127,8 +127,8 @@ describe('the dashboard in chromium', () => {
     Object.assign(runs[71]!, { status: 'failed', attempts: 3, runnerPod: 'runner-2', errorLine: 'assertion "queue.empty()" failed', finishedAt: '2026-12-01T10:07:00Z' });
     data.push();
 
-    // A function, not a string: the page's Content-Security-Policy refuses eval, which a string predicate polls with.
-    await page.waitForFunction((want) => document.querySelector('#summary [data-field=counts]')?.textContent === want, '61 succeeded, 7 failed, 4 running, 48 pending');
+    // A locator, not a waitForFunction string: the page's Content-Security-Policy refuses the eval it polls with.
+    await page.locator('#summary [data-field=counts]', { hasText: /^61 succeeded, 7 failed, 4 running, 48 pending$/ }).waitFor();
     assert.equal(await page.$eval('#summary progress', (p) => p.getAttribute('value')), '68');
     await page.waitForSelector('#runs tbody tr[data-run="71"]');
     const row = await page.$eval('#runs tbody tr[data-run="71"]', (tr) => [...tr.children].map((td) => td.textContent));
