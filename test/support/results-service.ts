@@ -7,6 +7,7 @@
 // exist in a cluster, so a test file registers it in `before` and removes it
 // in `after` (a stale, unreachable APIService would stop namespace deletion).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { request, type RequestOptions } from 'node:https';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,8 +182,7 @@ export async function serviceAccountKubeconfig(stack: StackInfo, namespace: stri
 export async function getAs(kubeconfig: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  const { request } = await import('node:https');
-  const options: import('node:https').RequestOptions = { headers: { ...headers } };
+  const options: RequestOptions = { headers: { ...headers } };
   await kc.applyToHTTPSOptions(options);
   const url = new URL(`${kc.getCurrentCluster()?.server ?? ''}${path}`);
   return new Promise((resolve, reject) => {
