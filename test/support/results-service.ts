@@ -7,6 +7,7 @@
 // exist in a cluster, so a test file registers it in `before` and removes it
 // in `after` (a stale, unreachable APIService would stop namespace deletion).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { request, type RequestOptions } from 'node:https';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request, type RequestOptions } from 'node:https';
 import { networkInterfaces, tmpdir } from 'node:os';
