@@ -9,7 +9,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { request, type RequestOptions } from 'node:https';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request, type RequestOptions } from 'node:https';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
