@@ -1,6 +1,6 @@
 // What makes up a campaign's results: the campaigns whose stored runs count
-// (a rerun completes earlier ones), which of them provides each run, the
-// scalar export's columns and the `.vci` header that dates a `.vec`. Pure;
+// (a rerun completes earlier ones; lib/store/run-sources.ts picks which of them
+// provides each run), the scalar export's columns and the `.vci` header that dates a `.vec`. Pure;
 // campaign/results.ts does the reading and writing.
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { MERGE_ANNOTATION } from './rerun.ts';
@@ -12,16 +12,6 @@ export function resultSources(campaign: SimulationCampaign): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   return [...merged, campaign.metadata.uid ?? ''];
-}
-
-/**
- * Which campaign's stored success provides each run, when a rerun completes
- * earlier campaigns: `sources` oldest first, the latest success wins.
- */
-export function pickRunSources(sources: ReadonlyArray<{ uid: string; succeeded: readonly number[] }>): Map<number, string> {
-  const chosen = new Map<number, string>();
-  for (const source of sources) for (const run of source.succeeded) chosen.set(run, source.uid);
-  return chosen;
 }
 
 /** The scalar export's columns: run, the iteration variables (sorted), then module, name, value. */
