@@ -11,8 +11,20 @@
 // keep `par` lines (INET records thousands per run), see scalars.ts.
 import type { ScaRun, ScaStatistic } from './sca.ts';
 
-/** Name/value pairs in a fixed order; arrays rather than objects, because config keys hold dots (`**.x`). */
-export type Pairs = Array<[string, string]>;
+/**
+ * Name/value pairs in a fixed order, flat: `[name0, value0, name1, value1, ...]`.
+ * An array rather than an object, because config keys hold dots (`**.x`)
+ * and repeat; flat, because the MongoDB-wire test server (FerretDB) stores no
+ * nested arrays.
+ */
+export type Pairs = string[];
+
+/** The pairs of a flat list, in order. */
+export function eachPair(pairs: Pairs): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < pairs.length; i += 2) out.push([pairs[i]!, pairs[i + 1]!]);
+  return out;
+}
 
 /** What a run's header rows need: its OMNeT++ run id, attributes, iteration variables and config lines. */
 export interface RunHeader {
@@ -30,14 +42,22 @@ export interface ScalarRecord {
   attrs?: Pairs;
 }
 
-/** A `statistic` of a .sca: its fields, its bins as the file lists them (`-inf` first), its attributes. */
+/**
+ * A `statistic` of a .sca: its fields, its bins, its attributes. The file's
+ * first bin line is the underflow bin (lower bound `-inf`): its count is kept
+ * as `underflows` and its bound dropped, as the MongoDB-wire test server
+ * cannot store an infinity.
+ */
 export interface StatisticRecord {
   module: string;
   name: string;
   fields: Record<string, number>;
-  /** Lower bound of each bin line, the first one `-inf` (the underflow bin); absent for a statistic without bins. */
+  /** Lower bounds of the bins after the underflow bin (the last is the overflow bin's); absent without bins. */
   binLowers?: number[];
+  /** The counts of those bins. */
   binCounts?: number[];
+  /** The count of the `-inf` bin, when the file has one. */
+  underflows?: number;
   attrs?: Pairs;
 }
 
@@ -46,18 +66,21 @@ export const CSV_R_COLUMNS = [
   'mean', 'stddev', 'min', 'max', 'underflows', 'overflows', 'binedges', 'binvalues',
 ] as const;
 
-/** The pairs of a record sorted by name in code-unit order, as the tool's maps keep them. */
-export function sortedPairs(record: Record<string, string> | Pairs): Pairs {
-  const pairs = Array.isArray(record) ? [...record] : Object.entries(record);
-  return pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+/** The entries of a record sorted by name in code-unit order (as the tool's maps keep them), flat. */
+export function sortedPairs(record: Record<string, string>): Pairs {
+  return Object.entries(record)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .flat();
 }
 
 export function runHeaderOf(run: ScaRun): RunHeader {
-  return { runId: run.runId, attrs: sortedPairs(run.attrs), itervars: sortedPairs(run.itervars), config: run.config.map(([k, v]) => [k, v]) };
+  return { runId: run.runId, attrs: sortedPairs(run.attrs), itervars: sortedPairs(run.itervars), config: run.config.flat() };
 }
 
 export function statisticRecordOf(st: ScaStatistic): StatisticRecord {
-  const bins = st.bins.length > 0 ? { binLowers: st.bins.map((b) => b[0]), binCounts: st.bins.map((b) => b[1]) } : {};
+  const under = st.bins[0]?.[0] === -Infinity ? st.bins[0] : undefined;
+  const rest = under ? st.bins.slice(1) : st.bins;
+  const bins = st.bins.length > 0 ? { binLowers: rest.map((b) => b[0]), binCounts: rest.map((b) => b[1]), ...(under ? { underflows: under[1] } : {}) } : {};
   return { module: st.module, name: st.name, fields: { ...st.fields }, ...bins, ...attrsOf(st.attrs) };
 }
 
@@ -142,12 +165,12 @@ export class CsvRWriter {
 const fullWriter = new CsvRWriter();
 
 function attrRows(w: CsvRWriter, runId: string, module: string, name: string, attrs: Pairs | undefined): string {
-  return (attrs ?? []).map(([k, v]) => w.row(runId, 'attr', module, name, k, v)).join('');
+  return eachPair(attrs ?? []).map(([k, v]) => w.row(runId, 'attr', module, name, k, v)).join('');
 }
 
 /** A run's header rows: runattr, itervar, config. */
 export function runHeaderRows(h: RunHeader, w = fullWriter): string {
-  const part = (type: string, pairs: Pairs): string => pairs.map(([k, v]) => w.row(h.runId, type, '', '', k, v)).join('');
+  const part = (type: string, pairs: Pairs): string => eachPair(pairs).map(([k, v]) => w.row(h.runId, type, '', '', k, v)).join('');
   return part('runattr', h.attrs) + part('itervar', h.itervars) + part('config', h.config);
 }
 
@@ -169,13 +192,9 @@ export function statisticRowsCsv(runId: string, st: StatisticRecord, w = fullWri
   const attrs = attrRows(w, runId, st.module, st.name, st.attrs);
   if (!isHistogram(st)) return w.row(runId, 'statistic', st.module, st.name, '', '', ['', ...values]) + attrs;
   const counts = st.binCounts ?? [];
-  // The tool's bins are those between the underflow bin (`-inf`, when present) and the overflow bin (the last).
-  const first = lowers[0] === -Infinity ? 1 : 0;
-  const underflows = first === 1 ? (counts[0] ?? 0) : 0;
-  const edges = lowers.slice(first);
-  const inner = counts.slice(first, -1);
+  // The tool's edges are all the lower bounds and the overflow bin's; its values the counts of the bins in between.
   const vector = (xs: number[]): string => `"${xs.map((x) => formatNumber(x)).join(' ')}"`;
-  const histogram = ['', ...values, formatNumber(underflows), formatNumber(counts.at(-1) ?? 0), vector(edges), vector(inner)];
+  const histogram = ['', ...values, formatNumber(st.underflows ?? 0), formatNumber(counts.at(-1) ?? 0), vector(lowers), vector(counts.slice(0, -1))];
   return w.row(runId, 'histogram', st.module, st.name, '', '', histogram) + attrs;
 }
 

@@ -34,8 +34,8 @@ describe('scalarDocs', () => {
 });
 
 describe('scaRunDocs and statisticDocs', () => {
-  const header = { runId: 'General-0-20261201-15:06:06-1', attrs: [['configname', 'General']] as Array<[string, string]>, itervars: [], config: [['**.x', '1m']] as Array<[string, string]> };
-  const statistic = { module: 'net.a', name: 'delay:histogram', fields: { count: 2 }, binLowers: [-Infinity, 0], binCounts: [0, 2] };
+  const header = { runId: 'General-0-20261201-15:06:06-1', attrs: ['configname', 'General'], itervars: [], config: ['**.x', '1m'] };
+  const statistic = { module: 'net.a', name: 'delay:histogram', fields: { count: 2 }, binLowers: [0, 1], binCounts: [2, 0], underflows: 0 };
   const run = { campaignUid: 'u1', run: 7, iterationVars: {}, scalars: [{ file: 'a.sca', rows: [], header, statistics: [statistic, statistic] }, { file: 'b.sca', rows: [] }] };
 
   it('stores one header per run and file, keyed by both', () =>
