@@ -1,8 +1,8 @@
 // The scalar export as `opp_scavetool export -F CSV-R` writes it, read from
 // the result store (never from result files) and streamed: every section is
 // one cursor per source campaign in run order, so memory holds one run's rows
-// at a time (plus the run numbers), at 100,000 runs as at ten. csv-r.ts
-// formats the rows.
+// at a time (plus each run's number and run id: about 15 MB at 100,000 runs).
+// csv-r.ts formats the rows.
 //
 // Sections, as the tool orders them: the header rows of every exported run,
 // then all scalars, then all statistics and histograms, in only the columns
@@ -107,6 +107,12 @@ interface ExportContext {
   filter: ResultFilter;
   matches: (module: string, name: string) => boolean;
   writer: CsvRWriter;
+  /**
+   * The run id of each exported run's file (`<run>/<file>`), filled by the
+   * header section for the result sections: a few tens of bytes per run
+   * spare them a second read of every header, the export's largest documents.
+   */
+  runIds: Map<string, string>;
 }
 
 /**
@@ -115,7 +121,7 @@ interface ExportContext {
  * stopping at the first, so that it costs a full read only when none does.
  */
 async function anyResult<T extends { run: number; module: string; name: string }>(
-  c: Omit<ExportContext, 'writer'>,
+  c: Omit<ExportContext, 'writer' | 'runIds'>,
   coll: Collection<T>,
   extra: Document,
   stop: (doc: T) => boolean,
@@ -133,7 +139,7 @@ async function anyResult<T extends { run: number; module: string; name: string }
 }
 
 /** The column groups of the export: those its rows use, as the tool writes them. */
-async function layoutOf(c: Omit<ExportContext, 'writer'>): Promise<CsvRLayout> {
+async function layoutOf(c: Omit<ExportContext, 'writer' | 'runIds'>): Promise<CsvRLayout> {
   const value = await anyResult(c, scalarsOf(c.db), { kind: 'scalar' }, () => true);
   let statistics = false;
   const histograms = await anyResult(c, statisticsOf(c.db), {}, (d) => {
@@ -166,6 +172,7 @@ async function* headerSection(c: ExportContext): AsyncGenerator<string> {
       // The tool merges the files of one run id into one run: one header.
       const written = new Set<string>();
       for (const d of docs) {
+        c.runIds.set(`${run}/${d.file}`, d.runId);
         if ((files && !files.has(d.file)) || written.has(d.runId)) continue;
         written.add(d.runId);
         yield runHeaderRows(d, c.writer);
@@ -183,20 +190,18 @@ async function* resultSection<T extends Keyed & { module: string; name: string }
   rowsOf: (runId: string, doc: T, w: CsvRWriter) => string,
 ): AsyncGenerator<string> {
   const results = new PerSource(c.sources, open);
-  const runIds = new PerSource(c.sources, (uid) => runOrdered(scaRunsOf(c.db), uid, {}, { _id: 1, run: 1, file: 1, runId: 1 }));
   try {
     for (const [run, uid] of c.runs) {
       const docs = inFileOrder((await results.take(uid, run)).filter((d) => c.matches(d.module, d.name)));
-      const ids = new Map((await runIds.take(uid, run)).map((h) => [h.file, h.runId]));
       let text = '';
       for (const d of docs) {
-        const id = ids.get(d.file);
+        const id = c.runIds.get(`${run}/${d.file}`);
         if (id !== undefined) text += rowsOf(id, d, c.writer);
       }
       if (text) yield text;
     }
   } finally {
-    await Promise.all([results.close(), runIds.close()]);
+    await results.close();
   }
 }
 
@@ -228,5 +233,5 @@ async function* sections(c: ExportContext): AsyncGenerator<string> {
 export async function* exportCsvR(db: Db, sources: string[], filter: ResultFilter = {}): AsyncIterable<string> {
   const runs = await chosenRuns(db, sources);
   const c = { db, sources, runs, filter, matches: resultMatcher(filter) };
-  yield* chunked(sections({ ...c, writer: new CsvRWriter(await layoutOf(c)) }));
+  yield* chunked(sections({ ...c, writer: new CsvRWriter(await layoutOf(c)), runIds: new Map() }));
 }
