@@ -1,17 +1,7 @@
-// What makes up a campaign's results (lib/store/sources.ts says which campaigns):
-// which of them provides each run, the
-// scalar export's columns and the `.vci` header that dates a `.vec`. Pure;
+// What makes up a campaign's results (lib/store/sources.ts says which campaigns
+// and which of them provides each run): the
+// scalar export's columns and the `.vec`-dating `.vci` header. Pure;
 // campaign/results.ts does the reading and writing.
-
-/**
- * Which campaign's stored success provides each run, when a rerun completes
- * earlier campaigns: `sources` oldest first, the latest success wins.
- */
-export function pickRunSources(sources: ReadonlyArray<{ uid: string; succeeded: readonly number[] }>): Map<number, string> {
-  const chosen = new Map<number, string>();
-  for (const source of sources) for (const run of source.succeeded) chosen.set(run, source.uid);
-  return chosen;
-}
 
 /** The scalar export's columns: run, the iteration variables (sorted), then module, name, value. */
 export function scalarColumns(iterationVars: readonly string[]): string[] {
