@@ -1,9 +1,12 @@
 // What makes up a campaign's results: the campaigns whose stored runs count
-// (a rerun completes earlier ones), which of them provides each run, the
-// scalar export's columns and the `.vci` header that dates a `.vec`. Pure;
-// campaign/results.ts does the reading and writing.
+// (a rerun completes earlier ones), which of them provides each run and the
+// names its files get (lib/store/result-sources.ts, shared with the results
+// service), the scalar export's columns and the `.vci` header that dates a
+// `.vec`. Pure; campaign/results.ts does the reading and writing.
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { MERGE_ANNOTATION } from './rerun.ts';
+
+export { downloadPath, pickRunSources } from '../../lib/store/result-sources.ts';
 
 /** The campaign uids whose results make up `campaign`'s, oldest first (itself last). */
 export function resultSources(campaign: SimulationCampaign): string[] {
@@ -12,16 +15,6 @@ export function resultSources(campaign: SimulationCampaign): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
   return [...merged, campaign.metadata.uid ?? ''];
-}
-
-/**
- * Which campaign's stored success provides each run, when a rerun completes
- * earlier campaigns: `sources` oldest first, the latest success wins.
- */
-export function pickRunSources(sources: ReadonlyArray<{ uid: string; succeeded: readonly number[] }>): Map<number, string> {
-  const chosen = new Map<number, string>();
-  for (const source of sources) for (const run of source.succeeded) chosen.set(run, source.uid);
-  return chosen;
 }
 
 /** The scalar export's columns: run, the iteration variables (sorted), then module, name, value. */
@@ -34,16 +27,4 @@ export function parseVciHeader(text: string): { size: number; mtime: number } | 
   const match = /^file\s+(\d+)\s+(\d+)\s*$/m.exec(text.split('\n', 1)[0] ?? '');
   if (!match) return undefined;
   return { size: Number(match[1]), mtime: Number(match[2]) };
-}
-
-/**
- * Where a stored result file goes under the download folder: its name, a
- * path inside the run's result folder (`Aloha/x.sca`). Undefined for a name
- * that would leave the folder (absolute, `..`, empty parts): the store is
- * written by simulations, which are untrusted.
- */
-export function downloadPath(name: string): string | undefined {
-  const parts = name.split('/');
-  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) return undefined;
-  return parts.join('/');
 }
