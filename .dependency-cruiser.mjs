@@ -32,7 +32,7 @@ export const pureModules = [
   // runner reads it (from an env object it is given; process.pid is only the
   // last default of the pod name).
   '^lib/engine/runner-config\\.ts$',
-  '^lib/store/(builds|include)\\.ts$',
+  '^lib/store/(builds|include|result-sources)\\.ts$',
   // A controller's manifests are plain data built from the resource: its
   // decide module calls them.
   '^operator/controllers/[^/]+/manifests\\.ts$',
@@ -40,6 +40,9 @@ export const pureModules = [
   '^operator/controllers/simulationcampaign/outcome\\.ts$',
   '^operator/controllers/inetbuild/phase\\.ts$',
   '^operator/controllers/capacity/scale\\.ts$',
+  // The results service's download arithmetic: which bytes a Range asks for,
+  // where each entry of a results archive lies.
+  '^service/files/(range|layout)\\.ts$',
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',
