@@ -3,7 +3,8 @@
 // they answer GET and HEAD with the status and headers range.ts decides and
 // stream the body. An error before the status is sent is answered with a
 // Status document; one after it breaks the connection, so that a client
-// never takes a short or wrong body for a whole one.
+// never takes a short or wrong body for a whole one, and rejects the
+// returned promise. A client that goes away just ends the download.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from 'mongodb';
 import type { ApiStatus } from '../../api/results.ts';
@@ -47,7 +48,11 @@ function reply(req: IncomingMessage, res: ServerResponse, body: { size: number; 
   return plan;
 }
 
-/** Sends the status and headers, then the body through `stream`; a failure mid-body breaks the connection. */
+/**
+ * Sends the status and headers, then the body through `stream`. A failure
+ * mid-body breaks the connection (without an error event, which nothing
+ * would handle) and is then thrown for the caller to log.
+ */
 async function send(res: ServerResponse, plan: Reply, headers: Record<string, string>, stream: (range: ByteRange, signal: AbortSignal) => Promise<void>): Promise<void> {
   res.writeHead(plan.status, { ...headers, ...plan.headers });
   if (!plan.range) {
@@ -61,7 +66,8 @@ async function send(res: ServerResponse, plan: Reply, headers: Record<string, st
     await stream(plan.range, stop.signal);
     res.end();
   } catch (err) {
-    res.destroy(err instanceof DownloadStopped ? undefined : (err as Error));
+    res.destroy();
+    if (!(err instanceof DownloadStopped)) throw err;
   } finally {
     res.off('close', onClose);
   }
