@@ -45,6 +45,9 @@ export const pureModules = [
   '^service/http/(routes|errors)\\.ts$',
   '^service/api/(discovery|openapi|query)\\.ts$',
   '^service/data/summary\\.ts$',
+  // The results service's download arithmetic: which bytes a Range asks for,
+  // where each entry of a results archive lies.
+  '^service/files/(range|layout)\\.ts$',
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',

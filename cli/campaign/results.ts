@@ -13,8 +13,8 @@ import { readCampaign } from '../../lib/store/campaigns.ts';
 import { campaignsOf, resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import { CliError } from '../errors.ts';
 import type { RerunInput } from '../data/rerun.ts';
-import { pickRunSources } from '../../lib/store/sources.ts';
-import { downloadPath, parseVciHeader, scalarColumns } from '../data/results.ts';
+import { downloadPath, pickRunSources } from '../../lib/store/sources.ts';
+import { parseVciHeader, scalarColumns } from '../data/results.ts';
 import { csvLine } from '../output/csv.ts';
 
 /** The uid of a campaign that no longer exists (cancelled), from the store's plan records: the latest of that name. */

@@ -14,15 +14,3 @@ export function parseVciHeader(text: string): { size: number; mtime: number } | 
   if (!match) return undefined;
   return { size: Number(match[1]), mtime: Number(match[2]) };
 }
-
-/**
- * Where a stored result file goes under the download folder: its name, a
- * path inside the run's result folder (`Aloha/x.sca`). Undefined for a name
- * that would leave the folder (absolute, `..`, empty parts): the store is
- * written by simulations, which are untrusted.
- */
-export function downloadPath(name: string): string | undefined {
-  const parts = name.split('/');
-  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) return undefined;
-  return parts.join('/');
-}
