@@ -82,7 +82,7 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
 }
 
 /** Sets each `.vec`'s mtime to the one its `.vci` header records (when the size matches too). */
-async function alignVecMtimes(files: readonly string[]): Promise<void> {
+export async function alignVecMtimes(files: readonly string[]): Promise<void> {
   for (const vci of files.filter((f) => f.endsWith('.vci'))) {
     const vec = `${vci.slice(0, -4)}.vec`;
     if (!files.includes(vec)) continue;
