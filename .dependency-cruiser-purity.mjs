@@ -21,7 +21,7 @@ export default {
       comment:
         'A pure module loads only other pure modules of the project (api/, the listed pure helpers, sibling pure files); add a helper to pureModules in .dependency-cruiser.mjs only if it is pure.',
       from: { path: pureModules },
-      to: { path: '^(api|lib|operator|pods|cli|test)/', pathNot: pureModules, reachable: true },
+      to: { path: '^(api|lib|operator|pods|service|cli|test)/', pathNot: pureModules, reachable: true },
     },
   ],
   options: { ...options, tsPreCompilationDeps: false },

@@ -40,6 +40,11 @@ export const pureModules = [
   '^operator/controllers/simulationcampaign/outcome\\.ts$',
   '^operator/controllers/inetbuild/phase\\.ts$',
   '^operator/controllers/capacity/scale\\.ts$',
+  // The results service's request parsing, routes and documents.
+  '^service/auth/identity\\.ts$',
+  '^service/http/(routes|errors)\\.ts$',
+  '^service/api/(discovery|openapi|query)\\.ts$',
+  '^service/data/summary\\.ts$',
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',
@@ -47,6 +52,10 @@ export const pureModules = [
   '^cli/git/remote-url\\.ts$',
   // What the project's Makefiles and IDE files say, parsed from their text.
   '^cli/project/(makefile|eclipse|target|parse)\\.ts$',
+  // The dashboard's page renderers (documents in, HTML strings out) and its
+  // router (a path and query in, a route out).
+  '^service/dashboard/render/',
+  '^service/dashboard/route\\.ts$',
 ];
 
 /**

@@ -96,8 +96,11 @@ export interface RunDetail extends RunRow {
   files: Array<{ name: string; size: number }>;
 }
 
-/** Failed runs that share an error line. */
+/** Failed runs whose error lines differ only in numbers (run number, event number, time, module id). */
 export interface FailureGroup {
+  /** The error line with every number written `#`: what the group's runs share. */
+  pattern: string;
+  /** The error line of the group's first run. */
   errorLine: string;
   count: number;
   /** The first failed runs of the group, by run number. */

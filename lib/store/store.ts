@@ -125,6 +125,8 @@ export function resultsBucket(db: Db): GridFSBucket {
 export async function ensureIndexes(db: Db): Promise<void> {
   // Progress counts by status; failed runs listed by run number.
   await runsOf(db).createIndex({ campaignUid: 1, status: 1, run: 1 }, { name: 'campaign_status_run' });
+  // The results service's runs table, paged by run number without a status filter.
+  await runsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
   // Throughput for the ETA: runs finished recently.
   await runsOf(db).createIndex({ campaignUid: 1, finishedAt: 1 }, { name: 'campaign_finished' });
   // Export: all scalars of a campaign, or one scalar across runs.

@@ -59,7 +59,7 @@ export const SCHEMAS: Record<string, Schema> = {
     },
     ['run', 'status', 'attempts', 'campaignUid', 'attemptHistory', 'files'],
   ),
-  FailureGroup: obj({ errorLine: str, count: int, runs: { type: 'array', items: int } }, ['errorLine', 'count', 'runs']),
+  FailureGroup: obj({ pattern: str, errorLine: str, count: int, runs: { type: 'array', items: int } }, ['pattern', 'errorLine', 'count', 'runs']),
   FailureList: list('FailureGroup'),
   Throughput: obj({ points: { type: 'array', items: obj({ minute: str, runs: int }, ['minute', 'runs']) } }, ['points']),
   ScalarPlot: obj({ module: str, name: str, itervar: str, points: { type: 'array', items: obj({ x: str, value: num, run: int }, ['x', 'value', 'run']) } }, [

@@ -7,7 +7,7 @@ import type { Db, ObjectId } from 'mongodb';
 import type { FailureGroup, RunPage, ScalarPlot, Throughput } from '../../api/results.ts';
 import { resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import type { PlotChoices, RunQuery } from '../dashboard/data.ts';
-import { errorLineOf, runRow } from './summary.ts';
+import { errorLineOf, errorPattern, runRow } from './summary.ts';
 
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
@@ -19,8 +19,18 @@ const OUT_TAIL_BYTES = 16 * 1024;
 
 const ROW_PROJECTION = { outputTail: 0, attemptHistory: 0, command: 0, resultFiles: 0 } as const;
 
-export async function runPage(db: Db, uid: string, query: RunQuery & { last?: boolean }): Promise<RunPage> {
+/**
+ * A page of the runs table. Unfiltered, with the campaign's total known, the
+ * page is a range of run numbers (every run of a campaign has a number below
+ * its total) read by `_id`, one lookup per run, and a run not started yet is a
+ * pending row: no index range is scanned at all, which keeps a page O(limit)
+ * on every MongoDB-wire server (FerretDB, the local stack's, pushes down only
+ * `_id` equality; see lib/store/success.ts). Filtered by status, it is a
+ * range of the `campaign_status_run` index.
+ */
+export async function runPage(db: Db, uid: string, query: RunQuery & { last?: boolean }, total?: number): Promise<RunPage> {
   const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
+  if (!query.status && total !== undefined) return denseRunPage(db, uid, query, limit, total);
   const base = { campaignUid: uid, ...(query.status ? { status: query.status as RunDoc['status'] } : {}) };
   const backwards = query.before !== undefined || query.last === true;
   const bound = backwards
@@ -46,6 +56,25 @@ export async function runPage(db: Db, uid: string, query: RunQuery & { last?: bo
   };
 }
 
+async function denseRunPage(db: Db, uid: string, query: RunQuery & { last?: boolean }, limit: number, total: number): Promise<RunPage> {
+  const start =
+    query.before !== undefined ? Math.max(0, Math.min(query.before, total) - limit)
+    : query.last ? Math.max(0, total - limit)
+    : query.after !== undefined ? query.after + 1
+    : 0;
+  const end = Math.min(total, start + limit);
+  const runs = Array.from({ length: Math.max(0, end - start) }, (_, i) => start + i);
+  const docs = await Promise.all(runs.map((run) => runsOf(db).findOne({ _id: `${uid}/${run}` }, { projection: ROW_PROJECTION })));
+  return {
+    items: runs.map((run, i) => {
+      const doc = docs[i];
+      return doc ? runRow(doc) : { run, status: 'pending', attempts: 0 };
+    }),
+    ...(end < total ? { next: end - 1 } : {}),
+    ...(start > 0 && runs.length > 0 ? { prev: start } : {}),
+  };
+}
+
 async function exists(db: Db, filter: Parameters<ReturnType<typeof runsOf>['findOne']>[0]): Promise<boolean> {
   return (await runsOf(db).findOne(filter, { projection: { _id: 1 } })) !== null;
 }
@@ -67,7 +96,7 @@ export async function findRun(db: Db, sources: readonly string[], run: number): 
   return undefined;
 }
 
-/** Failed runs grouped by error line, largest group first, each with its first runs. */
+/** Failed runs grouped by error pattern (summary.ts errorPattern), largest group first, each with its first runs. */
 export async function failureGroups(db: Db, uid: string): Promise<FailureGroup[]> {
   const groups = new Map<string, FailureGroup>();
   const cursor = runsOf(db)
@@ -75,10 +104,11 @@ export async function failureGroups(db: Db, uid: string): Promise<FailureGroup[]
     .sort({ run: 1 });
   for await (const doc of cursor) {
     const line = errorLineOf(doc) ?? '(no error line)';
-    const group = groups.get(line) ?? { errorLine: line, count: 0, runs: [] };
+    const pattern = errorPattern(line);
+    const group = groups.get(pattern) ?? { pattern, errorLine: line, count: 0, runs: [] };
     group.count += 1;
     if (group.runs.length < RUNS_PER_GROUP) group.runs.push(doc.run);
-    groups.set(line, group);
+    groups.set(pattern, group);
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || (a.runs[0] ?? 0) - (b.runs[0] ?? 0)).slice(0, MAX_GROUPS);
 }

@@ -75,6 +75,16 @@ export function errorLineOf(doc: Pick<RunDoc, 'status' | 'errorLine' | 'message'
   return doc.errorLine ?? doc.message ?? doc.reason;
 }
 
+/**
+ * What failures of one cause share: the error line with its numbers masked.
+ * OMNeT++ puts the run, the event number, the simulation time and module ids
+ * into an error line, so that the same fault in 1,000 runs gives 1,000
+ * different lines.
+ */
+export function errorPattern(line: string): string {
+  return line.replace(/[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi, '#');
+}
+
 function attempt(a: AttemptRecord): RunAttempt {
   return {
     attempt: a.attempt,

@@ -99,7 +99,10 @@ export function callerView(ctx: ServiceContext, caller: Caller): CallerView {
     campaigns: () => visibleCampaigns(ctx, caller, guard),
     namespaceCampaigns: (namespace) => visibleCampaigns(ctx, caller, guard, namespace),
     campaign: async (namespace, name) => (await resolve(namespace, name)).summary,
-    runs: async (namespace, name, query) => runPage(ctx.db, (await resolve(namespace, name)).uid, query),
+    runs: async (namespace, name, query) => {
+      const { uid, summary } = await resolve(namespace, name);
+      return runPage(ctx.db, uid, query, summary.runs.total);
+    },
     run: async (namespace, name, run) => {
       const found = await findRun(ctx.db, (await resolve(namespace, name)).sources, run);
       if (!found) throw notFound(`Run ${run} of campaign "${name}" has no record (not started yet, or not a run of this campaign).`);

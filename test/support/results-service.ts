@@ -8,6 +8,7 @@
 // in `after` (a stale, unreachable APIService would stop namespace deletion).
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request, type RequestOptions } from 'node:https';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -21,6 +22,8 @@ import { eventually, notYet } from './eventually.ts';
 const run = promisify(execFile);
 
 export interface ResultsService {
+  /** The port it listens on at hostAddress(). */
+  port: number;
   /** The service's process, e.g. to read its memory. */
   process: ChildProcess;
   /** Its log so far. */
@@ -143,7 +146,7 @@ export async function startResultsService(stack: StackInfo, env: Record<string, 
     await stop();
     throw error;
   }
-  return { process: child, log, stop };
+  return { port, process: child, log, stop };
 }
 
 /**
@@ -177,19 +180,34 @@ export async function serviceAccountKubeconfig(stack: StackInfo, namespace: stri
   return file;
 }
 
-/** GET through the API server as the kubeconfig's user: status, headers and body. */
-export async function getAs(kubeconfig: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+/**
+ * GET through the API server as the kubeconfig's user: status, headers and
+ * body. With `until`, the body is read only until it holds what `until`
+ * accepts (a stream that never ends, such as events), then the request is closed.
+ */
+export async function getAs(
+  kubeconfig: string,
+  path: string,
+  headers: Record<string, string> = {},
+  until?: (body: string) => boolean,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  const { request } = await import('node:https');
-  const options: import('node:https').RequestOptions = { headers: { ...headers } };
+  const options: RequestOptions = { headers: { ...headers } };
   await kc.applyToHTTPSOptions(options);
   const url = new URL(`${kc.getCurrentCluster()?.server ?? ''}${path}`);
   return new Promise((resolve, reject) => {
     const req = request(url, { ...options, method: 'GET' }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      const done = (): void => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) });
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (until?.(Buffer.concat(chunks).toString('utf8'))) {
+          done();
+          req.destroy();
+        }
+      });
+      res.on('end', done);
       res.on('error', reject);
     });
     req.on('error', reject);
