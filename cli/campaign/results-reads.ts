@@ -46,8 +46,8 @@ export function runDetail(api: ResultsApi, name: string, run: number): Promise<R
   return api.json<RunDetail>(api.campaign(name, 'runs', run), `reading run ${run} of ${name}`);
 }
 
-/** Every run number of the campaign's runs of `status` (all when undefined), page after page. */
-export async function runNumbers(api: ResultsApi, name: string, status: string | undefined): Promise<number[]> {
+/** Every run number of the campaign's recorded runs of `status`, page after page. */
+export async function runNumbers(api: ResultsApi, name: string, status: string): Promise<number[]> {
   const runs: number[] = [];
   let after: number | undefined;
   for (;;) {
@@ -71,7 +71,8 @@ export async function rerunInputOf(api: ResultsApi, campaign: SimulationCampaign
   const filter = campaign.spec.runFilter;
   const listed = filter === undefined || filter.trim() === '' || expandRunList(filter) !== undefined;
   const succeeded = await runNumbers(api, name, 'succeeded');
-  const recorded = listed ? [] : await runNumbers(api, name, undefined);
+  // By status, never unfiltered: an unfiltered page lists runs not started too, as pending rows without a record.
+  const recorded = listed ? [] : [...succeeded, ...(await Promise.all(['failed', 'running', 'pending'].map((st) => runNumbers(api, name, st)))).flat()];
   return { total, runFilter: filter, succeeded, recorded };
 }
 

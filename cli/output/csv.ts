@@ -1,4 +1,4 @@
-// CSV as RFC 4180 writes it, for the scalar export of `results --scalars-csv`. Pure.
+// CSV as RFC 4180 writes it, for the admins' direct scalar export (`results --scalars-csv --mongo-uri`). Pure.
 
 /** One CSV field, quoted when it must be. */
 export function csvField(value: string | number): string {
