@@ -10,18 +10,20 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
+import { connect as tcpConnect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { writeFile } from 'node:fs/promises';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { RESULTS_API_PATH, type CampaignSummary } from '../../api/results.ts';
+import { campaignPath, RESULTS_API_PATH, type CampaignSummary } from '../../api/results.ts';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { CampaignWorld } from '../support/campaign.ts';
 import { cliEnv, collect, runCli, spawnCli, type CliRun } from '../support/cli.ts';
-import { serviceAccountKubeconfig, startResultsService, type ResultsService } from '../support/results-service.ts';
+import { getAs, serviceAccountKubeconfig, startResultsService, type ResultsService } from '../support/results-service.ts';
 
 let stack: StackInfo;
 let world: CampaignWorld;
@@ -40,6 +42,48 @@ function asUser(args: string[]): Promise<CliRun> {
   const env = cliEnv({ KUBECONFIG: userKubeconfig });
   delete env.INETSWARM_MONGO_URI;
   return runCli(args, { cwd: root, env });
+}
+
+/**
+ * A TCP relay to the API server (TLS passes through it untouched) that counts
+ * the bytes each connection brings back and, past `cutAfter` of them, breaks
+ * that connection: a network that fails mid-download.
+ */
+async function relay(cutAfter: number | undefined): Promise<{ kubeconfig: string; largest: () => number; close: () => Promise<void> }> {
+  const server = new URL(world.kubeConfig.getCurrentCluster()?.server ?? '');
+  const sockets = new Set<Socket>();
+  let largest = 0;
+  const relayServer = createServer((client) => {
+    const upstream = tcpConnect(Number(server.port), server.hostname);
+    sockets.add(client).add(upstream);
+    let down = 0;
+    upstream.on('data', (chunk: Buffer) => {
+      down += chunk.length;
+      largest = Math.max(largest, down);
+      client.write(chunk);
+      if (cutAfter !== undefined && down > cutAfter) {
+        client.destroy();
+        upstream.destroy();
+      }
+    });
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => relayServer.listen(0, '127.0.0.1', resolve));
+  const port = (relayServer.address() as AddressInfo).port;
+  const kubeconfig = path.join(root, `kubeconfig-relay-${port}`);
+  await writeFile(kubeconfig, (await readFile(userKubeconfig, 'utf8')).replace(server.origin, `https://127.0.0.1:${port}`), { mode: 0o600 });
+  return {
+    kubeconfig,
+    largest: () => largest,
+    close: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      relayServer.close(() => resolve());
+    }),
+  };
 }
 
 /** The CLI as an admin reading the store directly. */
@@ -83,7 +127,8 @@ before(async () => {
     },
   });
   userKubeconfig = await serviceAccountKubeconfig(stack, world.namespace, USER, root);
-  await world.createCampaign('errors', { config: 'Errors', execution: { parallelism: 2 } });
+  // Long vectors: an archive of megabytes, so that a download broken half-way leaves much to resume.
+  await world.createCampaign('errors', { config: 'Errors', simulation: { executable: './oppsim', extraArgs: ['--**.oppsim.vectorSamples=20000'] }, execution: { parallelism: 2 } });
   await world.startRunners('errors', 2);
   await world.campaignWhere('errors', 'finished', (c: SimulationCampaign) => c.status?.completionTime !== undefined, 180_000);
 });
@@ -106,6 +151,29 @@ describe('the CLI through the results service, as a user of one namespace', { ti
     assert.equal(done.runs, 8, 'the 8 succeeded runs');
     assert.equal(done.files, Object.keys(files).length);
     assert.ok(Object.keys(files).some((f) => f.endsWith('.vec')), Object.keys(files).join(','));
+  });
+
+  it('continues a download broken half-way where it stopped, inside the file that broke', async () => {
+    const archive = await getAs(userKubeconfig, campaignPath(world.namespace, 'errors', 'proxy', 'archive'));
+    assert.equal(archive.status, 200, archive.body.toString('utf8').slice(0, 300));
+    const size = archive.body.length;
+    assert.ok(size > 1_000_000, `an archive of ${size} bytes`);
+    const out = path.join(root, 'resumed');
+    const cut = await relay(Math.floor(size / 2));
+    const env = (kubeconfig: string): NodeJS.ProcessEnv => cliEnv({ KUBECONFIG: kubeconfig });
+    const broken = await runCli(['results', 'errors', '-o', out], { cwd: root, env: env(cut.kubeconfig) });
+    await cut.close();
+    assert.equal(broken.code, 1, broken.stderr);
+    assert.match(broken.stderr, /^Error: Downloading the results of errors broke after \d+ files in .*Run the same command again to continue where it stopped\./);
+    const state = JSON.parse(await readFile(path.join(out, '.inet-swarm-download.json'), 'utf8')) as { entry?: { path: string } };
+    assert.ok(state.entry, 'the state names the file that broke');
+    const whole = await relay(undefined);
+    const resumed = await runCli(['--json', 'results', 'errors', '-o', out], { cwd: root, env: env(whole.kubeconfig) });
+    await whole.close();
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.ok(whole.largest() < size * 0.6, `the resumed download fetched ${whole.largest()} of the archive's ${size} bytes`);
+    assert.deepEqual(await listing(out), await listing(path.join(root, 'admin')));
+    assert.equal((JSON.parse(resumed.stdout) as { runs: number }).runs, 8, 'the runs of both attempts are counted');
   });
 
   it("shows a failed run's error line and attempts with logs --run", async () => {
