@@ -32,7 +32,7 @@ export const pureModules = [
   // runner reads it (from an env object it is given; process.pid is only the
   // last default of the pod name).
   '^lib/engine/runner-config\\.ts$',
-  '^lib/store/(builds|include|sources)\\.ts$',
+  '^lib/store/(builds|include|sources|csv-r|patterns)\\.ts$',
   // A controller's manifests are plain data built from the resource: its
   // decide module calls them.
   '^operator/controllers/[^/]+/manifests\\.ts$',
@@ -45,10 +45,13 @@ export const pureModules = [
   '^service/http/(routes|errors)\\.ts$',
   '^service/api/(discovery|openapi|query)\\.ts$',
   '^service/data/summary\\.ts$',
+  // The results service's download arithmetic: which bytes a Range asks for,
+  // where each entry of a results archive lies.
+  '^service/files/(range|layout)\\.ts$',
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',
-  '^cli/output/(format|csv)\\.ts$',
+  '^cli/output/format\\.ts$',
   '^cli/git/remote-url\\.ts$',
   // What the project's Makefiles and IDE files say, parsed from their text.
   '^cli/project/(makefile|eclipse|target|parse)\\.ts$',

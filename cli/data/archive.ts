@@ -4,7 +4,7 @@
 // body lies in the archive) and the counts so far. And the names: where an
 // entry goes under the download folder. Pure; campaign/archive-download.ts
 // streams and writes.
-import { downloadPath } from './results.ts';
+import { downloadPath } from '../../lib/store/sources.ts';
 
 /** The folder every archive entry is under (the service's ARCHIVE_ROOT). */
 export const ARCHIVE_ROOT = 'results';

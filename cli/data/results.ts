@@ -1,38 +1,10 @@
-// What makes up a campaign's results (lib/store/sources.ts says which campaigns):
-// which of them provides each run, the
-// scalar export's columns and the `.vci` header that dates a `.vec`. Pure;
+// What makes up a campaign's results (lib/store/sources.ts says which campaigns
+// and which of them provides each run): the `.vec`-dating `.vci` header. Pure;
 // campaign/results.ts does the reading and writing.
-
-/**
- * Which campaign's stored success provides each run, when a rerun completes
- * earlier campaigns: `sources` oldest first, the latest success wins.
- */
-export function pickRunSources(sources: ReadonlyArray<{ uid: string; succeeded: readonly number[] }>): Map<number, string> {
-  const chosen = new Map<number, string>();
-  for (const source of sources) for (const run of source.succeeded) chosen.set(run, source.uid);
-  return chosen;
-}
-
-/** The scalar export's columns: run, the iteration variables (sorted), then module, name, value. */
-export function scalarColumns(iterationVars: readonly string[]): string[] {
-  return ['run', ...[...iterationVars].sort(), 'module', 'name', 'value'];
-}
 
 /** The `file <size> <mtime>` line that starts a `.vci`: the size and mtime (seconds) of its `.vec`. */
 export function parseVciHeader(text: string): { size: number; mtime: number } | undefined {
   const match = /^file\s+(\d+)\s+(\d+)\s*$/m.exec(text.split('\n', 1)[0] ?? '');
   if (!match) return undefined;
   return { size: Number(match[1]), mtime: Number(match[2]) };
-}
-
-/**
- * Where a stored result file goes under the download folder: its name, a
- * path inside the run's result folder (`Aloha/x.sca`). Undefined for a name
- * that would leave the folder (absolute, `..`, empty parts): the store is
- * written by simulations, which are untrusted.
- */
-export function downloadPath(name: string): string | undefined {
-  const parts = name.split('/');
-  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.includes('\\') || p.includes('\0'))) return undefined;
-  return parts.join('/');
 }

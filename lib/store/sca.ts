@@ -268,11 +268,18 @@ export interface ScalarRow {
   name: string;
   value: number;
   kind: 'scalar' | 'statistic';
+  /** A scalar's attributes sorted by name, flat `[name, value, ...]` (csv-r.ts Pairs), when it has any. */
+  attrs?: string[];
 }
 
 /** Flattens a parsed run into the rows stored for export; statistics become `name:count`, `name:mean`, ... */
 export function scalarRows(run: ScaRun): ScalarRow[] {
-  const rows: ScalarRow[] = run.scalars.map((s) => ({ module: s.module, name: s.name, value: s.value, kind: 'scalar' }));
+  const rows: ScalarRow[] = run.scalars.map((s) => {
+    const attrs = Object.entries(s.attrs)
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .flat();
+    return { module: s.module, name: s.name, value: s.value, kind: 'scalar', ...(attrs.length > 0 ? { attrs } : {}) };
+  });
   for (const st of run.statistics) {
     for (const [field, value] of Object.entries(st.fields)) {
       rows.push({ module: st.module, name: `${st.name}:${field}`, value, kind: 'statistic' });

@@ -5,14 +5,18 @@
 // thought dead) changes nothing. The writes that keep that promise live by
 // concern: attempts.ts (an attempt's start, retry and failure), success.ts
 // (the first-success-wins write), result-files.ts and scalars.ts (what a
-// success stores), campaigns.ts (the plan).
+// success stores: files; scalars, statistics and run headers of its .sca
+// files), campaigns.ts (the plan).
 import { GridFSBucket, type Collection, type Db, type ObjectId } from 'mongodb';
 import type { RunReason, RunStatus } from '../engine/decide.ts';
+import type { Pairs, RunHeader, StatisticRecord } from './csv-r.ts';
 
 export const RUNS = 'runs';
 export const CAMPAIGNS = 'campaigns';
 export const SCALARS = 'scalars';
 export const RUN_WINNERS = 'runWinners';
+export const SCA_RUNS = 'scaRuns';
+export const STATISTICS = 'statistics';
 export const RESULTS_BUCKET = 'results';
 
 /** How many attempts a run document remembers; the count itself is never bounded. */
@@ -88,7 +92,31 @@ export interface ScalarDoc {
   name: string;
   value: number;
   kind: 'scalar' | 'statistic';
+  /** A scalar's attributes (`title`, `unit`, ...), sorted by name; absent when it has none and on statistic rows. */
+  attrs?: Pairs;
   iterationVars: Record<string, string>;
+}
+
+/**
+ * The header of one run in one .sca file (run id, attributes, iteration
+ * variables, config lines), for the CSV-R export's header rows. Its `par`
+ * lines are not stored: INET records thousands per run.
+ */
+export interface ScaRunDoc extends RunHeader {
+  /** `<campaignUid>/<run>/<file>`: deterministic, so a duplicate attempt stores it once. */
+  _id: string;
+  campaignUid: string;
+  run: number;
+  file: string;
+}
+
+/** One statistic or histogram of a .sca file, with its fields, bins and attributes. */
+export interface StatisticDoc extends StatisticRecord {
+  /** `<campaignUid>/<run>/<file>/<index>`, the index counting the file's statistics. */
+  _id: string;
+  campaignUid: string;
+  run: number;
+  file: string;
 }
 
 /** The attempt whose success is the run's result; one document per succeeded run. */
@@ -116,6 +144,14 @@ export function scalarsOf(db: Db): Collection<ScalarDoc> {
   return db.collection<ScalarDoc>(SCALARS);
 }
 
+export function scaRunsOf(db: Db): Collection<ScaRunDoc> {
+  return db.collection<ScaRunDoc>(SCA_RUNS);
+}
+
+export function statisticsOf(db: Db): Collection<StatisticDoc> {
+  return db.collection<StatisticDoc>(STATISTICS);
+}
+
 /** The results bucket of a database, for reading result files (result-files.ts writes them through gridfs.ts). */
 export function resultsBucket(db: Db): GridFSBucket {
   return new GridFSBucket(db, { bucketName: RESULTS_BUCKET });
@@ -132,6 +168,9 @@ export async function ensureIndexes(db: Db): Promise<void> {
   // Export: all scalars of a campaign, or one scalar across runs.
   await scalarsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
   await scalarsOf(db).createIndex({ campaignUid: 1, name: 1 }, { name: 'campaign_name' });
+  // The CSV-R export reads run headers and statistics of a campaign in run order.
+  await scaRunsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
+  await statisticsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
   // Result download per campaign and per run.
   await db.collection(`${RESULTS_BUCKET}.files`).createIndex({ 'metadata.campaignUid': 1, 'metadata.run': 1 }, { name: 'campaign_run' });
   // The GridFS spec's own indexes, which the driver creates only on its first upload stream.

@@ -19,8 +19,7 @@ import type { Db } from 'mongodb';
 import { historyWith, type AttemptResult } from './attempts.ts';
 import { isDuplicateKey } from './duplicates.ts';
 import { dropResultFiles, uploadResultFiles, type LocalResultFile } from './result-files.ts';
-import type { ScalarRow } from './sca.ts';
-import { storeScalars } from './scalars.ts';
+import { storeScalars, type FileScalars } from './scalars.ts';
 import { RUN_WINNERS, runId, runsOf, type ResultFileRef, type RunWinnerDoc } from './store.ts';
 
 export interface SuccessInput extends AttemptResult {
@@ -30,8 +29,8 @@ export interface SuccessInput extends AttemptResult {
   /** The repetition and seed set its `.sca` records, when it wrote one. */
   repetition?: number;
   seedSet?: number;
-  /** Scalar rows per result file name. */
-  scalars: Array<{ file: string; rows: ScalarRow[] }>;
+  /** Scalar rows, statistics and run header per .sca file name. */
+  scalars: FileScalars[];
 }
 
 /**

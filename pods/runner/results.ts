@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { resultPaths } from '../../lib/engine/result-files.ts';
 import { identityFromSca, type RunIdentity } from '../../lib/engine/run-identity.ts';
 import { includeMatcher } from '../../lib/store/include.ts';
-import { parseSca, scalarRows, type ScalarRow } from '../../lib/store/sca.ts';
+import { runHeaderOf, statisticRecordOf } from '../../lib/store/csv-r.ts';
+import { parseSca, scalarRows } from '../../lib/store/sca.ts';
+import type { FileScalars } from '../../lib/store/scalars.ts';
 import type { AttemptResult } from '../../lib/store/attempts.ts';
 import { recordSuccess } from '../../lib/store/success.ts';
 import type { RunnerContext } from './deps.ts';
@@ -15,7 +17,7 @@ export async function storeResults(ctx: RunnerContext, result: AttemptResult, re
   const { config } = ctx;
   const all = await resultPaths(resultDir);
   const names = all.filter(includeMatcher(config.results.include));
-  const scalars: Array<{ file: string; rows: ScalarRow[] }> = [];
+  const scalars: FileScalars[] = [];
   let identity: RunIdentity | undefined;
   // Scalars and the run's identity come from every .sca, stored as a file or not.
   for (const name of all.filter((n) => n.endsWith('.sca'))) {
@@ -23,7 +25,7 @@ export async function storeResults(ctx: RunnerContext, result: AttemptResult, re
     if (parsed.problems.length) ctx.log.warn({ run: result.run, file: name, problems: parsed.problems.slice(0, 5) }, 'Parsed scalar file with problems');
     for (const r of parsed.runs) {
       identity ??= identityFromSca(r);
-      if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r) });
+      if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r), header: runHeaderOf(r), statistics: r.statistics.map(statisticRecordOf) });
     }
   }
   const files = names.map((name) => ({ path: join(resultDir, name), name }));

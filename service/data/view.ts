@@ -51,7 +51,13 @@ async function resolveCampaign(ctx: ServiceContext, guard: Guard, namespace: str
   const cr = await getCampaign(ctx.custom, namespace, name);
   if (cr) {
     const summary = campaignSummary(cr);
-    return { summary, uid: cr.metadata.uid ?? '', sources: summary.sources };
+    const uid = cr.metadata.uid ?? '';
+    // Until the operator has written the planned total into the status, the plan record has it.
+    if (summary.runs.total === undefined) {
+      const total = (await campaignsOf(ctx.db).findOne({ _id: uid }))?.total;
+      if (total !== undefined) summary.runs.total = total;
+    }
+    return { summary, uid, sources: summary.sources };
   }
   const doc = await campaignsOf(ctx.db).find({ namespace, campaign: name }).sort({ plannedAt: -1 }).limit(1).next();
   if (!doc) throw notFound(`No campaign "${name}" in namespace "${namespace}", and no stored results of one.`);

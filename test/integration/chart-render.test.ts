@@ -4,18 +4,16 @@
 // apply). Nothing is persisted except this file's namespaces.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { useStack } from '../stack/env.ts';
 import { helmBinary, runHelm } from '../stack/helm.ts';
 import { loadConfig } from '../../operator/config.ts';
 import { capacityConfigFromEnv } from '../../lib/capacity/config.ts';
+import { CHART as chart, chartRenderer, find, kinds, sets, type Doc } from '../support/chart.ts';
+import { REPO_ROOT as root } from '../support/campaign.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const chart = join(root, 'charts/inet-swarm');
 const stack = await useStack();
 const helm = await helmBinary();
 const suffix = randomBytes(3).toString('hex');
@@ -23,57 +21,7 @@ const namespace = `chart-render-${suffix}`;
 const watched = `chart-watched-${suffix}`;
 const release = `r${suffix}`;
 const fullname = `${release}-inet-swarm`;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [k: string]: any };
-
-async function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-function sets(values: Record<string, string>): string[] {
-  return Object.entries(values).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-}
-
-async function template(values: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runHelm(helm, ['template', release, chart, '--namespace', namespace, ...sets(values)]);
-}
-
-/**
- * Renders and returns the manifests as plain objects. kubectl converts the YAML
- * (client-side dry run, so nothing is defaulted): client-node's YAML loader
- * would turn them into its typed models, renaming fields such as `from`.
- */
-async function render(values: Record<string, string>): Promise<Doc[]> {
-  const result = await template(values);
-  assert.equal(result.code, 0, `helm template failed: ${result.stderr}`);
-  const json = await kubectl(['create', '--dry-run=client', '-o', 'json', '-f', '-'], result.stdout);
-  assert.equal(json.code, 0, json.stderr);
-  // One pretty-printed JSON document per object, each closing with a `}` in column 0.
-  return json.stdout
-    .split(/^\}$/m)
-    .map((chunk) => chunk.trim())
-    .filter(Boolean)
-    .map((chunk) => JSON.parse(`${chunk}}`) as Doc);
-}
-
-function find(docs: Doc[], kind: string, name: string, ns?: string): Doc {
-  const found = docs.find((d) => d.kind === kind && d.metadata.name === name && (ns === undefined || d.metadata.namespace === ns));
-  assert.ok(found, `no ${kind} ${ns ? `${ns}/` : ''}${name} among ${docs.map((d) => `${d.kind}/${d.metadata.name}`).join(', ')}`);
-  return found;
-}
-
-function kinds(docs: Doc[], kind: string): Doc[] {
-  return docs.filter((d) => d.kind === kind);
-}
+const { kubectl, template, render } = chartRenderer(stack, helm, release, namespace);
 
 function operatorEnv(docs: Doc[]): Map<string, { value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }> {
   const container = find(docs, 'Deployment', `${fullname}-operator`).spec.template.spec.containers[0];
@@ -181,14 +129,15 @@ test('the defaults deploy NATS with JetStream, persistence and a generated passw
   );
   assert.deepEqual(
     kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name).sort(),
-    [`${fullname}-mongodb`, `${fullname}-nats`, `${fullname}-operator`],
+    [`${fullname}-mongodb`, `${fullname}-nats`, `${fullname}-operator`, `${fullname}-results`],
   );
 });
 
 test('the operator creates the runner and builder ServiceAccounts and may change only those', async () => {
   const docs = await render(valueSets.namespaced!);
   // Created by the operator where it runs the pods (operator/controllers/inetbuild/manifests.ts podServiceAccount), not by the chart.
-  assert.deepEqual(kinds(docs, 'ServiceAccount').map((d) => d.metadata.name), [fullname]);
+  // Besides the operator's, only the results service's own.
+  assert.deepEqual(kinds(docs, 'ServiceAccount').map((d) => d.metadata.name).sort(), [fullname, `${fullname}-results`]);
   const rules = find(docs, 'Role', `${fullname}-operator`, watched).rules as Array<{ resources: string[]; resourceNames?: string[]; verbs: string[] }>;
   const onAccounts = rules.filter((r) => r.resources.includes('serviceaccounts'));
   assert.deepEqual(onAccounts, [
@@ -224,7 +173,8 @@ test('the namespaced scope renders a Role and RoleBinding in the watched namespa
   assert.ok(role.rules.length > 0);
   assert.deepEqual(find(docs, 'RoleBinding', `${fullname}-operator`, watched).subjects, [{ kind: 'ServiceAccount', name: fullname, namespace }]);
   assert.equal(kinds(docs, 'ClusterRole').filter((r) => r.metadata.name === `${fullname}-operator`).length, 0);
-  assert.equal(kinds(docs, 'ClusterRoleBinding').length, 0);
+  // The results service's bindings stay cluster-wide (its APIService is); the operator has none.
+  assert.deepEqual(kinds(docs, 'ClusterRoleBinding').map((d) => d.metadata.name).sort(), [`${fullname}-results`, `${fullname}-results-reader`]);
   assert.equal(operatorEnv(docs).get('INETSWARM_WATCH_NAMESPACE')?.value, watched);
 });
 
@@ -275,13 +225,13 @@ test('the namespaced scope refuses more than one watched namespace, since the op
 test('external NATS and MongoDB replace the StatefulSets and their Secrets by the given URL and Secrets', async () => {
   const docs = await render(valueSets.external!);
   assert.deepEqual(kinds(docs, 'StatefulSet'), []);
-  assert.deepEqual(kinds(docs, 'Secret'), []);
+  assert.deepEqual(kinds(docs, 'Secret').map((d) => d.metadata.name), [`${fullname}-results-tls`]);
   const env = operatorEnv(docs);
   assert.equal(env.get('INETSWARM_NATS_URL')?.value, 'nats://nats.example.org:4222');
   assert.deepEqual(env.get('INETSWARM_NATS_USER')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'user' });
   assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'password' });
   assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: 'mongodb-uri', key: 'uri' });
-  assert.deepEqual(kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name), [`${fullname}-operator`]);
+  assert.deepEqual(kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name), [`${fullname}-operator`, `${fullname}-results`]);
   const runner = find(docs, 'NetworkPolicy', `${fullname}-runner`, namespace);
   assert.deepEqual(runner.spec.egress.map((r: { to: unknown[] }) => r.to), [
     runner.spec.egress[0].to,

@@ -153,6 +153,19 @@ describe('the CLI through the results service, as a user of one namespace', { ti
     assert.ok(Object.keys(files).some((f) => f.endsWith('.vec')), Object.keys(files).join(','));
   });
 
+  it("exports the same CSV-R scalars through the service's export as an admin from the store", async () => {
+    const mine = await asUser(['--json', 'results', 'errors', '--scalars-csv', path.join(root, 'user.csv')]);
+    assert.equal(mine.code, 0, mine.stderr);
+    const direct = await asAdmin(['results', 'errors', '--scalars-csv', path.join(root, 'admin.csv')]);
+    assert.equal(direct.code, 0, direct.stderr);
+    const csv = await readFile(path.join(root, 'user.csv'), 'utf8');
+    assert.equal(csv, await readFile(path.join(root, 'admin.csv'), 'utf8'));
+    assert.match(csv, /^run,type,module,name,attrname,attrvalue,value/);
+    const done = JSON.parse(mine.stdout) as { scalarRows: number; scalarRuns: number };
+    assert.equal(done.scalarRuns, 8);
+    assert.equal(done.scalarRows, csv.split('\n').filter((l) => l.split(',')[1] === 'scalar').length);
+  });
+
   it('continues a download broken half-way where it stopped, inside the file that broke', async () => {
     const archive = await getAs(userKubeconfig, campaignPath(world.namespace, 'errors', 'proxy', 'archive'));
     assert.equal(archive.status, 200, archive.body.toString('utf8').slice(0, 300));

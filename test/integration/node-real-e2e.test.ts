@@ -11,13 +11,18 @@
 // program here runs in its container, started by the kubelet: no test starts
 // a pod template's command. The stack's CNI bridge enforces no
 // NetworkPolicy, so the policies are installed and listed, not tested.
+// The chart's results service runs there too and is registered as the
+// aggregated API: the API server reaches its pod's address on the bridge
+// (--enable-aggregator-routing), and `kubectl get --raw` reads the campaign
+// that ran; `helm uninstall` then takes the APIService away.
 //
 // Node kind: the real node (kubelet + containerd), not the kwok nodes.
 import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { V1Pod } from '@kubernetes/client-node';
+import { ApiregistrationV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { RESULTS_GROUP, RESULTS_VERSION, campaignPath, type CampaignSummary } from '../../api/results.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
 import { buildFixture, makeFixtureRepo, runLikeOppRunall } from '../fixtures/fixture.ts';
 import { useStack } from '../stack/env.ts';
@@ -25,8 +30,10 @@ import { CampaignWorld, eventually } from '../support/campaign.ts';
 import { cliEnv, collect, git, spawnCli, withoutElapsed, type CliRun } from '../support/cli.ts';
 import { notYet } from '../support/eventually.ts';
 import { installOnRealNode, startGitDaemon, type GitDaemon, type RealRelease } from '../support/real-release.ts';
+import { getAs, serviceAccountKubeconfig } from '../support/results-service.ts';
 
 const GROUP = { group: 'inetswarm.dev', version: 'v1alpha1' } as const;
+const APISERVICE = `${RESULTS_VERSION}.${RESULTS_GROUP}`;
 const stack = await useStack({ realNode: true });
 const world = new CampaignWorld(stack, 'real-e2e');
 let release: RealRelease;
@@ -39,6 +46,12 @@ function cli(args: string[]): Promise<CliRun> {
   return collect(spawnCli([...args, '-n', world.namespace], { cwd: repoDir, env }));
 }
 
+function registration(): ApiregistrationV1Api {
+  const kc = new KubeConfig();
+  kc.loadFromFile(stack.kubeconfig);
+  return kc.makeApiClient(ApiregistrationV1Api);
+}
+
 async function podsLabelled(selector: string): Promise<V1Pod[]> {
   return (await world.core.listNamespacedPod({ namespace: world.namespace, labelSelector: selector })).items;
 }
@@ -49,7 +62,7 @@ async function listing(dir: string): Promise<string[]> {
 
 before(async () => {
   await world.setUp();
-  release = await installOnRealNode(world);
+  release = await installOnRealNode(world, { results: true });
   const fixture = await makeFixtureRepo({ dir: path.join(world.dir, 'model'), bare: true });
   repoDir = fixture.repoDir;
   // The bare remote served by a git daemon where the builder pod clones it; the checkout's origin names it.
@@ -71,6 +84,7 @@ after(async () => {
 
 describe('inet-swarm on the real node', { timeout: 600_000 }, () => {
   let buildName = '';
+  let campaignName = '';
 
   it('runs the operator image as the chart\'s Deployment on the real node, with the chart\'s ServiceAccount and NetworkPolicies', async () => {
     const pod = await release.operatorPod();
@@ -128,6 +142,7 @@ describe('inet-swarm on the real node', { timeout: 600_000 }, () => {
     const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as { total: number; succeeded: number; failed: unknown[]; files: number; campaign: string };
     assert.deepEqual([summary.total, summary.succeeded, summary.failed.length, summary.files], [6, 6, 0, 24], result.stdout);
     assert.match(result.stderr, new RegExp(`${buildName}`), 'the campaign reuses the build of the commit');
+    campaignName = summary.campaign;
 
     const runners = await podsLabelled(`inetswarm.dev/campaign=${summary.campaign}`);
     assert.ok(runners.length > 0);
@@ -155,5 +170,45 @@ describe('inet-swarm on the real node', { timeout: 600_000 }, () => {
         assert.deepEqual([head.length, head.split(' ')[1]], [wantedHead.length, wantedHead.split(' ')[1]], `${name}: opp_runall's padding and .vec size`);
       } else assert.equal(actual, wanted, `${name} is identical to opp_runall's`);
     }
+  });
+
+  it("serves the campaign's summary from the chart's results Deployment through the API server, and a 403 to an account with no rights", async () => {
+    const pod = await release.resultsPod();
+    assert.equal(pod.spec?.nodeName, release.node.name);
+    const container = pod.spec?.containers[0];
+    assert.equal(container?.image, release.images.operator);
+    assert.deepEqual(container?.command, ['node', 'service/main.js']);
+    assert.equal(pod.spec?.serviceAccountName, `${release.release}-inet-swarm-results`);
+    assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0);
+    await eventually('the results APIService is Available', async () => {
+      const service = await registration().readAPIService({ name: APISERVICE });
+      const available = service.status?.conditions?.find((c) => c.type === 'Available');
+      return available?.status === 'True' || notYet(available?.message ?? 'no condition');
+    }, 120_000);
+
+    const raw = await world.kubectl('get', '--raw', campaignPath(world.namespace, campaignName));
+    const campaign = JSON.parse(raw) as CampaignSummary;
+    assert.deepEqual(
+      [campaign.namespace, campaign.name, campaign.phase, campaign.deleted, campaign.runs],
+      [world.namespace, campaignName, 'Succeeded', false, { total: 6, succeeded: 6, failed: 0, running: 0, pending: 0 }],
+      raw,
+    );
+    const nobody = await serviceAccountKubeconfig(stack, world.namespace, 'nobody', world.dir);
+    const denied = await getAs(nobody, campaignPath(world.namespace, campaignName));
+    assert.equal(denied.status, 403, denied.body.toString());
+    // The service's own answer (its SubjectAccessReview), not the API server's: every authenticated user reaches it.
+    assert.match(denied.body.toString(), /cannot get simulationcampaigns\.inetswarm\.dev in the namespace/);
+  });
+
+  it('helm uninstall removes the APIService, so that namespaces still delete', async () => {
+    await world.kubectl('delete', 'simulationcampaigns', '--all', '-n', world.namespace, '--wait=true', '--timeout=60s');
+    await release.uninstall();
+    await eventually('the APIService is gone', async () =>
+      registration().readAPIService({ name: APISERVICE }).then((s) => notYet(s.status), () => true));
+    const scratch = `${world.namespace}-gone`;
+    await world.core.createNamespace({ body: { metadata: { name: scratch } } });
+    await world.core.deleteNamespace({ name: scratch });
+    await eventually('a namespace deletes', async () =>
+      world.core.readNamespace({ name: scratch }).then((n) => notYet(n.status), () => true), 120_000);
   });
 });

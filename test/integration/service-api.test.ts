@@ -4,7 +4,9 @@
 // namespace, one who may read nothing, and requests that try to skip the API
 // server. The OpenAPI document is checked against the answers.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request } from 'node:https';
+import { promisify } from 'node:util';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { useStack } from '../stack/env.ts';
 import { CampaignWorld } from '../support/campaign.ts';
 import { getAs, hostAddress, serviceAccountKubeconfig, startResultsService, type ResultsService } from '../support/results-service.ts';
 
+const run = promisify(execFile);
 let world: CampaignWorld;
 let service: ResultsService;
 let dir: string;
@@ -82,6 +85,12 @@ describe('the results API through the API server', { timeout: 300_000 }, () => {
     const one = await json<CampaignSummary>(reader, campaignPath(world.namespace, 'errors'));
     assert.equal(one.phase, 'Failed');
     assert.deepEqual(one.runs, { total: 10, succeeded: 8, failed: 2, running: 0, pending: 0 });
+  });
+
+  it('answers kubectl get --raw as the user', async () => {
+    const { stdout } = await run(world.stack.k8sBinary, ['kubectl', '--kubeconfig', reader, 'get', '--raw', campaignPath(world.namespace, 'errors')]);
+    assert.equal((JSON.parse(stdout) as CampaignSummary).name, 'errors');
+    await assert.rejects(run(world.stack.k8sBinary, ['kubectl', '--kubeconfig', nobody, 'get', '--raw', campaignPath(world.namespace, 'errors')]), /Forbidden|cannot get/);
   });
 
   it("refuses a user another namespace's campaign with 403, and one without rights everything", async () => {

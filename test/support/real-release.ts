@@ -5,7 +5,9 @@
 // NATS and MongoDB reached through the chart's external options at the
 // addresses pods dial (the stack's servers on the pod network's gateway). The
 // release watches its own namespace only (rbac.scope=namespaced), so that it
-// leaves other test files' campaigns alone on a shared stack.
+// leaves other test files' campaigns alone on a shared stack. The results
+// service (a cluster-wide APIService, one per cluster) is installed only when
+// a test asks for it, so that two files never contend for the API group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +30,8 @@ export interface RealRelease {
   images: { operator: string; runner: string; builder: string; distccd: string };
   /** The operator's pod (Running and Ready). */
   operatorPod(): Promise<V1Pod>;
+  /** The results service's pod (Running and Ready), when installed with `results`. */
+  resultsPod(): Promise<V1Pod>;
   uninstall(): Promise<void>;
 }
 
@@ -42,7 +46,7 @@ function splitRef(ref: string): { repository: string; tag: string } {
 }
 
 /** The chart's values for the real node: every image local, everything of inet-swarm pinned there. */
-function values(world: CampaignWorld, node: RealNodeInfo, images: RealRelease['images'], extraEnv: Record<string, string>): unknown {
+function values(world: CampaignWorld, node: RealNodeInfo, images: RealRelease['images'], options: InstallOptions): unknown {
   return {
     crds: { install: false },
     operator: {
@@ -51,9 +55,13 @@ function values(world: CampaignWorld, node: RealNodeInfo, images: RealRelease['i
       database: world.database,
       nodeSelector: REAL_ONLY.nodeSelector,
       tolerations: REAL_NODE_TOLERATIONS,
-      extraEnv: Object.entries({ INETSWARM_QUEUE_PREFIX: world.queuePrefix, ...extraEnv }).map(([name, value]) => ({ name, value })),
+      extraEnv: Object.entries({ INETSWARM_QUEUE_PREFIX: world.queuePrefix, ...options.extraEnv }).map(([name, value]) => ({ name, value })),
       podDisruptionBudget: { enabled: false },
     },
+    // One replica: the node has two cores. It reads the operator's database through the same Secret.
+    results: options.results
+      ? { enabled: true, replicas: 1, logLevel: 'debug', ...REAL_ONLY, podDisruptionBudget: { enabled: false } }
+      : { enabled: false },
     rbac: { scope: 'namespaced', aggregateToDefaultRoles: false },
     nats: { enabled: false, external: { url: node.fromPods.natsUrl, existingSecret: 'stack-nats' } },
     mongodb: { enabled: false, external: { uriSecret: { name: 'stack-mongodb', key: 'uri' } } },
@@ -67,6 +75,8 @@ function values(world: CampaignWorld, node: RealNodeInfo, images: RealRelease['i
 export interface InstallOptions {
   /** More environment of the operator (operator.extraEnv), e.g. a shorter INETSWARM_ACK_WAIT_SECONDS. */
   extraEnv?: Record<string, string>;
+  /** Install the results service and its APIService too (results.enabled). */
+  results?: boolean;
   log?: (line: string) => void;
 }
 
@@ -83,23 +93,25 @@ export async function installOnRealNode(world: CampaignWorld, options: InstallOp
   await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'stack-mongodb' }, stringData: { uri: fromPods(mongo.uri, node.fromPods.mongoHostPort) } } });
   const release = `r${world.tag}`.slice(0, 20);
   const valuesFile = join(world.dir, 'values.json');
-  await writeFile(valuesFile, JSON.stringify(values(world, node, images, options.extraEnv ?? {})));
+  await writeFile(valuesFile, JSON.stringify(values(world, node, images, options)));
   const helm = await helmBinary(log);
   const kubeconfig = world.stack.kubeconfig;
   const installed = await runHelm(helm, ['install', release, join(REPO_ROOT, 'charts/inet-swarm'), '--namespace', world.namespace, '--values', valuesFile], { kubeconfig });
   if (installed.code !== 0) throw new Error(`helm install: ${installed.stderr}${installed.stdout}`);
-  const operatorPod = (): Promise<V1Pod> =>
-    eventually('the operator pod is Ready on the real node', async () => {
-      const pods = await world.core.listNamespacedPod({ namespace: world.namespace, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=operator` });
+  const readyPod = (component: string): Promise<V1Pod> =>
+    eventually(`the ${component} pod is Ready on the real node`, async () => {
+      const pods = await world.core.listNamespacedPod({ namespace: world.namespace, labelSelector: `app.kubernetes.io/instance=${release},app.kubernetes.io/component=${component}` });
       const ready = pods.items.find((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
       return ready ?? notYet(pods.items.map((p) => ({ node: p.spec?.nodeName, phase: p.status?.phase, containers: p.status?.containerStatuses })));
     }, 120_000);
+  const operatorPod = (): Promise<V1Pod> => readyPod('operator');
   await operatorPod();
   return {
     release,
     node,
     images,
     operatorPod,
+    resultsPod: () => readyPod('results'),
     uninstall: async () => {
       await runHelm(helm, ['uninstall', release, '--namespace', world.namespace, '--wait=false'], { kubeconfig });
     },

@@ -1,6 +1,7 @@
 // docs/configuration.md cannot drift from the code: every INETSWARM_ variable
-// named anywhere in the programs, the chart, the images, the scripts and the
-// test tooling is in its table, and the table lists nothing that no code names.
+// named anywhere in the programs (the results service included), the chart,
+// the images, the scripts and the test tooling is in its table, and the table
+// lists nothing that no code names.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where settings are read or written. test/unit is left out: its tables name made-up variables. */
-const SOURCES = ['api', 'lib', 'operator', 'pods', 'cli', 'bin', 'charts/inet-swarm/templates', 'images', 'scripts', 'test/support', 'test/stack', 'test/bench', 'test/integration', 'test/all.sh'];
+const SOURCES = ['api', 'lib', 'operator', 'pods', 'service', 'cli', 'bin', 'charts/inet-swarm/templates', 'images', 'scripts', 'test/support', 'test/stack', 'test/bench', 'test/integration', 'test/all.sh'];
 const TEXT_FILE = /\.(ts|js|sh|yaml|yml|tpl|txt|c)$|(^|\/)Dockerfile[^/]*$/;
 /** A whole variable name; `INETSWARM_E2E_*` in a comment is a family, not a name. */
 const VARIABLE = /(?<![A-Za-z0-9_])INETSWARM_[A-Z0-9_]*[A-Z0-9](?![A-Za-z0-9_*])/g;

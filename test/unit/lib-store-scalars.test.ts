@@ -1,7 +1,8 @@
-// The documents a run's scalars are stored as: deterministic ids, so a duplicate attempt stores nothing new.
+// The documents a run's scalars, statistics and .sca headers are stored as: deterministic ids, so a duplicate
+// attempt stores nothing new.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { scalarDocs } from '../../lib/store/scalars.ts';
+import { scalarDocs, scaRunDocs, statisticDocs } from '../../lib/store/scalars.ts';
 
 describe('scalarDocs', () => {
   const rows = [
@@ -30,4 +31,19 @@ describe('scalarDocs', () => {
   it('has nothing to store for a run without scalars', () => {
     assert.deepEqual(scalarDocs({ campaignUid: 'u1', run: 0, iterationVars: {}, scalars: [] }), []);
   });
+});
+
+describe('scaRunDocs and statisticDocs', () => {
+  const header = { runId: 'General-0-20261201-15:06:06-1', attrs: ['configname', 'General'], itervars: [], config: ['**.x', '1m'] };
+  const statistic = { module: 'net.a', name: 'delay:histogram', fields: { count: 2 }, binLowers: [0, 1], binCounts: [2, 0], underflows: 0 };
+  const run = { campaignUid: 'u1', run: 7, iterationVars: {}, scalars: [{ file: 'a.sca', rows: [], header, statistics: [statistic, statistic] }, { file: 'b.sca', rows: [] }] };
+
+  it('stores one header per run and file, keyed by both', () =>
+    assert.deepEqual(scaRunDocs(run), [{ _id: 'u1/7/a.sca', campaignUid: 'u1', run: 7, file: 'a.sca', ...header }]));
+
+  it('keys each statistic by its run, its file and its index among the file\'s statistics', () =>
+    assert.deepEqual(
+      statisticDocs(run).map((d) => d._id),
+      ['u1/7/a.sca/0', 'u1/7/a.sca/1'],
+    ));
 });

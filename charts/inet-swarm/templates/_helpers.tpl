@@ -172,3 +172,10 @@ patches; finalizers on campaigns; Events.
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
+
+{{/* The results service's name: its Deployment, Service, ServiceAccount and ClusterRole. */}}
+{{- define "inet-swarm.resultsName" -}}{{ include "inet-swarm.fullname" . }}-results{{- end -}}
+
+{{/* The aggregated API the results service serves (api/results.ts RESULTS_GROUP, RESULTS_VERSION). */}}
+{{- define "inet-swarm.resultsGroup" -}}results.inetswarm.dev{{- end -}}
+{{- define "inet-swarm.resultsVersion" -}}v1alpha1{{- end -}}
