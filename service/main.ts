@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     tls: { cert, key },
     host: config.host,
     port: config.port,
-    extensions: extensions(log),
+    extensions: extensions(db, log),
     log,
   });
   log.info({ port: server.port }, 'results service listening');

@@ -57,6 +57,8 @@ async function addEntry(pack: tar.Pack, entry: PlacedEntry, body: AsyncIterable<
   const taken = new Promise<void>((resolve, reject) => {
     sink = pack.entry(tarHeader(entry), (err) => (err ? reject(err) : resolve()));
   });
+  // A failure reaches the caller through the pack; an error event on the sink would go unheard.
+  sink!.on('error', () => undefined);
   // A destroyed pack fails the entry too; the loop below reports it.
   taken.catch(() => undefined);
   try {
@@ -65,7 +67,8 @@ async function addEntry(pack: tar.Pack, entry: PlacedEntry, body: AsyncIterable<
     }
     sink!.end(undefined);
   } catch (err) {
-    sink!.destroy(err as Error);
+    // The pack first, so that the archive fails with this error rather than with its entry's destruction.
+    pack.destroy(err as Error);
     throw err;
   }
   await taken;

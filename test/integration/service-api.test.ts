@@ -27,6 +27,13 @@ let reader: string;
 let nobody: string;
 const other = `service-api-other-${Date.now().toString(36)}`;
 
+async function python(script: string, input: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('python3', ['-c', script], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout.trim())));
+    child.stdin?.end(input);
+  });
+}
+
 async function json<T>(kubeconfig: string, path: string): Promise<T> {
   const res = await getAs(kubeconfig, path);
   assert.equal(res.status, 200, `${path}: ${res.body.toString()}`);
@@ -155,6 +162,40 @@ describe('the results API through the API server', { timeout: 300_000 }, () => {
     const [first, second] = events(res.body.toString()).map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)) as CampaignSummary);
     assert.equal(first?.name, 'errors');
     assert.deepEqual(second?.runs, first?.runs);
+  });
+
+  it("streams the campaign's files as one tar through the API server, resumable, and one file by range", async () => {
+    const full = await getAs(reader, campaignPath(world.namespace, 'errors', 'proxy', 'archive'));
+    assert.equal(full.status, 200, full.body.toString().slice(0, 300));
+    assert.equal(Number(full.headers['content-length']), full.body.length);
+    const names = await python(
+      'import sys, tarfile, io\nt = tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read()))\nprint("\\n".join(sorted(m.name for m in t.getmembers())))',
+      full.body,
+    );
+    const expected = (await json<RunPage>(reader, `${campaignPath(world.namespace, 'errors', 'runs')}?status=succeeded`)).items.length;
+    const scas = names.split('\n').filter((n) => n.endsWith('.sca'));
+    assert.equal(scas.length, expected, names);
+    assert.ok(scas.every((n) => n.startsWith('results/')), names);
+    const from = Math.floor(full.body.length / 3);
+    const tail = await getAs(reader, campaignPath(world.namespace, 'errors', 'proxy', 'archive'), { range: `bytes=${from}-` });
+    assert.equal(tail.status, 206);
+    assert.ok(tail.body.equals(full.body.subarray(from)), 'the resumed tail is the full archive from the offset');
+    const run = await json<RunDetail>(reader, campaignPath(world.namespace, 'errors', 'runs', 4));
+    const sca = run.files.find((f) => f.name.endsWith('.sca'));
+    const file = await getAs(reader, campaignPath(world.namespace, 'errors', 'proxy', 'runs', 4, 'files', sca?.name ?? ''), { range: 'bytes=0-2' });
+    assert.equal(file.status, 206);
+    assert.equal(file.body.toString(), 'ver');
+  });
+
+  it("exports the scalars as opp_scavetool's CSV-R, which Python's csv module reads", async () => {
+    const res = await getAs(reader, `${campaignPath(world.namespace, 'errors', 'proxy', 'scalars')}?name=runNumber`);
+    assert.equal(res.status, 200, res.body.toString().slice(0, 300));
+    const rows = JSON.parse(
+      await python('import sys, csv, json\nprint(json.dumps([r for r in csv.DictReader(sys.stdin) if r["type"] == "scalar"]))', res.body),
+    ) as Array<Record<string, string>>;
+    const runs = rows.map((r) => Number(r.value)).sort((a, b) => a - b);
+    assert.deepEqual(runs, [0, 1, 2, 4, 5, 6, 8, 9], 'one runNumber scalar per succeeded run');
+    assert.ok(rows.every((r) => r.name === 'runNumber' && /^Errors-\d+-/.test(r.run ?? '')), JSON.stringify(rows[0]));
   });
 
   it('answers every JSON route as its OpenAPI description says', async () => {

@@ -169,6 +169,16 @@ describe('writeArchive', () => {
     assert.ok(closed.length > 0 && closed.length < layout.entries.length, `closed ${closed.join(', ')}`);
   });
 
+  it("fails with a body source's error, and leaves no error unhandled", async () => {
+    const failing: BodySource = async function* (entry) {
+      yield new Uint8Array(Math.min(entry.size, 10));
+      throw new Error(`the store lost ${entry.path}`);
+    };
+    const out = collector();
+    await assert.rejects(writeArchive(layout, undefined, failing, out), /the store lost/);
+    await new Promise((resolve) => setImmediate(resolve));
+  });
+
   it('fails when the bytes do not end where the layout says', async () => {
     const wrong = { ...layout, size: layout.size + 512 };
     await assert.rejects(archiveBytes(wrong), /layout at/);
