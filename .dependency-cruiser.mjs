@@ -51,7 +51,7 @@ export const pureModules = [
   '^cli/(options|errors)\\.ts$',
   // What a CLI command shows or decides, apart from fetching and printing it.
   '^cli/data/',
-  '^cli/output/(format|csv)\\.ts$',
+  '^cli/output/format\\.ts$',
   '^cli/git/remote-url\\.ts$',
   // What the project's Makefiles and IDE files say, parsed from their text.
   '^cli/project/(makefile|eclipse|target|parse)\\.ts$',

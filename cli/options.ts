@@ -30,15 +30,22 @@ export function parseCount(text: string, option: string, min = 1): number {
   return value;
 }
 
-/** Adds --mongo-uri and --mongo-database to a command that reads results. */
+/**
+ * Adds the admins' direct way to the result store to a command that reads
+ * results; without them the command reads through the results API with the
+ * user's kubeconfig.
+ */
 export function withMongoOptions(command: Command): Command {
   return command
     .option(
       '--mongo-uri <uri>',
-      'reach the result store directly at this MongoDB URI (env INETSWARM_MONGO_URI); by default the CLI reads the ' +
-        "address from the namespace's inet-swarm-mongodb Secret and opens a port-forward to it itself",
+      'admins: read the result store directly at this MongoDB URI (env INETSWARM_MONGO_URI) instead of through the results API',
     )
-    .option('--mongo-database <name>', 'database of the result store (env INETSWARM_MONGO_DATABASE)', undefined);
+    .option(
+      '--mongo-port-forward',
+      "admins: read the store's address from the namespace's inet-swarm-mongodb Secret and port-forward to it through the API server",
+    )
+    .option('--mongo-database <name>', 'database of the result store, with --mongo-uri or --mongo-port-forward (env INETSWARM_MONGO_DATABASE)', undefined);
 }
 
 /** The global options, the MongoDB options and the command's own options, after parsing. */
@@ -46,7 +53,7 @@ export function commandOptions<T extends object>(command: Command): { globals: G
   const raw = command.optsWithGlobals<GlobalOptions & MongoOptions & T>();
   return {
     globals: { namespace: raw.namespace, context: raw.context, json: raw.json === true },
-    mongo: { mongoUri: raw.mongoUri, mongoDatabase: raw.mongoDatabase },
+    mongo: { mongoUri: raw.mongoUri, mongoDatabase: raw.mongoDatabase, mongoPortForward: raw.mongoPortForward === true },
     options: raw,
   };
 }

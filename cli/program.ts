@@ -27,6 +27,7 @@ const lazyCommands: LazyCommand[] = [
   lazy('cancel', 'cancel a campaign (its stored results stay)', async () => (await import('./commands/cancel.ts')).makeCancelCommand),
   lazy('results', "download a campaign's result files, or export its scalars as CSV", async () => (await import('./commands/results.ts')).makeResultsCommand),
   lazy('rerun', 'run the failed or missing runs of a campaign again, as a new campaign', async () => (await import('./commands/rerun.ts')).makeRerunCommand),
+  lazy('dashboard', 'serve the web dashboard on 127.0.0.1 with your kubeconfig (until Ctrl-C)', async () => (await import('./commands/dashboard.ts')).makeDashboardCommand),
   lazy('cluster', 'show, halt or resume the EKS runner nodegroup', async () => (await import('./commands/cluster.ts')).makeClusterCommand),
 ];
 

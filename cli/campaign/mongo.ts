@@ -1,8 +1,10 @@
-// How the CLI reaches the result store. With --mongo-uri (or
-// INETSWARM_MONGO_URI) directly; otherwise from the cluster: the URI the
-// operator put into the namespace's Secret and, when it names a Service inside
-// the cluster, through a port-forward the CLI opens itself over the API server
-// (no kubectl port-forward by hand).
+// How an admin's CLI reaches the result store directly, past the results
+// API: with --mongo-uri (or INETSWARM_MONGO_URI), or with --mongo-port-forward
+// from the cluster: the URI the operator put into the namespace's Secret and,
+// when it names a Service inside the cluster, through a port-forward the CLI
+// opens itself over the API server (no kubectl port-forward by hand). Users
+// read through the results API instead (results-api.ts), without database
+// credentials.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Db, MongoClient } from 'mongodb';
 import { text } from '../../lib/config.ts';
@@ -19,6 +21,8 @@ export const DEFAULT_DATABASE = 'inetswarm';
 export interface MongoOptions {
   mongoUri?: string | undefined;
   mongoDatabase?: string | undefined;
+  /** Find the store through the namespace's Secret and a port-forward. */
+  mongoPortForward?: boolean | undefined;
 }
 
 export interface ResultsDb {
@@ -34,6 +38,11 @@ export function mongoSettings(options: MongoOptions, env: NodeJS.ProcessEnv): { 
     uri: options.mongoUri ?? text(env, 'INETSWARM_MONGO_URI'),
     database: options.mongoDatabase ?? text(env, 'INETSWARM_MONGO_DATABASE') ?? DEFAULT_DATABASE,
   };
+}
+
+/** Whether the command reads the store directly (an admin's --mongo-uri or --mongo-port-forward) rather than through the results API. */
+export function readsStoreDirectly(options: MongoOptions, env: NodeJS.ProcessEnv): boolean {
+  return mongoSettings(options, env).uri !== undefined || options.mongoPortForward === true;
 }
 
 /** Connects to the result store; `api` is needed only when no URI is given. */

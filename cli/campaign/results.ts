@@ -1,21 +1,24 @@
-// The CLI's reads of the result store: every succeeded run's files into one
-// folder with OMNeT++'s own names, the scalars as CSV straight from the
-// `scalars` collection, one run's log, what a rerun needs to know. A rerun
+// The admins' direct reads of the result store (--mongo-uri): every succeeded
+// run's files into one folder with OMNeT++'s own names, the scalars as CSV-R
+// (the export the results service streams), one run's log, what a rerun
+// needs to know. A rerun
 // campaign lists the campaigns it completes (data/results.ts), so their
 // results come back merged: the latest success of each run wins.
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { exportCsvR } from '../../lib/store/scalars-export.ts';
 import type { Db, ObjectId } from 'mongodb';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { readCampaign } from '../../lib/store/campaigns.ts';
-import { campaignsOf, resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
+import { campaignsOf, resultsBucket, runsOf, type RunDoc } from '../../lib/store/store.ts';
 import { CliError } from '../errors.ts';
 import type { RerunInput } from '../data/rerun.ts';
 import { downloadPath, pickRunSources } from '../../lib/store/sources.ts';
-import { parseVciHeader, scalarColumns } from '../data/results.ts';
-import { csvLine } from '../output/csv.ts';
+import { scalarTally } from '../data/csv-r.ts';
+import { parseVciHeader } from '../data/results.ts';
 
 /** The uid of a campaign that no longer exists (cancelled), from the store's plan records: the latest of that name. */
 export async function storedCampaignUid(db: Db, namespace: string, name: string): Promise<string | undefined> {
@@ -83,7 +86,7 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
 }
 
 /** Sets each `.vec`'s mtime to the one its `.vci` header records (when the size matches too). */
-async function alignVecMtimes(files: readonly string[]): Promise<void> {
+export async function alignVecMtimes(files: readonly string[]): Promise<void> {
   for (const vci of files.filter((f) => f.endsWith('.vci'))) {
     const vec = `${vci.slice(0, -4)}.vec`;
     if (!files.includes(vec)) continue;
@@ -105,51 +108,29 @@ async function alignVecMtimes(files: readonly string[]): Promise<void> {
 }
 
 /**
- * Writes the scalars of every succeeded run as CSV (`run`, the iteration
- * variables, `module`, `name`, `value`), in run order and file order, without
- * downloading any result file. Returns the number of rows.
+ * Writes the scalars of every succeeded run in the layout of `opp_scavetool
+ * export -F CSV-R`, from the store without downloading any result file: the
+ * same export the results service streams (lib/store/scalars-export.ts).
+ * Written under a temporary name and renamed. Counts its scalar rows.
  */
 export async function exportScalarsCsv(db: Db, sources: readonly string[], file: string): Promise<{ rows: number; runs: number }> {
-  const { chosen } = await succeededRuns(db, sources);
-  const runs = [...chosen.keys()].sort((a, b) => a - b);
-  // Column set first: the iteration variable names of all runs.
-  const names = new Set<string>();
-  for (const [run, uid] of chosen) {
-    const doc = await runsOf(db).findOne({ _id: `${uid}/${run}` }, { projection: { iterationVars: 1 } });
-    for (const k of Object.keys(doc?.iterationVars ?? {})) names.add(k);
-  }
-  const columns = scalarColumns([...names]);
-  const vars = columns.slice(1, -3);
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const part = `${file}.part`;
-  const out = createWriteStream(part);
-  const write = (text: string): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (out.write(text)) resolve();
-      else out.once('drain', resolve).once('error', reject);
-    });
-  let rows = 0;
-  try {
-    await write(csvLine(columns));
-    for (const run of runs) {
-      const uid = chosen.get(run) ?? '';
-      const docs = await scalarsOf(db).find({ campaignUid: uid, run }).toArray();
-      // _id is `<uid>/<run>/<file>/<index>`: order by file, then the row's position in it.
-      const index = (id: string): number => Number(id.slice(id.lastIndexOf('/') + 1));
-      docs.sort((a, b) => (a.file === b.file ? index(a._id) - index(b._id) : a.file < b.file ? -1 : 1));
-      for (const d of docs) {
-        await write(csvLine([run, ...vars.map((v) => d.iterationVars[v] ?? ''), d.module, d.name, d.value]));
-        rows += 1;
-      }
+  const tally = scalarTally();
+  async function* counted(): AsyncGenerator<string> {
+    for await (const chunk of exportCsvR(db, [...sources])) {
+      tally.push(chunk);
+      yield chunk;
     }
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  try {
+    await pipeline(Readable.from(counted()), createWriteStream(part));
     await rename(part, file);
   } catch (err) {
-    out.destroy();
     await rm(part, { force: true });
     throw err;
   }
-  return { rows, runs: runs.length };
+  return tally.result();
 }
 
 /** A run's stored record and its `.out` file (when the campaign stored `.out` files), for `logs --run`. */

@@ -16,7 +16,10 @@ import type { FailedRun } from '../output/events.ts';
 import { buildLine, campaignCreatedLine, reattachHints } from '../output/messages.ts';
 import type { CampaignManifests } from './manifests.ts';
 import { createCampaign, ensureBuild, openCluster, type ClusterApi } from './kube.ts';
-import { openResultsDb, type MongoOptions } from './mongo.ts';
+import { downloadArchive } from './archive-download.ts';
+import { openResultsDb, readsStoreDirectly, type MongoOptions } from './mongo.ts';
+import { resultsApi } from './results-api.ts';
+import { failedRunsThroughApi } from './results-reads.ts';
 import { downloadResults } from './results.ts';
 import { watchCampaign } from './watch.ts';
 
@@ -89,24 +92,34 @@ async function finish(api: ClusterApi, campaign: SimulationCampaign, input: Clus
         `See the build log with: inet-swarm logs ${name} --build -n ${api.namespace}`,
     );
   }
-  let results;
   try {
-    results = await openResultsDb(input.mongo, input.ctx.env, async () => api);
+    const { files, failed } = await downloadFinished(api, campaign, input, outDir);
+    const progress = { parallelism: parallelismOf(campaign), elapsedMs: campaignElapsedMs(view, input.ctx.now()), outDir };
+    return {
+      summary: clusterSummary(view, progress, { failed, files }),
+      notes: failed.length > 0 ? [`Rerun the failed runs with: inet-swarm rerun ${name} --failed -n ${api.namespace}`] : [],
+    };
   } catch (err) {
     throw new CliError(
       `Campaign ${name} finished ${view.phase} (${view.succeeded} succeeded, ${view.failed} failed), but its results could not be ` +
-        `downloaded: ${(err as Error).message}\nTry again with: inet-swarm results ${name} -n ${api.namespace} --mongo-uri <uri>`,
+        `downloaded: ${(err as Error).message}\nTry again with: inet-swarm results ${name} -n ${api.namespace}`,
       { cause: err },
     );
   }
+}
+
+/** The results into `outDir` and the failed runs: through the results API, or from the store for an admin's --mongo-uri. */
+async function downloadFinished(api: ClusterApi, campaign: SimulationCampaign, input: ClusterRunInput, outDir: string): Promise<{ files: number; failed: FailedRun[] }> {
+  const name = campaign.metadata.name ?? '';
+  if (!readsStoreDirectly(input.mongo, input.ctx.env)) {
+    const results = resultsApi(api);
+    const download = await downloadArchive(results, name, outDir);
+    return { files: download.files, failed: await failedRunsThroughApi(results, name) };
+  }
+  const results = await openResultsDb(input.mongo, input.ctx.env, async () => api);
   try {
     const download = await downloadResults(results.db, resultSources(campaign), outDir);
-    const failed = await failedRunsOf(results.db, campaign.metadata.uid ?? '');
-    const progress = { parallelism: parallelismOf(campaign), elapsedMs: campaignElapsedMs(view, input.ctx.now()), outDir };
-    return {
-      summary: clusterSummary(view, progress, { failed, files: download.files }),
-      notes: failed.length > 0 ? [`Rerun the failed runs with: inet-swarm rerun ${name} --failed -n ${api.namespace}`] : [],
-    };
+    return { files: download.files, failed: await failedRunsOf(results.db, campaign.metadata.uid ?? '') };
   } finally {
     await results.close();
   }

@@ -1,12 +1,16 @@
 // `inet-swarm logs NAME --run N | --build`: a run's output (its stored output
 // tail, or its .out file when the campaign keeps them) or the build's log (the
-// builder pod's log through the API, else the tail the build recorded).
+// builder pod's log through the API, else the tail the build recorded). A
+// run's log comes from the results API's RunDetail (the end of its .out), or,
+// for admins, from the store directly (the whole .out).
 import { Command } from 'commander';
 import { builderPodLog, findBuild, getCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
-import { withResultsDb } from '../campaign/mongo.ts';
+import { readsStoreDirectly, withResultsDb } from '../campaign/mongo.ts';
+import { resultsApi } from '../campaign/results-api.ts';
+import { runDetail } from '../campaign/results-reads.ts';
 import { runLog } from '../campaign/results.ts';
 import type { CliContext } from '../context.ts';
-import { recordedBuildLog, runLogView, type BuildLog } from '../data/logs.ts';
+import { recordedBuildLog, runLogView, runLogViewOfDetail, type BuildLog, type RunLogView } from '../data/logs.ts';
 import { resultSources } from '../../lib/store/sources.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { commandOptions, parseCount, withMongoOptions } from '../options.ts';
@@ -27,8 +31,9 @@ export function makeLogsCommand(ctx: CliContext): Command {
     new Command('logs')
       .summary("show a run's output or the build log of a campaign")
       .description(
-        "--run N shows run N's status, error line and output (its .out file when the campaign stores .out files, else " +
-          'the output tail the runner recorded). --build shows the log of the build the campaign uses.\n\n' +
+        "--run N shows run N's status, error line and output (the end of its .out file when the campaign stores .out " +
+          'files, else the output tail the runner recorded), read through the results API; with --mongo-uri, from the ' +
+          'store directly (the whole .out). --build shows the log of the build the campaign uses.\n\n' +
           'Examples:\n  inet-swarm logs aloha-20261121-204500 --run 14\n  inet-swarm logs aloha-20261121-204500 --build',
       )
       .argument('<name>', 'campaign name')
@@ -46,11 +51,13 @@ export function makeLogsCommand(ctx: CliContext): Command {
       return;
     }
     const run = options.run ?? 0;
-    const view = await withResultsDb(mongo, ctx.env, async () => api, async (db) => {
-      const found = await runLog(db, resultSources(campaign), run);
-      if (!found) throw new CliError(`Run ${run} of campaign ${name} has no record yet (not started, or not a run of this campaign).`);
-      return runLogView(run, found.doc, found.out);
-    });
+    const view: RunLogView = readsStoreDirectly(mongo, ctx.env)
+      ? await withResultsDb(mongo, ctx.env, async () => api, async (db) => {
+          const found = await runLog(db, resultSources(campaign), run);
+          if (!found) throw new CliError(`Run ${run} of campaign ${name} has no record yet (not started, or not a run of this campaign).`);
+          return runLogView(run, found.doc, found.out);
+        })
+      : runLogViewOfDetail(await runDetail(resultsApi(api), name, run));
     print(ctx, globals.json, runLogJson(name, view), formatRunLog(view));
   });
 }

@@ -1,10 +1,13 @@
 // `inet-swarm rerun NAME --failed`: a new campaign of the same build and
 // config with only the runs that have no stored success (failed, or never
 // run). The new campaign names the campaigns it completes, so `results` of it
-// downloads the merged set.
+// downloads the merged set. Which runs succeeded comes from the results API
+// (paged), or for admins from the store directly (--mongo-uri).
 import { Command } from 'commander';
 import { createCampaign, getCampaign, openCluster } from '../campaign/kube.ts';
-import { withResultsDb } from '../campaign/mongo.ts';
+import { readsStoreDirectly, withResultsDb } from '../campaign/mongo.ts';
+import { resultsApi } from '../campaign/results-api.ts';
+import { rerunInputOf } from '../campaign/results-reads.ts';
 import { rerunInput } from '../campaign/results.ts';
 import type { CliContext } from '../context.ts';
 import { rerunCampaign, rerunNotes, runsToRerun } from '../data/rerun.ts';
@@ -31,7 +34,10 @@ export function makeRerunCommand(ctx: CliContext): Command {
     const api = await openCluster(ctx.env, globals);
     const original = await getCampaign(api, name);
     const sources = resultSources(original);
-    const selection = runsToRerun(await withResultsDb(mongo, ctx.env, async () => api, (db) => rerunInput(db, original, sources)));
+    const input = readsStoreDirectly(mongo, ctx.env)
+      ? await withResultsDb(mongo, ctx.env, async () => api, (db) => rerunInput(db, original, sources))
+      : await rerunInputOf(resultsApi(api), original);
+    const selection = runsToRerun(input);
     const notes = rerunNotes(name, selection);
     if (selection.runs.length === 0) {
       print(ctx, globals.json, { campaign: name, runs: [], created: undefined, notes }, nothingToRerunText(name));

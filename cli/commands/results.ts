@@ -1,11 +1,18 @@
 // `inet-swarm results NAME`: downloads the result files of every succeeded run
 // into a folder with OMNeT++'s own names, and/or exports the scalars as CSV
-// straight from the store. Works for cancelled (deleted) campaigns too: their
-// results stay in the store and are found by namespace and name.
+// without touching files. Reads through the results API with the user's
+// kubeconfig (the archive, resumable; the service's CSV-R export), or, for
+// admins, the store directly (--mongo-uri, --mongo-port-forward). Works for
+// cancelled (deleted) campaigns too: their results stay in the store and are
+// found by namespace and name.
 import path from 'node:path';
 import { Command } from 'commander';
+import type { CampaignSummary } from '../../api/results.ts';
 import { findCampaign, openCluster, type ClusterApi } from '../campaign/kube.ts';
-import { openResultsDb, type MongoOptions, type ResultsDb } from '../campaign/mongo.ts';
+import { downloadArchive } from '../campaign/archive-download.ts';
+import { openResultsDb, readsStoreDirectly, type MongoOptions, type ResultsDb } from '../campaign/mongo.ts';
+import { resultsApi } from '../campaign/results-api.ts';
+import { downloadScalarsCsv } from '../campaign/results-reads.ts';
 import { downloadResults, exportScalarsCsv, storedCampaignUid } from '../campaign/results.ts';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import { resultSources } from '../../lib/store/sources.ts';
@@ -50,7 +57,7 @@ interface ResultsDone {
   scalarRuns?: number;
 }
 
-/** Downloads the files (into `outDir`, when given) and writes the scalars (to `csvFile`, when given). */
+/** Downloads the files (into `outDir`, when given) and writes the scalars (to `csvFile`, when given), from the store. */
 async function fetchResults(results: ResultsDb, done: ResultsDone, outDir: string | undefined, csvFile: string | undefined): Promise<ResultsDone> {
   if (outDir !== undefined) {
     const download = await downloadResults(results.db, done.sources, outDir);
@@ -58,6 +65,22 @@ async function fetchResults(results: ResultsDb, done: ResultsDone, outDir: strin
   }
   if (csvFile !== undefined) {
     const csv = await exportScalarsCsv(results.db, done.sources, csvFile);
+    Object.assign(done, { scalarsCsv: csvFile, scalarRows: csv.rows, scalarRuns: csv.runs });
+  }
+  return done;
+}
+
+/** The same through the results API: the archive and the service's CSV-R export. */
+async function fetchThroughApi(ctx: CliContext, globals: GlobalOptions, done: ResultsDone, outDir: string | undefined, csvFile: string | undefined): Promise<ResultsDone> {
+  const api = resultsApi(await openCluster(ctx.env, globals));
+  // First the summary: a campaign that does not exist, or a namespace the user may not read, is told before any stream.
+  done.sources = (await api.json<CampaignSummary>(api.campaign(done.campaign), `reading campaign ${done.campaign}`)).sources;
+  if (outDir !== undefined) {
+    const download = await downloadArchive(api, done.campaign, outDir);
+    Object.assign(done, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir });
+  }
+  if (csvFile !== undefined) {
+    const csv = await downloadScalarsCsv(api, done.campaign, csvFile);
     Object.assign(done, { scalarsCsv: csvFile, scalarRows: csv.rows, scalarRuns: csv.runs });
   }
   return done;
@@ -77,8 +100,10 @@ export function makeResultsCommand(ctx: CliContext): Command {
       .description(
         'Downloads the result files (.sca, .vec, .vci, and .out when stored) of every succeeded run into --out with the ' +
           'names OMNeT++ gives them; each .vec gets the mtime its .vci records. The results of a rerun include those of ' +
-          'the campaigns it completes. --scalars-csv writes every scalar (run, iteration variables, module, name, value) ' +
-          'from the store without downloading files; give --out as well to do both.\n\n' +
+          'the campaigns it completes. An interrupted download continues where it stopped when run again into the same ' +
+          'folder. --scalars-csv writes every scalar in the layout of opp_scavetool export -F CSV-R without downloading ' +
+          'files; give --out as well to do both. Reads through the results API with your kubeconfig (you need get on ' +
+          "simulationcampaigns in the namespace); --mongo-uri is the admins' direct way to the store.\n\n" +
           'Examples:\n  inet-swarm results aloha-20261121-204500\n  inet-swarm results aloha-20261121-204500 --scalars-csv aloha.csv',
       )
       .argument('<name>', 'campaign name')
@@ -87,10 +112,15 @@ export function makeResultsCommand(ctx: CliContext): Command {
   ).action(async (name: string, _opts: unknown, command: Command) => {
     const { globals, mongo, options } = commandOptions<{ out: string; scalarsCsv?: string }>(command);
     const downloadFiles = options.scalarsCsv === undefined || command.getOptionValueSource('out') === 'cli';
+    const outDir = downloadFiles ? path.resolve(ctx.cwd, options.out) : undefined;
+    const csvFile = options.scalarsCsv === undefined ? undefined : path.resolve(ctx.cwd, options.scalarsCsv);
+    if (!readsStoreDirectly(mongo, ctx.env)) {
+      const done = await fetchThroughApi(ctx, globals, { campaign: name, sources: [] }, outDir, csvFile);
+      print(ctx, globals.json, done, describeDone(done, ctx.cwd));
+      return;
+    }
     const { results, sources } = await openCampaignResults(ctx, globals, mongo, name);
     try {
-      const outDir = downloadFiles ? path.resolve(ctx.cwd, options.out) : undefined;
-      const csvFile = options.scalarsCsv === undefined ? undefined : path.resolve(ctx.cwd, options.scalarsCsv);
       const done = await fetchResults(results, { campaign: name, sources }, outDir, csvFile);
       print(ctx, globals.json, done, describeDone(done, ctx.cwd));
     } finally {

@@ -100,7 +100,8 @@ function withClusterOptions(command: Command): Command {
         .argParser((v) => parseDuration(v, '--kill-grace'))
         .default(5000, '5s'),
     )
-    .option('--mongo-uri <uri>', 'result store URI for the download (env INETSWARM_MONGO_URI; default: a port-forward the CLI opens)')
+    .option('--mongo-uri <uri>', "admins: download from the result store at this URI (env INETSWARM_MONGO_URI) instead of through the results API")
+    .option('--mongo-port-forward', "admins: download from the store the namespace's inet-swarm-mongodb Secret names, through a port-forward")
     .option('--mongo-database <name>', 'database of the result store (env INETSWARM_MONGO_DATABASE)');
 }
 
@@ -161,7 +162,7 @@ async function runCluster(options: RunOptions, simulationArgs: string[], globals
   return runOnCluster({
     manifestsFor,
     globals,
-    mongo: { mongoUri: options.mongoUri, mongoDatabase: options.mongoDatabase },
+    mongo: { mongoUri: options.mongoUri, mongoDatabase: options.mongoDatabase, mongoPortForward: options.mongoPortForward === true },
     out: options.out,
     ctx,
   });

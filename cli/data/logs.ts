@@ -2,6 +2,7 @@
 // stored, else the output tail the runner recorded), and a build's log as its
 // status recorded it once the builder pod is gone. Pure; output/logs.ts
 // renders both.
+import type { RunDetail } from '../../api/results.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
 import type { RunIdentity } from '../../lib/engine/run-identity.ts';
 import type { RunDoc } from '../../lib/store/store.ts';
@@ -35,8 +36,8 @@ export interface RunLogView {
   /** The error line, or the failure message when the run failed without one. */
   errorLine: string | undefined;
   output: string;
-  /** Where `output` comes from. */
-  outputSource: '.out' | 'output tail';
+  /** Where `output` comes from: the `.out` file, its end (from the results service), or the runner's output tail. */
+  outputSource: '.out' | 'end of .out' | 'output tail';
   /** The shell line that runs this run in the user's checkout, when the runner recorded it. */
   command: string | undefined;
 }
@@ -54,6 +55,28 @@ export function runLogView(run: number, doc: RunDoc, outFile: string | undefined
     output: outFile ?? doc.outputTail ?? '',
     outputSource: outFile !== undefined ? '.out' : 'output tail',
     command: doc.command,
+  };
+}
+
+/**
+ * One run's log from the results service's RunDetail: how its last attempt
+ * ended, and the end of its `.out` file when the campaign stores them, else
+ * the output tail the runner recorded.
+ */
+export function runLogViewOfDetail(d: RunDetail): RunLogView {
+  const last = d.attemptHistory[d.attemptHistory.length - 1];
+  return {
+    run: d.run,
+    identity: d.repetition === undefined ? undefined : { iterationVars: d.iterationVars ?? {}, repetition: d.repetition },
+    status: d.status as RunDoc['status'],
+    attempts: d.attempts,
+    reason: (last?.reason ?? (d.status === 'succeeded' ? 'Succeeded' : undefined)) as RunDoc['reason'],
+    exitCode: last?.exitCode,
+    runnerPod: d.runnerPod,
+    errorLine: d.errorLine ?? (d.status === 'failed' ? d.message : undefined),
+    output: d.outTail ?? d.outputTail ?? '',
+    outputSource: d.outTail !== undefined ? 'end of .out' : 'output tail',
+    command: d.command,
   };
 }
 

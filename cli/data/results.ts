@@ -1,12 +1,6 @@
 // What makes up a campaign's results (lib/store/sources.ts says which campaigns
-// and which of them provides each run): the
-// scalar export's columns and the `.vec`-dating `.vci` header. Pure;
+// and which of them provides each run): the `.vec`-dating `.vci` header. Pure;
 // campaign/results.ts does the reading and writing.
-
-/** The scalar export's columns: run, the iteration variables (sorted), then module, name, value. */
-export function scalarColumns(iterationVars: readonly string[]): string[] {
-  return ['run', ...[...iterationVars].sort(), 'module', 'name', 'value'];
-}
 
 /** The `file <size> <mtime>` line that starts a `.vci`: the size and mtime (seconds) of its `.vec`. */
 export function parseVciHeader(text: string): { size: number; mtime: number } | undefined {

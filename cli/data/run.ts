@@ -34,6 +34,7 @@ export interface RunOptions {
   killGrace: number;
   mongoUri?: string | undefined;
   mongoDatabase?: string | undefined;
+  mongoPortForward?: boolean;
 }
 
 /** What a cluster `run` returns; `detached` after Ctrl-C (the campaign keeps running). */
@@ -78,6 +79,7 @@ export function normalizeRunOptions(raw: Partial<RunOptions>, cores: number): Ru
     killGrace: raw.killGrace ?? 5000,
     mongoUri: raw.mongoUri,
     mongoDatabase: raw.mongoDatabase,
+    mongoPortForward: raw.mongoPortForward === true,
   };
 }
 

@@ -1,4 +1,5 @@
-// `inet-swarm results` without --mongo-uri: the CLI reads the store's address
+// `inet-swarm results --mongo-port-forward` (an admin's way past the results
+// API): the CLI reads the store's address
 // from the namespace's inet-swarm-mongodb Secret, finds a ready pod behind the
 // Service it names and port-forwards to it through the API server itself.
 // The "MongoDB pod" is a kwok pod on a node of this test's own kwok process,
@@ -149,7 +150,7 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
 
     const out = path.join(dir, 'downloaded');
     const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INETSWARM_MONGO_DATABASE: database });
-    const result = await collect(spawnCli(['--json', 'results', 'stored', '-n', namespace, '-o', out], { cwd: dir, env }));
+    const result = await collect(spawnCli(['--json', 'results', 'stored', '-n', namespace, '-o', out, '--mongo-port-forward'], { cwd: dir, env }));
     assert.equal(result.code, 0, `${result.stderr}\n${await readFile(path.join(dir, 'kwok.log'), 'utf8').then((t) => t.slice(-1500))}`);
     assert.deepEqual(JSON.parse(result.stdout).files, 3);
     for (const ext of ['.sca', '.vec', '.vci']) {
@@ -162,7 +163,7 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
   it('says what to do when the Secret with the address is missing', async () => {
     await core.deleteNamespacedSecret({ name: 'inet-swarm-mongodb', namespace });
     const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INETSWARM_MONGO_DATABASE: database });
-    const result = await collect(spawnCli(['results', 'stored', '-n', namespace, '-o', path.join(dir, 'x')], { cwd: dir, env }));
+    const result = await collect(spawnCli(['results', 'stored', '-n', namespace, '-o', path.join(dir, 'x'), '--mongo-port-forward'], { cwd: dir, env }));
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Secret .*inet-swarm-mongodb.*--mongo-uri/);
   });

@@ -18,6 +18,8 @@ describe('inet-swarm help', () => {
     [['cluster', 'status'], [/Usage: inet-swarm cluster status/, /--cluster/, /--nodegroup/]],
     [['cluster', 'halt'], [/Usage: inet-swarm cluster halt/, /--force/]],
     [['cluster', 'resume'], [/Usage: inet-swarm cluster resume/, /--nodes/]],
+    [['dashboard'], [/Usage: inet-swarm dashboard/, /--port/, /127\.0\.0\.1/]],
+    [['results'], [/Usage: inet-swarm results/, /--scalars-csv/, /CSV-R/, /--mongo-uri/, /--mongo-port-forward/]],
   ];
   for (const [command, expected] of commands) {
     it(`shows the options of '${['inet-swarm', ...command].join(' ')}' with --help and exit code 0`, async () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MERGE_ANNOTATION } from '../../api/labels.ts';
-import { parseVciHeader, scalarColumns } from '../../cli/data/results.ts';
+import { parseVciHeader } from '../../cli/data/results.ts';
 import { resultSources } from '../../lib/store/sources.ts';
 import { failedCampaignFixture as original } from '../support/cli-fixtures.ts';
 
@@ -13,11 +13,6 @@ describe('parseVciHeader', () => {
     ['rejects a header with a missing field', 'file 4096\n', undefined],
   ];
   for (const [name, text, expected] of cases) it(name, () => assert.deepEqual(parseVciHeader(text), expected));
-});
-
-describe('scalarColumns', () => {
-  it('puts the run, the sorted iteration variables, then module, name and value', () =>
-    assert.deepEqual(scalarColumns(['numHosts', 'iaMean']), ['run', 'iaMean', 'numHosts', 'module', 'name', 'value']));
 });
 
 describe('resultSources', () => {
