@@ -121,7 +121,7 @@ after(async () => {
 });
 
 describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () => {
-  it('downloads the stored result files through the API server with no --mongo-uri, .vec mtime as the .vci records', async () => {
+  it('downloads the stored result files with --mongo-port-forward through the API server, .vec mtime as the .vci records', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(stack.kubeconfig);
     const campaign = (await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
