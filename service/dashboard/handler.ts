@@ -97,6 +97,21 @@ function errorMessage(error: unknown, status: number): string {
 }
 
 /**
+ * The prefix the links of the page at `pathname` are written with: a path
+ * relative to that page (`.`, `..`, `../..`) that resolves to `base`. Never an
+ * absolute path: the API server's proxy rewrites every absolute link of an
+ * HTML page it relays into one at the service's own address (which the
+ * browser cannot reach), and leaves relative links alone.
+ */
+export function linkBase(pathname: string, base: string): string {
+  const below = pathname.slice(base.length).split('/').slice(1);
+  // The last segment names the page itself, not a folder the browser resolves from.
+  const depth = below.length - 1;
+  const last = base.slice(base.lastIndexOf('/') + 1);
+  return depth < 0 ? last : depth === 0 ? '.' : Array.from({ length: depth }, () => '..').join('/');
+}
+
+/**
  * Serves the dashboard's pages under `base` (`${RESULTS_API_PATH}/dashboard`
  * on the API server). Resolves false, writing nothing, when the path is not a
  * dashboard path; otherwise answers the request and resolves true.
@@ -109,14 +124,14 @@ export async function handleDashboard(req: IncomingMessage, res: ServerResponse,
     const route = parseRoute(url.pathname, url.searchParams, trimmed);
     if (!route) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new PageError(405, 'The dashboard only answers GET and HEAD.');
-    const body = await answer(route, req, res, data, trimmed, url.searchParams);
+    const body = await answer(route, req, res, data, linkBase(url.pathname, trimmed), url.searchParams);
     if (body !== undefined) send(req, res, 200, body);
   } catch (error) {
     const known = statusOf(error);
     const status = known !== undefined && known >= 400 && known <= 599 ? known : 500;
     if (status >= 500) onError?.(error);
     if (res.headersSent) res.end();
-    else send(req, res, status, errorPage(trimmed, status, errorMessage(error, status)).text, status === 405 ? { allow: 'GET, HEAD' } : {});
+    else send(req, res, status, errorPage(linkBase(url.pathname, trimmed), status, errorMessage(error, status)).text, status === 405 ? { allow: 'GET, HEAD' } : {});
   }
   return true;
 }

@@ -20,17 +20,17 @@ const OUT_TAIL_BYTES = 16 * 1024;
 const ROW_PROJECTION = { outputTail: 0, attemptHistory: 0, command: 0, resultFiles: 0 } as const;
 
 /**
- * A page of the runs table. Unfiltered, with the campaign's total known, the
- * page is a range of run numbers (every run of a campaign has a number below
- * its total) read by `_id`, one lookup per run, and a run not started yet is a
+ * A page of the runs table. Unfiltered, for a campaign whose runs are
+ * numbered 0..total-1 (no run filter; `denseTotal`), the page is a range of
+ * run numbers read by `_id`, one lookup per run, and a run not started yet is a
  * pending row: no index range is scanned at all, which keeps a page O(limit)
  * on every MongoDB-wire server (FerretDB, the local stack's, pushes down only
  * `_id` equality; see lib/store/success.ts). Filtered by status, it is a
  * range of the `campaign_status_run` index.
  */
-export async function runPage(db: Db, uid: string, query: RunQuery & { last?: boolean }, total?: number): Promise<RunPage> {
+export async function runPage(db: Db, uid: string, query: RunQuery & { last?: boolean }, denseTotal?: number): Promise<RunPage> {
   const limit = Math.min(Math.max(query.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
-  if (!query.status && total !== undefined) return denseRunPage(db, uid, query, limit, total);
+  if (!query.status && denseTotal !== undefined) return denseRunPage(db, uid, query, limit, denseTotal);
   const base = { campaignUid: uid, ...(query.status ? { status: query.status as RunDoc['status'] } : {}) };
   const backwards = query.before !== undefined || query.last === true;
   const bound = backwards

@@ -28,6 +28,8 @@ export interface ResolvedCampaign {
   summary: CampaignSummary;
   uid: string;
   sources: string[];
+  /** The planned total when the run numbers are exactly 0..total-1 (no run filter), so a page is a range of them. */
+  denseTotal?: number;
 }
 
 export interface CallerView extends DashboardData {
@@ -57,7 +59,8 @@ async function resolveCampaign(ctx: ServiceContext, guard: Guard, namespace: str
       const total = (await campaignsOf(ctx.db).findOne({ _id: uid }))?.total;
       if (total !== undefined) summary.runs.total = total;
     }
-    return { summary, uid, sources: summary.sources };
+    const dense = !cr.spec.runFilter && summary.runs.total !== undefined;
+    return { summary, uid, sources: summary.sources, ...(dense ? { denseTotal: summary.runs.total } : {}) };
   }
   const doc = await campaignsOf(ctx.db).find({ namespace, campaign: name }).sort({ plannedAt: -1 }).limit(1).next();
   if (!doc) throw notFound(`No campaign "${name}" in namespace "${namespace}", and no stored results of one.`);
@@ -106,8 +109,8 @@ export function callerView(ctx: ServiceContext, caller: Caller): CallerView {
     namespaceCampaigns: (namespace) => visibleCampaigns(ctx, caller, guard, namespace),
     campaign: async (namespace, name) => (await resolve(namespace, name)).summary,
     runs: async (namespace, name, query) => {
-      const { uid, summary } = await resolve(namespace, name);
-      return runPage(ctx.db, uid, query, summary.runs.total);
+      const { uid, denseTotal } = await resolve(namespace, name);
+      return runPage(ctx.db, uid, query, denseTotal);
     },
     run: async (namespace, name, run) => {
       const found = await findRun(ctx.db, (await resolve(namespace, name)).sources, run);

@@ -71,7 +71,10 @@ describe('the dashboard through inet-swarm dashboard, the API server and the res
     await page.screenshot({ path: join(shots, 'campaigns.png'), fullPage: true });
 
     await page.click(`tr[data-campaign="${world.namespace}/errors"] a`);
-    await page.locator('html[data-live=open]').waitFor();
+    await page.locator('html[data-live=open]').waitFor().catch(async (err: unknown) => {
+      process.stderr.write(`at ${page.url()}: ${(await page.content()).slice(0, 300)}\n`);
+      throw err;
+    });
     const before = await page.locator('#summary [data-field=counts]').textContent();
     await page.evaluate('window.notReloaded = true');
     await page.locator('#summary [data-field=counts]', { hasText: /^8 succeeded, 2 failed, 0 running, 0 pending$/ }).waitFor({ timeout: 120_000 });
@@ -83,6 +86,8 @@ describe('the dashboard through inet-swarm dashboard, the API server and the res
     const failures = await page.$$eval('#failures tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('a')].map((a) => a.textContent)));
     assert.deepEqual(failures, [['3', '7']], 'one group: the same error in runs 3 and 7');
 
+    // The plot's choices come with the page (the live script refreshes counts, runs and failures): load it again.
+    await page.reload();
     await page.selectOption('#plot-itervar', 'i');
     const scalar = await page.$$eval('#plot-scalar option', (options) => options.map((o) => o.getAttribute('value') ?? '').find((v) => v.endsWith('|runNumber')));
     await page.selectOption('#plot-scalar', scalar ?? '');

@@ -33,7 +33,7 @@ export function eventsUrl(base: string, namespace: string, name: string): string
   return `${base}/streams/proxy/namespaces/${seg(namespace)}/campaigns/${seg(name)}/events`;
 }
 
-/** A result file of a run, served by the API (not the dashboard): `api` is the API's path prefix. */
+/** A result file of a run, served by the API (not the dashboard): `api` is the API's path prefix (`${base}/..`). */
 export function fileUrl(api: string, namespace: string, name: string, run: number, file: string): string {
   return `${api}/namespaces/${seg(namespace)}/campaigns/${seg(name)}/proxy/runs/${seg(run)}/files/${file.split('/').map(seg).join('/')}`;
 }
