@@ -11,13 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { RESULTS_API_PATH, campaignPath, type CampaignList, type CampaignSummary, type FailureList, type RunDetail, type RunPage } from '../../api/results.ts';
 import { JSON_SCHEMA_OF, SCHEMAS, openApiPath } from '../../service/api/openapi.ts';
 import { ROUTES } from '../../service/http/routes.ts';
 import { useStack } from '../stack/env.ts';
 import { CampaignWorld } from '../support/campaign.ts';
-import { getAs, hostAddress, serviceAccountKubeconfig, startResultsService, type ResultsService } from '../support/results-service.ts';
+import { campaignReader, getAs, hostAddress, serviceAccountKubeconfig, startResultsService, type ResultsService } from '../support/results-service.ts';
 
 const run = promisify(execFile);
 let world: CampaignWorld;
@@ -59,20 +58,7 @@ before(async () => {
   });
   service = await startResultsService(stack, { INETSWARM_MONGO_DATABASE: world.database });
   dir = await mkdtemp(join(tmpdir(), 'service-api-'));
-  const rbac = world.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: world.namespace,
-    body: { metadata: { name: 'campaign-reader' }, rules: [{ apiGroups: ['inetswarm.dev'], resources: ['simulationcampaigns', 'inetbuilds'], verbs: ['get', 'list', 'watch'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: world.namespace,
-    body: {
-      metadata: { name: 'campaign-reader' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'campaign-reader' },
-      subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: world.namespace }],
-    },
-  });
-  reader = await serviceAccountKubeconfig(stack, world.namespace, 'reader', dir);
+  reader = await campaignReader(stack, world.namespace, 'reader', dir);
   nobody = await serviceAccountKubeconfig(stack, world.namespace, 'nobody', dir);
 });
 

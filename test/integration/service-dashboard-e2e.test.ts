@@ -9,13 +9,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { Browser } from 'playwright-core';
 import { useStack } from '../stack/env.ts';
 import { artifactsDir, launchChromium } from '../support/browser.ts';
 import { CampaignWorld, eventually } from '../support/campaign.ts';
 import { cliEnv, spawnCli } from '../support/cli.ts';
-import { serviceAccountKubeconfig, startResultsService, type ResultsService } from '../support/results-service.ts';
+import { campaignReader, startResultsService, type ResultsService } from '../support/results-service.ts';
 
 let world: CampaignWorld;
 let service: ResultsService;
@@ -33,16 +32,7 @@ before(async () => {
   await world.createReadyBuild('fixture');
   service = await startResultsService(stack, { INETSWARM_MONGO_DATABASE: world.database });
   dir = await mkdtemp(join(tmpdir(), 'dash-e2e-'));
-  const rbac = world.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: world.namespace,
-    body: { metadata: { name: 'reader' }, rules: [{ apiGroups: ['inetswarm.dev'], resources: ['simulationcampaigns', 'inetbuilds'], verbs: ['get', 'list', 'watch'] }] },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: world.namespace,
-    body: { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: world.namespace }] },
-  });
-  const kubeconfig = await serviceAccountKubeconfig(stack, world.namespace, 'reader', dir);
+  const kubeconfig = await campaignReader(stack, world.namespace, 'reader', dir);
   proxy = spawnCli(['dashboard'], { cwd: dir, env: cliEnv({ KUBECONFIG: kubeconfig }) });
   let out = '';
   proxy.stdout?.on('data', (b: Buffer) => (out += b.toString()));

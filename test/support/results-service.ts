@@ -214,3 +214,24 @@ export async function getAs(
     req.end();
   });
 }
+
+/**
+ * A user whose only rights are to read the campaigns and builds of its own
+ * namespace: a ServiceAccount of `namespace` with a Role of get/list/watch on
+ * the two resources, as a cluster admin would grant a researcher. Returns its kubeconfig.
+ */
+export async function campaignReader(stack: StackInfo, namespace: string, account: string, dir: string): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(stack.kubeconfig);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const name = `${account}-campaign-reader`;
+  await rbac.createNamespacedRole({
+    namespace,
+    body: { metadata: { name }, rules: [{ apiGroups: ['inetswarm.dev'], resources: ['simulationcampaigns', 'inetbuilds'], verbs: ['get', 'list', 'watch'] }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects: [{ kind: 'ServiceAccount', name: account, namespace }] },
+  });
+  return serviceAccountKubeconfig(stack, namespace, account, dir);
+}
