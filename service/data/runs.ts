@@ -5,7 +5,8 @@
 // last page of 1,000,000 runs costs what the first does.
 import type { Db, ObjectId } from 'mongodb';
 import type { FailureGroup, RunPage, ScalarPlot, Throughput } from '../../api/results.ts';
-import { resultsBucket, runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
+import { runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
+import { storedBytes } from '../files/stored.ts';
 import type { PlotChoices, RunQuery } from '../dashboard/data.ts';
 import { errorLineOf, errorPattern, runRow } from './summary.ts';
 
@@ -88,7 +89,7 @@ export async function findRun(db: Db, sources: readonly string[], run: number): 
     if (!out) return { doc };
     const chunks: Buffer[] = [];
     const start = Math.max(0, out.size - OUT_TAIL_BYTES);
-    for await (const chunk of resultsBucket(db).openDownloadStream(out.gridfsId as ObjectId, { start })) chunks.push(chunk as Buffer);
+    for await (const chunk of storedBytes(db, out.gridfsId as ObjectId, start, out.size)) chunks.push(Buffer.from(chunk));
     const text = Buffer.concat(chunks).toString('utf8');
     // A tail cut mid-line starts at the next whole line.
     return { doc, outTail: start > 0 ? text.slice(text.indexOf('\n') + 1) : text };

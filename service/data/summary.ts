@@ -41,8 +41,8 @@ export function storedCampaignSummary(doc: CampaignDoc, counts: { succeeded: num
   };
 }
 
-/** The campaigns of `crs`, then the stored ones whose name no resource has (deleted), newest plan of a name only. */
-export function mergeCampaigns(crs: readonly SimulationCampaign[], stored: readonly CampaignDoc[]): { live: SimulationCampaign[]; deleted: CampaignDoc[] } {
+/** The stored campaigns whose name no resource of `crs` has (deleted), the newest plan of a name only. */
+export function deletedCampaigns(crs: readonly SimulationCampaign[], stored: readonly CampaignDoc[]): CampaignDoc[] {
   const names = new Set(crs.map((c) => `${c.metadata.namespace}/${c.metadata.name}`));
   const uids = new Set(crs.flatMap((c) => resultSources(c)));
   const newest = new Map<string, CampaignDoc>();
@@ -52,7 +52,7 @@ export function mergeCampaigns(crs: readonly SimulationCampaign[], stored: reado
     const seen = newest.get(key);
     if (!seen || seen.plannedAt < doc.plannedAt) newest.set(key, doc);
   }
-  return { live: [...crs], deleted: [...newest.values()] };
+  return [...newest.values()];
 }
 
 export function runRow(doc: RunDoc): RunRow {

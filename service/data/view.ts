@@ -14,7 +14,7 @@ import type { DashboardData } from '../dashboard/data.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { getBuild, getCampaign, listBuilds, listCampaigns, watchCampaign } from './cluster.ts';
 import { failureGroups, findRun, plotChoices, runPage, scalarPlot, storedCounts, throughput } from './runs.ts';
-import { buildSummary, campaignSummary, mergeCampaigns, runDetail, storedCampaignSummary } from './summary.ts';
+import { buildSummary, campaignSummary, deletedCampaigns, runDetail, storedCampaignSummary } from './summary.ts';
 
 export interface ServiceContext {
   db: Db;
@@ -73,10 +73,10 @@ async function visibleCampaigns(ctx: ServiceContext, caller: Caller, guard: Guar
     listCampaigns(ctx.custom, namespace),
     campaignsOf(ctx.db).find(namespace !== undefined ? { namespace } : {}).toArray(),
   ]);
-  const { live, deleted } = mergeCampaigns(crs, stored);
-  const readable = await ctx.access.readable(caller, 'campaigns', [...live.map((c) => c.metadata.namespace ?? ''), ...deleted.map((d) => d.namespace)]);
+  const deleted = deletedCampaigns(crs, stored);
+  const readable = await ctx.access.readable(caller, 'campaigns', [...crs.map((c) => c.metadata.namespace ?? ''), ...deleted.map((d) => d.namespace)]);
   const items = [
-    ...live.filter((c) => readable.has(c.metadata.namespace ?? '')).map(campaignSummary),
+    ...crs.filter((c) => readable.has(c.metadata.namespace ?? '')).map(campaignSummary),
     ...(await Promise.all(deleted.filter((d) => readable.has(d.namespace)).map(async (d) => storedCampaignSummary(d, await storedCounts(ctx.db, d._id))))),
   ];
   items.sort((a, b) => (a.created ?? '').localeCompare(b.created ?? '') || a.name.localeCompare(b.name));

@@ -7,7 +7,8 @@
 // returned promise. A client that goes away just ends the download.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from 'mongodb';
-import type { ApiStatus } from '../../api/results.ts';
+import { HttpError, statusOf } from '../http/errors.ts';
+import { sendJson } from '../http/respond.ts';
 import type { ResultFileRef } from '../../lib/store/store.ts';
 import { archiveEntries, streamArchive } from './archive.ts';
 import { fileBody, streamFile } from './file.ts';
@@ -15,11 +16,8 @@ import { archiveLayout } from './layout.ts';
 import { DownloadStopped } from './out.ts';
 import { planReply, type ByteRange, type Reply } from './range.ts';
 
-function sendStatus(res: ServerResponse, code: number, reason: string, message: string, headers: Record<string, string> = {}): void {
-  const status: ApiStatus = { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code };
-  const body = JSON.stringify(status);
-  res.writeHead(code, { ...headers, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) });
-  res.end(body);
+function sendStatus(res: ServerResponse, code: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, code, statusOf(new HttpError(code, message)), headers);
 }
 
 /** A Content-Disposition that names the download: the plain name for ASCII, RFC 8187's filename* beside it otherwise. */
@@ -33,7 +31,7 @@ export function attachment(filename: string): string {
 function reply(req: IncomingMessage, res: ServerResponse, body: { size: number; etag: string }): Reply | undefined {
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') {
-    sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed here`, { Allow: 'GET, HEAD' });
+    sendStatus(res, 405, `${method} is not allowed here`, { Allow: 'GET, HEAD' });
     return undefined;
   }
   const header = (name: string): string | undefined => {
@@ -42,7 +40,7 @@ function reply(req: IncomingMessage, res: ServerResponse, body: { size: number; 
   };
   const plan = planReply({ method, range: header('range'), ifRange: header('if-range'), ifNoneMatch: header('if-none-match') }, body);
   if (plan.status === 416) {
-    sendStatus(res, 416, 'RequestedRangeNotSatisfiable', `The range ${header('range')} starts past the end (${body.size} bytes)`, plan.headers);
+    sendStatus(res, 416, `The range ${header('range')} starts past the end (${body.size} bytes)`, plan.headers);
     return undefined;
   }
   return plan;
@@ -77,8 +75,8 @@ async function send(res: ServerResponse, plan: Reply, headers: Record<string, st
 export async function sendFile(req: IncomingMessage, res: ServerResponse, db: Db, ref: ResultFileRef): Promise<void> {
   const file = await fileBody(db, ref).catch((err: unknown) => err as Error);
   if (file instanceof Error || file === undefined) {
-    if (file === undefined) sendStatus(res, 404, 'NotFound', `The stored file ${ref.name} is gone`);
-    else sendStatus(res, 500, 'InternalError', `Reading ${ref.name} failed: ${file.message}`);
+    if (file === undefined) sendStatus(res, 404, `The stored file ${ref.name} is gone`);
+    else sendStatus(res, 500, `Reading ${ref.name} failed: ${file.message}`);
     return;
   }
   const plan = reply(req, res, file);
@@ -96,7 +94,7 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, db: Db
 export async function sendArchive(req: IncomingMessage, res: ServerResponse, db: Db, sources: readonly string[], filename = 'results.tar'): Promise<void> {
   const layout = await archiveEntries(db, sources).then(archiveLayout, (err: unknown) => err as Error);
   if (layout instanceof Error) {
-    sendStatus(res, 500, 'InternalError', `Listing the result files failed: ${layout.message}`);
+    sendStatus(res, 500, `Listing the result files failed: ${layout.message}`);
     return;
   }
   const plan = reply(req, res, layout);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
-import { errorPattern, mergeCampaigns } from '../../service/data/summary.ts';
+import { errorPattern, deletedCampaigns } from '../../service/data/summary.ts';
 import type { CampaignDoc } from '../../lib/store/store.ts';
 
 const cr = (namespace: string, name: string, uid: string): SimulationCampaign =>
@@ -21,7 +21,6 @@ describe('the campaigns a list shows', () => {
   it('adds a deleted campaign once, its newest plan, and never one a live campaign or rerun covers', () => {
     const live = [cr('a', 'x', 'u1')];
     const stored = [doc('a', 'x', 'u0', 1), doc('a', 'gone', 'g1', 1), doc('a', 'gone', 'g2', 2), doc('b', 'y', 'u1', 3)];
-    const { deleted } = mergeCampaigns(live, stored);
-    assert.deepEqual(deleted.map((d) => d._id), ['g2']);
+    assert.deepEqual(deletedCampaigns(live, stored).map((d) => d._id), ['g2']);
   });
 });
