@@ -110,6 +110,9 @@ export async function downloadArchive(api: ResultsApi, name: string, outDir: str
   };
   const extract = tarExtract();
   const feeding = pipeline(res, finishingEntry(outDir, resumedEntry, kept, finishResumed), extract);
+  // A broken connection rejects this while the loop below still awaits a file's write; the loop then fails with the
+  // extractor and the rejection is read in the catch. Until then it must not count as unhandled (that killed the CLI).
+  feeding.catch(() => undefined);
   try {
     for await (const entry of extract) {
       const { header: h } = entry;
