@@ -24,7 +24,7 @@ export const pureModules = [
   '^api/',
   '^lib/(time|errors|config)\\.ts$',
   '^lib/canonical\\.ts$',
-  '^lib/kube/(conditions|manifests|keys)\\.ts$',
+  '^lib/kube/(conditions|manifests|keys|clip)\\.ts$',
   '^lib/queue/subjects\\.ts$',
   '^lib/capacity/demand\\.ts$',
   '^lib/engine/(command|cmdenv-output)\\.ts$',

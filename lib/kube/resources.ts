@@ -7,8 +7,11 @@ import { API_VERSION, GROUP, VERSION } from '../../api/v1alpha1.ts';
 import { FIELD_MANAGER } from '../../api/labels.ts';
 import { keyOf } from './keys.ts';
 import type { UserEvent } from './manifests.ts';
-import { classify } from './errors.ts';
-
+import { apiMessage, classify, statusCode } from './errors.ts';
+import { setCondition } from './conditions.ts';
+import { clipText } from './clip.ts';
+import { TemporaryError } from '../errors.ts';
+import type { Condition } from '../../api/v1alpha1.ts';
 
 /** One of this project's custom resources, as far as status and Events need it. */
 export interface CustomResource {
@@ -75,5 +78,39 @@ export async function emitEvent(
     });
   } catch (error) {
     reporter.log.warn({ object: keyOf(obj), kind: kind.kind, reason: event.reason, err: classify(error, 'creating an event').message }, 'Failed to emit event');
+  }
+}
+
+/** The condition that reports a status the API server refused; absent while writes succeed. */
+export const STATUS_WRITTEN_CONDITION = 'StatusWritten';
+
+/**
+ * Writes `status`. When the API server refuses it as invalid (422: every
+ * status is clipped to the CRD's limits first, so this is a bug in what the
+ * operator computed), the refusal must show on the object, not only in the
+ * operator's log: the status as stored gets a StatusWritten=False condition
+ * with the server's reason, a Warning Event says the same, and the write fails
+ * temporarily so that the reconcile is retried with backoff. The next write
+ * that succeeds drops the condition (server-side apply removes what the
+ * operator no longer sets).
+ */
+export async function writeStatusOrReport<T extends CustomResource & { status?: { conditions?: Condition[] } }, S>(
+  clients: { custom: CustomObjectsApi; core: CoreV1Api },
+  kind: ResourceKind,
+  obj: T,
+  status: S,
+  reporter: { identity: string; log: Logger },
+): Promise<T> {
+  try {
+    return await applyStatus(clients.custom, kind, obj, status);
+  } catch (error) {
+    const cause = (error as Error).cause;
+    if (statusCode(cause) !== 422) throw error;
+    const message = clipText(`The operator's status update was refused by the API server: ${apiMessage(cause)}`, 4096, 'start');
+    reporter.log.error({ object: keyOf(obj), kind: kind.kind, err: message }, 'Status write refused');
+    const condition = { type: STATUS_WRITTEN_CONDITION, status: 'False' as const, reason: 'StatusRejected', message };
+    await applyStatus(clients.custom, kind, obj, { ...obj.status, conditions: setCondition(obj.status?.conditions, condition, new Date()) });
+    await emitEvent(clients.core, kind, obj, { type: 'Warning', reason: 'StatusRejected', message }, reporter);
+    throw new TemporaryError(message, { cause });
   }
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { INET_BUILD } from '../../../api/v1alpha1.ts';
 import { FIELD_MANAGER } from '../../../api/labels.ts';
 import { classify } from '../../../lib/kube/errors.ts';
-import { applyStatus, emitEvent } from '../../../lib/kube/resources.ts';
+import { emitEvent, writeStatusOrReport } from '../../../lib/kube/resources.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { BuildDecision } from './decide.ts';
 import type { BuildControllerState, ObservedBuild } from './observe.ts';
@@ -47,7 +47,7 @@ export async function actOnBuild(observed: ObservedBuild, decision: BuildDecisio
     }
   }
   if (decision.status) {
-    await applyStatus(custom, INET_BUILD, build, decision.status);
+    await writeStatusOrReport({ custom, core }, INET_BUILD, build, decision.status, deps);
     state.written.set(build.metadata.uid ?? '', { key, status: decision.status });
     deps.log.info({ build: key, phase: decision.status.phase, reason: decision.status.conditions?.[0]?.reason }, 'Updated build status');
   }

@@ -4,6 +4,8 @@
 // chain of checks in phase.ts. No I/O here.
 import { canonical } from '../../../lib/canonical.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
+import { clipToLimits } from '../../../lib/kube/clip.ts';
+import { BUILD_STATUS_LIMITS } from '../../../api/status-limits.ts';
 import { isoSeconds } from '../../../lib/time.ts';
 import { isTerminalBuildPhase } from '../../../api/phases.ts';
 import type { Condition } from '../../../api/v1alpha1.ts';
@@ -90,7 +92,7 @@ function statusOf(o: PhaseInput, verdict: BuildVerdict): InetBuildStatus {
   const startTime = startTimeOf(o);
   const completionTime = isTerminalBuildPhase(phase) ? completionTimeOf(o) : undefined;
   const ready = { type: 'Ready', ...READY_BY_PHASE[phase](verdict), ...(generation !== undefined ? { observedGeneration: generation } : {}) };
-  return {
+  return clipToLimits<InetBuildStatus>({
     phase,
     shortRevision: build.spec.source.revision.slice(0, 12),
     conditions: setCondition(build.status?.conditions, ready, now),
@@ -99,7 +101,7 @@ function statusOf(o: PhaseInput, verdict: BuildVerdict): InetBuildStatus {
     ...(completionTime ? { completionTime } : {}),
     ...(failure ? { failure } : {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  };
+  }, BUILD_STATUS_LIMITS);
 }
 
 /** The Event of a phase the build enters; Pending has none. */

@@ -19,7 +19,7 @@ import { CAMPAIGN_FINALIZER, FIELD_MANAGER } from '../../../api/labels.ts';
 import { TemporaryError } from '../../../lib/errors.ts';
 import { classify, isNotFound, statusCode } from '../../../lib/kube/errors.ts';
 import { podServiceAccount } from '../../../lib/kube/manifests.ts';
-import { applyStatus, emitEvent } from '../../../lib/kube/resources.ts';
+import { emitEvent, writeStatusOrReport } from '../../../lib/kube/resources.ts';
 import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../../lib/queue/jetstream.ts';
 import type { queueNames } from '../../../lib/queue/subjects.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
@@ -152,7 +152,7 @@ async function writeStatus(observed: ObservedCampaign, decision: CampaignDecisio
   if (!status) return;
   const { key, memory } = observed;
   const { campaign } = observed.observation;
-  const written = await applyStatus(deps.clients.custom, SIMULATION_CAMPAIGN, campaign, status);
+  const written = await writeStatusOrReport(deps.clients, SIMULATION_CAMPAIGN, campaign, status, deps);
   memory.lastStatusWrite = deps.now();
   memory.written = { status, resourceVersion: written.metadata?.resourceVersion ?? '' };
   if (status.phase !== campaign.status?.phase) {

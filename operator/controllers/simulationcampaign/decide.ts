@@ -19,6 +19,8 @@ import {
 } from '../../../api/v1alpha1.ts';
 import { isFinalCampaign as isFinal } from '../../../api/phases.ts';
 import { setCondition } from '../../../lib/kube/conditions.ts';
+import { clipToLimits } from '../../../lib/kube/clip.ts';
+import { CAMPAIGN_STATUS_LIMITS } from '../../../api/status-limits.ts';
 import { isoSeconds } from '../../../lib/time.ts';
 import { canonical } from '../../../lib/canonical.ts';
 import type { Manifest, UserEvent } from '../../../lib/kube/manifests.ts';
@@ -243,7 +245,7 @@ function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean):
   const startTime = old.startTime ?? (result.phase === 'Running' ? isoSeconds(now) : undefined);
   const eta = !result.final && result.phase === 'Running' ? estimatedCompletion(progress, now) : undefined;
   const failedRuns = listedFailedRuns(progress?.failedRuns ?? []);
-  return {
+  return clipToLimits<SimulationCampaignStatus>({
     phase: result.phase,
     progress: progressText(counts ?? { total: 0 }),
     ...(counts ? { runs: counts } : {}),
@@ -255,7 +257,7 @@ function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean):
     conditions: conditionsOf(old, result, generation, now),
     ...(failedRuns.length ? { failedRuns } : {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  };
+  }, CAMPAIGN_STATUS_LIMITS);
 }
 
 /**

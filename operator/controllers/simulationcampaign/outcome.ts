@@ -3,6 +3,7 @@
 // whether it is final, the five conditions and a summary) or passes; the
 // first that answers wins, and the chain read top to bottom is the campaign's
 // life: its build, its plan, its runs. No I/O here.
+import { clipText } from '../../../lib/kube/clip.ts';
 import type { CampaignPhase, Condition, ConditionStatus, InetBuild, SimulationCampaign } from '../../../api/v1alpha1.ts';
 
 /** What the checks read of the observation (a part of decide.ts's CampaignObservation). */
@@ -57,7 +58,7 @@ export type OutcomeCheck = (o: OutcomeInput) => Outcome | undefined;
 export const MESSAGE_LIMIT = 512;
 
 export function clip(text: string, limit = MESSAGE_LIMIT): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+  return clipText(text, limit, 'start');
 }
 
 /** A condition as status, reason and its own message; without one it takes the outcome's message. */
