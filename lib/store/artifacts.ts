@@ -12,6 +12,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GridFSBucket, MongoError, type Db } from 'mongodb';
 import { PermanentError, TemporaryError } from '../errors.ts';
+import type { ArtifactCheck } from './builds.ts';
 
 export const ARTIFACTS_BUCKET = 'artifacts';
 
@@ -48,15 +49,50 @@ export async function fileDigest(path: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-/** Uploads an archive under its digest; a digest already stored is not uploaded again. */
-export async function uploadArtifact(db: Db, file: string): Promise<{ digest: string; size: number }> {
+/** Who stored an artifact: the namespace and uid of the build whose builder uploaded it. */
+export interface ArtifactOrigin {
+  namespace: string;
+  build: string;
+}
+
+/**
+ * Uploads an archive under its digest, noting its origin; a digest this
+ * namespace already stored is not uploaded again (a rebuild of a revision
+ * reuses it), one stored by another namespace is (the operator accepts only
+ * an artifact of the build's own namespace).
+ */
+export async function uploadArtifact(db: Db, file: string, origin?: ArtifactOrigin): Promise<{ digest: string; size: number }> {
   const digest = await fileDigest(file);
   const { size } = await stat(file);
-  const existing = await db.collection(`${ARTIFACTS_BUCKET}.files`).findOne({ filename: digest, length: size });
+  const existing = await db.collection(`${ARTIFACTS_BUCKET}.files`).findOne({ filename: digest, length: size, ...(origin ? { 'metadata.namespace': origin.namespace } : {}) });
   if (existing) return { digest, size };
-  const upload = bucket(db).openUploadStream(digest, { metadata: { digest, size } });
+  const upload = bucket(db).openUploadStream(digest, { metadata: { digest, size, ...(origin ? { namespace: origin.namespace, build: origin.build } : {}) } });
   await pipeline(createReadStream(file), upload);
   return { digest, size };
+}
+
+/**
+ * Checks, without trusting the builder's word, that the artifact `claim`
+ * names was stored by a build of `namespace` with exactly the claimed size
+ * and content: reads it back and hashes it (once per build, by the
+ * operator, before the build may succeed). TemporaryError when the store
+ * cannot be read.
+ */
+export async function verifyStoredArtifact(db: Db, claim: { digest: string; size: number }, namespace: string): Promise<ArtifactCheck> {
+  const m = DIGEST.exec(claim.digest);
+  if (!m) return { verified: false, problem: `The artifact digest ${JSON.stringify(claim.digest)} is malformed` };
+  try {
+    const file = await db.collection(`${ARTIFACTS_BUCKET}.files`).findOne({ filename: claim.digest, 'metadata.namespace': namespace }, { sort: { uploadDate: 1 } });
+    if (!file) return { verified: false, problem: `No artifact ${claim.digest} was stored by a build of namespace ${namespace}` };
+    if (file.length !== claim.size) return { verified: false, problem: `Artifact ${claim.digest} has ${String(file.length)} bytes, the builder claimed ${claim.size}` };
+    const hash = createHash('sha256');
+    await pipeline(bucket(db).openDownloadStream(file._id), hash);
+    const actual = hash.digest('hex');
+    if (actual !== m[1]) return { verified: false, problem: `Artifact ${claim.digest} as stored has digest sha256:${actual}` };
+    return { verified: true };
+  } catch (err) {
+    throw new TemporaryError(`Artifact ${claim.digest} could not be verified: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**

@@ -16,6 +16,9 @@ export type BuildResult =
   | { phase: 'Succeeded'; artifact: { digest: string; size: number } }
   | { phase: 'Failed'; failure: BuildFailure };
 
+/** Whether an artifact a builder claims to have stored is there as claimed (the operator's own check). */
+export type ArtifactCheck = { verified: true } | { verified: false; problem: string };
+
 /** The `builds` document. */
 export interface BuildRecord {
   _id: string;

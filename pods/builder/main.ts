@@ -238,7 +238,7 @@ export async function runBuild(settings: BuilderSettings, db: Db, log: Logger): 
     } catch (error) {
       throw new BuildStepError('PackageFailed', `Packing the runtime tree failed: ${(error as Error).message}`);
     }
-    const artifact = await withRetries('upload', 4, () => uploadArtifact(db, archive), log).catch((error: unknown) => {
+    const artifact = await withRetries('upload', 4, () => uploadArtifact(db, archive, { namespace: settings.build.namespace, build: settings.build.uid }), log).catch((error: unknown) => {
       throw new BuildStepError('UploadFailed', `Storing the artifact failed: ${(error as Error).message}`);
     });
     log.info({ digest: artifact.digest, size: artifact.size }, 'Stored artifact');

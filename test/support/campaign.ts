@@ -58,6 +58,7 @@ export class CampaignWorld {
   readonly db: Db;
   dir = '';
   digest = '';
+  artifactSize = 0;
   operator: OperatorProcess | undefined;
   private runners: Runner[] = [];
   private operators = 0;
@@ -90,7 +91,9 @@ export class CampaignWorld {
     await this.core.createNamespace({ body: { metadata: { name: this.namespace } } });
     await this.mongo.connect();
     await ensureIndexes(this.db);
-    this.digest = (await uploadArtifact(this.db, archive ?? (await fixtureArchive()).archive)).digest;
+    const stored = await uploadArtifact(this.db, archive ?? (await fixtureArchive()).archive, { namespace: this.namespace, build: 'test-harness' });
+    this.digest = stored.digest;
+    this.artifactSize = stored.size;
   }
 
   async tearDown(): Promise<void> {
@@ -105,9 +108,10 @@ export class CampaignWorld {
    * Creates an InetBuild and records its result as the builder would (the
    * `builds` document), so that the operator's InetBuild controller marks it
    * Succeeded with the fixture artifact. `omnetpp` sets the build's OMNeT++
-   * fields (e.g. a runnerImage of its own).
+   * fields (e.g. a runnerImage of its own); `artifact` is the artifact the
+   * record claims (the fixture's by default).
    */
-  async createReadyBuild(name: string, omnetpp?: InetBuild['spec']['omnetpp']): Promise<InetBuild> {
+  async createReadyBuild(name: string, omnetpp?: InetBuild['spec']['omnetpp'], artifact = { digest: this.digest, size: this.artifactSize }): Promise<InetBuild> {
     const build = (await this.custom.createNamespacedCustomObject({
       ...GROUP,
       namespace: this.namespace,
@@ -122,7 +126,7 @@ export class CampaignWorld {
       phase: 'Succeeded',
       startedAt: now,
       finishedAt: now,
-      artifact: { digest: this.digest, size: 1 },
+      artifact,
     });
     return build;
   }

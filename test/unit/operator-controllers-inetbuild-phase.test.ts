@@ -31,7 +31,8 @@ function build(status?: InetBuildStatus): InetBuild {
   };
 }
 
-const input = (o: Partial<PhaseInput> = {}): PhaseInput => ({ build: build(), job: undefined, pods: [], record: undefined, now, ...o });
+// The operator's own check of a claimed artifact passed, unless a row says otherwise.
+const input = (o: Partial<PhaseInput> = {}): PhaseInput => ({ build: build(), job: undefined, pods: [], record: undefined, artifactCheck: { verified: true }, now, ...o });
 const job = (type: string, extra: Partial<ObservedJob['conditions'][number]> = {}): ObservedJob => ({
   active: 0,
   succeeded: 0,
@@ -69,6 +70,24 @@ describe('resultRecorded', () => {
     ],
     ['passes while the record says Building', input({ record: record({}) }), undefined],
     ['passes without record or message', input({ pods: [{ phase: 'Running' }] }), undefined],
+    [
+      'keeps a claimed success Building until the operator has checked the artifact',
+      input({ record: record({ phase: 'Succeeded', artifact: { digest, size: 1 } }), artifactCheck: undefined }),
+      'Building',
+    ],
+    [
+      'fails a claimed success whose artifact the operator could not verify',
+      input({ record: record({ phase: 'Succeeded', artifact: { digest, size: 1 } }), artifactCheck: { verified: false, problem: 'wrong size' } }),
+      'Failed ArtifactUnverified',
+    ],
+    [
+      'fails when the record and the termination message name different artifacts',
+      input({
+        record: record({ phase: 'Succeeded', artifact: { digest, size: 1 } }),
+        pods: [{ phase: 'Succeeded', terminationMessage: terminationMessage({ phase: 'Succeeded', artifact: { digest: `sha256:${'b'.repeat(64)}`, size: 1 } }) }],
+      }),
+      'Failed ArtifactUnverified',
+    ],
   ]);
 });
 

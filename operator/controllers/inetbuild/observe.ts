@@ -3,7 +3,7 @@
 // its pods and the builder's record in MongoDB, turned into the plain
 // observation decideBuild takes.
 import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
-import type { Collection } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { buildPhaseRank } from '../../../api/phases.ts';
 import { GROUP, INET_BUILD, type InetBuild, type InetBuildStatus } from '../../../api/v1alpha1.ts';
@@ -11,10 +11,12 @@ import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../.
 import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { classify } from '../../../lib/kube/errors.ts';
 import { isoSeconds } from '../../../lib/time.ts';
-import type { BuildRecord } from '../../../lib/store/builds.ts';
+import type { ArtifactCheck, BuildRecord } from '../../../lib/store/builds.ts';
+import { verifyStoredArtifact } from '../../../lib/store/artifacts.ts';
 import { controllerKeys, labelKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
 import { sameStatus, type BuildObservation, type ObservedJob, type ObservedPod } from './decide.ts';
+import { recordedResult } from './phase.ts';
 import { builderJobName, type BuildSettings } from './manifests.ts';
 
 /** Informers the InetBuild controller watches, all enqueueing InetBuild keys. */
@@ -31,6 +33,8 @@ export interface BuildControllerState {
    * and deciding from the older status would write it again and repeat its Events.
    */
   written: Map<string, { key: string; status: InetBuildStatus }>;
+  /** The artifact checks made, per build uid and digest: an artifact is read back and hashed once. */
+  checked: Map<string, ArtifactCheck>;
 }
 
 /** One build as observed: the cached object (what act writes to), its Job, and decide's input. */
@@ -61,6 +65,8 @@ export function buildInformers(kubeConfig: KubeConfig, enqueue: (key: string) =>
 export interface ObserveDeps {
   informers: BuildInformers;
   records: Collection<BuildRecord>;
+  /** Where the artifacts are stored (their GridFS bucket). */
+  artifacts: Db;
   settings: BuildSettings;
   now: () => Date;
 }
@@ -70,7 +76,11 @@ export async function observeBuild(key: string, deps: ObserveDeps, state: BuildC
   const { namespace, name } = splitKey(key);
   const build = deps.informers.builds.get(name, namespace);
   if (!build || build.metadata.deletionTimestamp) {
-    for (const [uid, entry] of state.written) if (entry.key === key) state.written.delete(uid);
+    for (const [uid, entry] of state.written) {
+      if (entry.key !== key) continue;
+      state.written.delete(uid);
+      for (const checked of state.checked.keys()) if (checked.startsWith(`${uid}/`)) state.checked.delete(checked);
+    }
     return undefined;
   }
   const uid = build.metadata.uid ?? '';
@@ -83,7 +93,17 @@ export async function observeBuild(key: string, deps: ObserveDeps, state: BuildC
     .list(namespace)
     .filter((p) => p.metadata?.labels?.[BUILD_LABEL] === name && p.metadata?.labels?.['job-name'] === jobName);
   const record = await readRecord(deps.records, observed, key);
-  const observation = { build: observed, job: observeJob(ownedJob), pods: pods.map(observePod), record, now: deps.now(), settings: deps.settings };
+  const observedPods = pods.map(observePod);
+  const artifactCheck = await checkArtifact(observed, { record, pods: observedPods }, deps, state);
+  const observation = {
+    build: observed,
+    job: observeJob(ownedJob),
+    pods: observedPods,
+    record,
+    ...(artifactCheck ? { artifactCheck } : {}),
+    now: deps.now(),
+    settings: deps.settings,
+  };
   return { key, build, ownedJob, observation };
 }
 
@@ -95,6 +115,18 @@ async function readRecord(records: Collection<BuildRecord>, build: InetBuild, ke
   } catch (error) {
     throw classify(error, `reading the build record of ${key}`);
   }
+}
+
+/** The operator's check of the artifact a not yet finished build claims, made once per build and digest. */
+async function checkArtifact(build: InetBuild, seen: Pick<BuildObservation, 'record' | 'pods'>, deps: ObserveDeps, state: BuildControllerState): Promise<ArtifactCheck | undefined> {
+  const result = recordedResult(seen);
+  if (result?.phase !== 'Succeeded' || build.status?.phase === 'Succeeded') return undefined;
+  const id = `${build.metadata.uid ?? ''}/${result.artifact.digest}`;
+  const known = state.checked.get(id);
+  if (known) return known;
+  const check = await verifyStoredArtifact(deps.artifacts, result.artifact, build.metadata.namespace ?? '');
+  state.checked.set(id, check);
+  return check;
 }
 
 function observeJob(job: V1Job | undefined): ObservedJob | undefined {

@@ -3,7 +3,7 @@
 // record, and either names the phase (with the failure or the artifact) or
 // passes; the first that answers wins. No I/O here.
 import { isTerminalBuildPhase } from '../../../api/phases.ts';
-import { parseTerminationMessage, resultOfRecord, type BuildRecord, type BuildResult } from '../../../lib/store/builds.ts';
+import { parseTerminationMessage, resultOfRecord, type ArtifactCheck, type BuildRecord, type BuildResult } from '../../../lib/store/builds.ts';
 import type { InetBuildPhase as BuildPhase, InetBuild, InetBuildStatus } from '../../../api/v1alpha1.ts';
 
 /** What the operator saw of the builder Job (the fields decide needs). */
@@ -32,6 +32,8 @@ export interface PhaseInput {
   job: ObservedJob | undefined;
   pods: ObservedPod[];
   record: BuildRecord | undefined;
+  /** The operator's own check of the artifact the builder claims to have stored; absent until it was made. */
+  artifactCheck?: ArtifactCheck;
   now: Date;
 }
 
@@ -73,9 +75,30 @@ export const alreadyFinished: BuildCheck = ({ build }) => {
   return { phase: old.phase, ...(old.failure ? { failure: old.failure } : {}), ...(old.artifact ? { artifact: old.artifact } : {}) };
 };
 
+/** The artifacts the builder's record and its pods' termination messages name. */
+function claimedDigests({ record, pods }: Pick<PhaseInput, 'record' | 'pods'>): Set<string> {
+  const results = [resultOfRecord(record), ...pods.map((p) => parseTerminationMessage(p.terminationMessage))];
+  return new Set(results.flatMap((r) => (r?.phase === 'Succeeded' ? [r.artifact.digest] : [])));
+}
+
+function unverified(message: string): BuildVerdict {
+  return { phase: 'Failed', failure: { reason: 'ArtifactUnverified', message, logTail: '' } };
+}
+
+/**
+ * A builder's success is a claim: the record lives in a store the namespace's
+ * pods can write. It counts only once the operator found the artifact stored
+ * by this namespace with the claimed size and digest, and the record and the
+ * builder's termination message (written by the kubelet) agree on it.
+ */
 export const resultRecorded: BuildCheck = (o) => {
   const result = recordedResult(o);
-  if (result?.phase === 'Succeeded') return { phase: 'Succeeded', artifact: result.artifact };
+  if (result?.phase === 'Succeeded') {
+    if (claimedDigests(o).size > 1) return unverified(`The builder's record and its pod's termination message name different artifacts: ${[...claimedDigests(o)].join(', ')}`);
+    if (!o.artifactCheck) return { phase: 'Building' };
+    if (!o.artifactCheck.verified) return unverified(o.artifactCheck.problem);
+    return { phase: 'Succeeded', artifact: result.artifact };
+  }
   if (result?.phase === 'Failed') return { phase: 'Failed', failure: result.failure };
   return undefined;
 };

@@ -14,9 +14,9 @@ import { buildInformers, observeBuild, type BuildControllerState } from './obser
 export async function registerInetBuild(context: ControllerContext, now: () => Date = () => new Date()): Promise<Registration<BuildControllerState>> {
   const { kubeConfig, config, log, metrics } = context;
   const informers = buildInformers(kubeConfig, context.enqueue, log, config.watchNamespace);
-  const observeDeps = { informers, records: context.db.collection<BuildRecord>(BUILDS_COLLECTION), settings: config.build, now };
+  const observeDeps = { informers, records: context.db.collection<BuildRecord>(BUILDS_COLLECTION), artifacts: context.db, settings: config.build, now };
   const actDeps = { clients: buildClients(kubeConfig), log, identity: config.leaderElection.identity };
-  const state: BuildControllerState = { written: new Map() };
+  const state: BuildControllerState = { written: new Map(), checked: new Map() };
   metrics.refreshOnScrape(metrics.builds, () => {
     if (informers.builds.hasSynced) countBuildPhases(metrics, informers.builds.list());
   });
