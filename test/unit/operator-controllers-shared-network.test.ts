@@ -87,7 +87,7 @@ describe('the namespace NetworkPolicy set', () => {
     assert.deepEqual(runner.policyTypes, ['Egress']);
     const [dns, nats, store, ...rest] = runner.egress;
     assert.deepEqual(rest, []);
-    assert.deepEqual(dns.to, [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    assert.deepEqual(dns.to, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
     assert.deepEqual(dns.ports, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
     assert.deepEqual(nats, { to: [natsPeer], ports: [{ port: 4223, protocol: 'TCP' }] });
     assert.deepEqual(store.ports, [{ port: 27017, protocol: 'TCP' }, { port: 27018, protocol: 'TCP' }]);

@@ -2,7 +2,7 @@
 // builders or runners, and the label that marks such a namespace as served.
 // Policies only add what they allow, so the set is one default deny over the
 // operator's pods and one allow list per component:
-//   runner  -> DNS, NATS, the store;
+//   runner  -> DNS (kube-system's kube-dns pods), NATS, the store;
 //   builder -> DNS, the store, the namespace's distccd, the git ports outside the cluster;
 //   distccd <- builders of its namespace.
 // Nothing else is admitted; the cloud metadata endpoints are carved out of
@@ -30,8 +30,9 @@ type Rule = { to?: PolicyPeer[]; from?: PolicyPeer[]; ports?: Port[] };
 const tcp = (ports: readonly number[]): Port[] => ports.map((port) => ({ port, protocol: 'TCP' }));
 const pods = (component: string): PolicyPeer => ({ podSelector: { matchLabels: managedLabels(component) } });
 
+// The cluster DNS in kube-system only: `namespaceSelector: {}` would also admit a tenant's pod labelled kube-dns.
 const DNS: Rule = {
-  to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
   ports: [
     { port: 53, protocol: 'UDP' },
     { port: 53, protocol: 'TCP' },
