@@ -36,6 +36,8 @@ export const pureModules = [
   // A controller's manifests are plain data built from the resource: its
   // decide module calls them.
   '^operator/controllers/[^/]+/manifests\\.ts$',
+  // The namespace's NetworkPolicies: manifests and the settings and CIDR arithmetic they are built from.
+  '^operator/controllers/shared/(network|network-settings|cidr)\\.ts$',
   // The named steps a controller's decide module is split into.
   '^operator/controllers/simulationcampaign/outcome\\.ts$',
   '^operator/controllers/inetbuild/phase\\.ts$',

@@ -13,6 +13,11 @@ export const BUILD_LABEL = 'inetswarm.dev/build';
 export const CAMPAIGN_LABEL = 'inetswarm.dev/campaign';
 /** On a rerun campaign: the uids of the campaigns whose results it completes, oldest first, comma-separated. */
 export const MERGE_ANNOTATION = 'inetswarm.dev/merge-results-of';
+/**
+ * On a Namespace the operator serves (builds or campaigns run there): the chart's NATS and MongoDB policies admit
+ * pods of such namespaces only. Set by the operator on the cluster-scoped Namespace, which tenants cannot edit.
+ */
+export const TENANT_LABEL = 'inetswarm.dev/tenant';
 /** Removes the campaign's queue state before the campaign goes away. */
 export const CAMPAIGN_FINALIZER = 'inetswarm.dev/queue-cleanup';
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, LOG_LEVELS, MONGO_SCHEMES, boolean, durationMs, integer, oneOf, text, url, type Env } from '../lib/config.ts';
 import type { BuildSettings } from './controllers/inetbuild/manifests.ts';
 import { campaignSettingsFromEnv, placementFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
+import { networkSettingsFromEnv, type NetworkSettings } from './controllers/shared/network-settings.ts';
 
 export interface OperatorConfig {
   /** Path of a kubeconfig; undefined means in-cluster or the default kubeconfig. */
@@ -21,6 +22,8 @@ export interface OperatorConfig {
   workers: number;
   build: BuildSettings;
   campaign: CampaignSettings;
+  /** The NetworkPolicies and tenant label of the namespaces served. */
+  network: NetworkSettings;
 }
 
 /** The variables the operator's flags override, so that every value is read (and reported) under one name. */
@@ -57,6 +60,8 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
   const identity = podName ? `${podName}_${randomBytes(4).toString('hex')}` : `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const database = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
   const runAsUser = integer(env, 'INETSWARM_RUN_AS_USER') ?? 1000;
+  const builderMongoUri = url(env, 'INETSWARM_BUILDER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongoUri;
+  const campaign = campaignSettingsFromEnv(env, { uri: mongoUri, database }, runAsUser);
   return {
     kubeconfig: text(env, 'KUBECONFIG'),
     logLevel: oneOf(env, 'INETSWARM_LOG_LEVEL', LOG_LEVELS) ?? 'info',
@@ -79,7 +84,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
       builderImageTemplate: text(env, 'INETSWARM_BUILDER_IMAGE') ?? 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
       distccImage: text(env, 'INETSWARM_DISTCC_IMAGE') ?? 'ghcr.io/inet-swarm/distccd:latest',
       mongoSecretName: text(env, 'INETSWARM_BUILDER_SECRET_NAME') ?? 'inet-swarm-mongodb',
-      mongoUri: url(env, 'INETSWARM_BUILDER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongoUri,
+      mongoUri: builderMongoUri,
       mongoDatabase: database,
       builderWorkingDir: text(env, 'INETSWARM_BUILDER_WORKDIR') ?? '/app',
       builderArgs: ['node', 'pods/builder/main.js'],
@@ -87,6 +92,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
       runAsUser,
       serviceAccountName: text(env, 'INETSWARM_BUILDER_SERVICE_ACCOUNT') ?? 'inet-swarm-builder',
     },
-    campaign: campaignSettingsFromEnv(env, { uri: mongoUri, database }, runAsUser),
+    campaign,
+    network: networkSettingsFromEnv(env, { natsUrl: campaign.runnerNatsUrl, mongoUris: [builderMongoUri, campaign.runnerMongoUri] }),
   };
 }

@@ -3,14 +3,21 @@
 // runs no process, it marks them Running), an upgrade keeps the generated
 // passwords, and the operator's ServiceAccount can do exactly what the
 // operator's API calls need and nothing more (`kubectl auth can-i`, both ways),
-// in the cluster-wide and the namespaced RBAC modes. Finally the operator
-// itself, started in this process with the chart's ServiceAccount token,
-// reconciles a build and a campaign without one forbidden request.
+// in the cluster-wide and the namespaced RBAC modes; the chart's admission
+// policies refuse the operator's identity a token Secret and any Namespace
+// change but the tenant label. Finally the operator itself, started in this
+// process with the chart's ServiceAccount token, reconciles a build and a
+// campaign without one forbidden request, writing the namespace's
+// NetworkPolicies (validated by the API server) and its tenant label first.
+// Whether a CNI enforces those policies is not tested: the stack has no
+// enforcing CNI (a documented limit, docs/security.md).
 import { after, before, test } from 'node:test';
 import { Writable } from 'node:stream';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pino } from 'pino';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { apiMessage } from '../../lib/kube/errors.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +29,7 @@ import { helmBinary, runHelm } from '../stack/helm.ts';
 import { loadConfig } from '../../operator/config.ts';
 import { startOperator } from '../../operator/main.ts';
 import { eventually } from '../support/eventually.ts';
+import { POLICY_NAMES } from '../../operator/controllers/shared/network.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const chart = join(root, 'charts/inet-swarm');
@@ -165,6 +173,10 @@ const operatorNeeds: string[][] = [
   ['patch', 'serviceaccounts/inet-swarm-runner', '-n', other],
   ['patch', 'serviceaccounts/inet-swarm-builder', '-n', other],
   ['create', 'events', '-n', other],
+  // The namespace's NetworkPolicy set and its tenant label (operator/controllers/shared/tenancy.ts).
+  ['create', 'networkpolicies.networking.k8s.io', '-n', other],
+  ...Object.values(POLICY_NAMES).map((name) => ['patch', `networkpolicies.networking.k8s.io/${name}`, '-n', other]),
+  ['patch', `namespaces/${other}`],
 ];
 const operatorSelf = (namespace: string): string[][] => [
   ['create', 'leases.coordination.k8s.io', '-n', namespace],
@@ -197,6 +209,19 @@ const operatorMustNot = (namespace: string): string[][] => [
   ['impersonate', 'serviceaccounts', '-n', namespace],
   ['patch', 'serviceaccounts/default', '-n', other],
   ['create', 'serviceaccounts', '--subresource=token', '-n', other],
+  ['get', 'secrets/default-token', '-n', other],
+  ['update', 'secrets/inet-swarm-runner', '-n', other],
+  ['patch', 'networkpolicies.networking.k8s.io/someone-elses-policy', '-n', other],
+  ['delete', 'networkpolicies.networking.k8s.io', '-n', other],
+  ['get', 'networkpolicies.networking.k8s.io', '-n', other],
+  ['get', `namespaces/${other}`],
+  ['list', 'namespaces'],
+  ['update', `namespaces/${other}`],
+  ['create', 'namespaces'],
+  ['patch', `namespaces/${other}`, '--subresource=status'],
+  ['patch', `namespaces/${other}`, '--subresource=finalize'],
+  ['create', 'validatingadmissionpolicies.admissionregistration.k8s.io'],
+  ['delete', 'validatingadmissionpolicybindings.admissionregistration.k8s.io'],
   ['update', 'customresourcedefinitions.apiextensions.k8s.io'],
   ['delete', 'namespaces'],
 ];
@@ -217,7 +242,7 @@ test('the namespaced operator ServiceAccount may do what the operator needs in i
   const sa = `${releaseScoped}-inet-swarm`;
   const inOwn = operatorNeeds
     .filter((args) => !args.includes('--all-namespaces'))
-    .map((args) => args.map((a) => (a === other ? nsScoped : a)));
+    .map((args) => args.map((a) => a.replaceAll(other, nsScoped)));
   const denied: string[] = [];
   for (const args of [...inOwn, ...operatorSelf(nsScoped), ['watch', 'pods', '-n', nsScoped], ['list', 'inetbuilds.inetswarm.dev', '-n', nsScoped]]) {
     if (!(await canI(sa, nsScoped, args))) denied.push(args.join(' '));
@@ -239,6 +264,12 @@ test('runner and builder ServiceAccounts have no API access at all', async () =>
   assert.deepEqual(allowed, []);
 });
 
+function kubeConfigFrom(file: string): KubeConfig {
+  const config = new KubeConfig();
+  config.loadFromFile(file);
+  return config;
+}
+
 /** A kubeconfig that authenticates as the ServiceAccount with a short-lived token. */
 async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<string> {
   const token = await kubectl('create', 'token', serviceAccount, '-n', namespace, '--duration=1h');
@@ -258,6 +289,58 @@ async function serviceAccountKubeconfig(namespace: string, serviceAccount: strin
   await writeFile(file, JSON.stringify(config));
   return file;
 }
+
+const TOKEN_TYPE = 'kubernetes.io/service-account-token';
+
+/** kubectl create of `manifest` as the cluster-wide operator's identity (impersonated by the stack's admin). */
+async function createAsOperator(manifest: Record<string, unknown>, dryRun: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
+  const file = join(await mkdtemp(join(tmpdir(), 'chart-as-')), 'object.json');
+  await writeFile(file, JSON.stringify(manifest));
+  return kubectl('create', '-f', file, `--as=system:serviceaccount:${ns}:${release}-inet-swarm`, ...(dryRun ? ['--dry-run=server'] : []));
+}
+
+function runnerSecretOf(type: string, labels: Record<string, string>): Record<string, unknown> {
+  const annotations = type === TOKEN_TYPE ? { 'kubernetes.io/service-account.name': 'default' } : {};
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'inet-swarm-runner', namespace: other, labels, annotations }, type };
+}
+
+test('the admission policy refuses the operator\'s identity a token Secret and a Secret not labelled as its own', async () => {
+  const ours = { 'app.kubernetes.io/managed-by': 'inet-swarm-operator' };
+  // RBAC lets it create Secrets (can-i above says yes); the policy takes effect once the API server has loaded it.
+  const token = await eventually('the token Secret is refused', async () => {
+    const result = await createAsOperator(runnerSecretOf(TOKEN_TYPE, ours), false);
+    if (result.code === 0) await kubectl('delete', 'secret', 'inet-swarm-runner', '-n', other);
+    return result.code !== 0 && result.stderr.includes('ValidatingAdmissionPolicy') ? result : undefined;
+  });
+  assert.match(token.stderr, /may write only Secrets of type Opaque, not kubernetes\.io\/service-account-token/);
+  const unlabelled = await createAsOperator(runnerSecretOf('Opaque', {}), false);
+  assert.notEqual(unlabelled.code, 0);
+  assert.match(unlabelled.stderr, /may write only Secrets labelled app\.kubernetes\.io\/managed-by=inet-swarm-operator/);
+  const own = await createAsOperator(runnerSecretOf('Opaque', ours), true);
+  assert.equal(own.code, 0, own.stderr);
+  // Anyone else is not bound by it: the stack's admin may still create a token Secret (dry run).
+  const file = join(await mkdtemp(join(tmpdir(), 'chart-admin-')), 'token.json');
+  await writeFile(file, JSON.stringify(runnerSecretOf(TOKEN_TYPE, {})));
+  const admin = await kubectl('create', '-f', file, '--dry-run=server');
+  assert.equal(admin.code, 0, admin.stderr);
+});
+
+test('the admission policy lets the operator\'s identity change a Namespace\'s tenant label and nothing else', async () => {
+  const core = kubeConfigFrom(await serviceAccountKubeconfig(ns, `${release}-inet-swarm`)).makeApiClient(CoreV1Api);
+  const patch = (metadata: Record<string, unknown>) =>
+    core.patchNamespace({ name: other, body: { metadata }, dryRun: 'All' }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)).then(
+      () => 'allowed',
+      (error: unknown) => apiMessage(error),
+    );
+  assert.equal(await patch({ labels: { 'inetswarm.dev/tenant': 'true' } }), 'allowed');
+  const refused = {
+    'another label': { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    'another value': { labels: { 'inetswarm.dev/tenant': 'false' } },
+    'an annotation': { annotations: { 'scheduler.alpha.kubernetes.io/node-selector': 'x=y' } },
+    'a finalizer': { finalizers: ['example.org/hold'] },
+  };
+  for (const [what, metadata] of Object.entries(refused)) assert.match(await patch(metadata), /^403 .*ValidatingAdmissionPolicy/, what);
+});
 
 async function jsonOf(...args: string[]): Promise<Record<string, any> | undefined> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const result = await kubectl('get', ...args, '-o', 'json');
@@ -285,6 +368,8 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
     INETSWARM_NATS_USER: stack.nats.user,
     INETSWARM_NATS_PASSWORD: stack.nats.password,
     INETSWARM_QUEUE_PREFIX: `CHART${suffix.toUpperCase()}`,
+    INETSWARM_NETWORK_POLICIES: 'true',
+    INETSWARM_NETWORK_CLUSTER_CIDRS: '10.96.0.0/16',
   };
   const operator = await startOperator(loadConfig(env, []), log);
   try {
@@ -316,6 +401,12 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
     const lease = await eventually('the Lease', () => jsonOf('lease', 'inet-swarm-operator', '-n', ns));
     assert.match(String(lease.spec.holderIdentity), /^chart-install-test_/);
     await eventually('the builder Job', () => jsonOf('job', `${build}-build`, '-n', other));
+    // Applied (and validated by the API server) before the Job, so there by the time it is.
+    const policies = (await jsonOf('networkpolicies', '-n', other, '--show-managed-fields'))?.items as { metadata: { name: string; managedFields: { manager: string }[] } }[];
+    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), Object.values(POLICY_NAMES).sort());
+    for (const policy of policies) assert.ok(policy.metadata.managedFields.some((f) => f.manager === 'inet-swarm-operator'), policy.metadata.name);
+    const served = await jsonOf('namespace', other);
+    assert.equal(served?.metadata?.labels?.['inetswarm.dev/tenant'], 'true');
     await eventually('the distcc DaemonSet', () => jsonOf('daemonset', 'inet-swarm-distcc', '-n', other));
     await eventually('the distcc Service', () => jsonOf('service', 'inet-swarm-distcc', '-n', other));
     await eventually('the builders\' MongoDB Secret', () => jsonOf('secret', 'inet-swarm-mongodb', '-n', other));

@@ -11,6 +11,7 @@ import { useStack } from '../stack/env.ts';
 import { helmBinary, runHelm } from '../stack/helm.ts';
 import { loadConfig } from '../../operator/config.ts';
 import { capacityConfigFromEnv } from '../../lib/capacity/config.ts';
+import { namespacePolicies, servedNamespace } from '../../operator/controllers/shared/network.ts';
 import { CHART as chart, chartRenderer, find, kinds, sets, type Doc } from '../support/chart.ts';
 import { REPO_ROOT as root } from '../support/campaign.ts';
 
@@ -148,23 +149,64 @@ test('the operator creates the runner and builder ServiceAccounts and may change
   assert.deepEqual([env.get('INETSWARM_RUNNER_SERVICE_ACCOUNT')?.value, env.get('INETSWARM_BUILDER_SERVICE_ACCOUNT')?.value], ['inet-swarm-runner', 'inet-swarm-builder']);
 });
 
-test('runner pods may reach only DNS, NATS and MongoDB, and NATS and MongoDB accept only inet-swarm pods', async () => {
+test('NATS admits runners and MongoDB runners and builders, only of namespaces labelled as served, and the operator learns where they are', async () => {
   const docs = await render(valueSets.defaults!);
-  const runner = find(docs, 'NetworkPolicy', `${fullname}-runner`, namespace);
-  assert.deepEqual(runner.spec.policyTypes, ['Ingress', 'Egress']);
-  assert.deepEqual(runner.spec.podSelector.matchLabels['app.kubernetes.io/component'], 'runner');
-  const ports = runner.spec.egress.map((rule: { ports: { port: number }[] }) => rule.ports.map((p) => p.port).join(','));
-  assert.deepEqual(ports, ['53,53', '4222', '27017']);
-  const components = runner.spec.egress.slice(1).map((rule: { to: { podSelector: { matchLabels: Record<string, string> } }[] }) => rule.to[0]?.podSelector.matchLabels['app.kubernetes.io/component']);
-  assert.deepEqual(components, ['nats', 'mongodb']);
-  for (const name of ['nats', 'mongodb']) {
+  // The operator writes the per-namespace policies now: the chart renders none for runners.
+  assert.deepEqual(kinds(docs, 'NetworkPolicy').map((d) => d.metadata.name).sort(), [`${fullname}-mongodb`, `${fullname}-nats`, `${fullname}-results`]);
+  for (const [name, clients] of [['nats', ['runner']], ['mongodb', ['runner', 'builder']]] as const) {
     const policy = find(docs, 'NetworkPolicy', `${fullname}-${name}`, namespace);
     assert.equal(policy.spec.podSelector.matchLabels['app.kubernetes.io/component'], name);
     assert.equal(policy.spec.ingress.length, 1);
     const [operatorPeer, workloadPeer] = policy.spec.ingress[0].from;
     assert.equal(operatorPeer.podSelector.matchLabels['app.kubernetes.io/component'], 'operator');
-    assert.deepEqual(workloadPeer.podSelector.matchExpressions[1].values, ['runner', 'builder']);
+    assert.equal(operatorPeer.namespaceSelector, undefined, 'the operator of the release namespace only');
+    // A label on the Namespace object, which tenants with namespace-scoped rights cannot set, and not `{}`.
+    assert.deepEqual(workloadPeer.namespaceSelector, { matchLabels: { 'inetswarm.dev/tenant': 'true' } });
+    assert.deepEqual(workloadPeer.podSelector.matchExpressions, [
+      { key: 'app.kubernetes.io/managed-by', operator: 'In', values: ['inet-swarm-operator'] },
+      { key: 'app.kubernetes.io/component', operator: 'In', values: clients },
+    ]);
   }
+  const env = operatorEnv(docs);
+  assert.equal(env.get('INETSWARM_NETWORK_POLICIES')?.value, 'true');
+  const inRelease = (component: string) => [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': release, 'app.kubernetes.io/name': 'inet-swarm' } },
+    },
+  ];
+  assert.deepEqual(JSON.parse(env.get('INETSWARM_NETWORK_NATS_PEERS')?.value ?? ''), inRelease('nats'));
+  assert.deepEqual(JSON.parse(env.get('INETSWARM_NETWORK_STORE_PEERS')?.value ?? ''), inRelease('mongodb'));
+  // The operator's policies select those very pods.
+  for (const component of ['nats', 'mongodb']) {
+    const labels = find(docs, 'StatefulSet', `${fullname}-${component}`, namespace).spec.template.metadata.labels as Record<string, string>;
+    for (const [k, v] of Object.entries(inRelease(component)[0]!.podSelector.matchLabels)) assert.equal(labels[k], v, `${component} pods lack ${k}=${v}`);
+  }
+  assert.equal(env.get('INETSWARM_NETWORK_GIT_PORTS')?.value, '443,22');
+  const off = operatorEnv(await render({ 'networkPolicy.enabled': 'false' }));
+  assert.equal(off.get('INETSWARM_NETWORK_POLICIES'), undefined);
+});
+
+test('the operator may patch Namespaces (by name when namespaced) and write its NetworkPolicies by name, and admission policies bind its writes', async () => {
+  const cluster = await render(valueSets.defaults!);
+  assert.deepEqual(find(cluster, 'ClusterRole', `${fullname}-namespaces`).rules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['patch'] }]);
+  const scoped = await render(valueSets.namespaced!);
+  assert.deepEqual(find(scoped, 'ClusterRole', `${fullname}-namespaces`).rules, [{ apiGroups: [''], resources: ['namespaces'], resourceNames: [watched], verbs: ['patch'] }]);
+  const onPolicies = (find(scoped, 'Role', `${fullname}-operator`, watched).rules as { resources: string[] }[]).filter((r) => r.resources.includes('networkpolicies'));
+  assert.deepEqual(onPolicies, [
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create'] },
+    { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], resourceNames: ['inet-swarm-default-deny', 'inet-swarm-runner', 'inet-swarm-builder', 'inet-swarm-distccd'], verbs: ['patch'] },
+  ]);
+  const operator = `system:serviceaccount:${namespace}:${fullname}`;
+  for (const name of [`${fullname}-operator-secrets`, `${fullname}-operator-namespaces`]) {
+    const policy = find(cluster, 'ValidatingAdmissionPolicy', name);
+    assert.deepEqual(policy.spec.matchConditions, [{ name: 'written-by-the-operator', expression: `request.userInfo.username == "${operator}"` }]);
+    assert.equal(policy.spec.failurePolicy, 'Fail');
+    assert.deepEqual(find(cluster, 'ValidatingAdmissionPolicyBinding', name).spec, { policyName: name, validationActions: ['Deny'] });
+  }
+  const without = await render({ 'rbac.admissionPolicies': 'false', 'networkPolicy.enabled': 'false' });
+  assert.deepEqual([...kinds(without, 'ValidatingAdmissionPolicy'), ...kinds(without, 'ValidatingAdmissionPolicyBinding')], []);
+  assert.equal(without.some((d) => d.metadata.name === `${fullname}-namespaces`), false);
 });
 
 test('the namespaced scope renders a Role and RoleBinding in the watched namespace and sets INETSWARM_WATCH_NAMESPACE', async () => {
@@ -173,8 +215,9 @@ test('the namespaced scope renders a Role and RoleBinding in the watched namespa
   assert.ok(role.rules.length > 0);
   assert.deepEqual(find(docs, 'RoleBinding', `${fullname}-operator`, watched).subjects, [{ kind: 'ServiceAccount', name: fullname, namespace }]);
   assert.equal(kinds(docs, 'ClusterRole').filter((r) => r.metadata.name === `${fullname}-operator`).length, 0);
-  // The results service's bindings stay cluster-wide (its APIService is); the operator has none.
-  assert.deepEqual(kinds(docs, 'ClusterRoleBinding').map((d) => d.metadata.name).sort(), [`${fullname}-results`, `${fullname}-results-reader`]);
+  // The results service's bindings stay cluster-wide (its APIService is); the operator's only one is the watched
+  // Namespace's label (Namespaces are cluster-scoped), by name.
+  assert.deepEqual(kinds(docs, 'ClusterRoleBinding').map((d) => d.metadata.name).sort(), [`${fullname}-namespaces`, `${fullname}-results`, `${fullname}-results-reader`]);
   assert.equal(operatorEnv(docs).get('INETSWARM_WATCH_NAMESPACE')?.value, watched);
 });
 
@@ -216,6 +259,23 @@ test("the operator's own configuration loader reads the rendered environment as 
   assert.equal(capacity.namespace, namespace);
 });
 
+test('the policies the operator writes from the rendered settings pass the API server\'s validation (server-side dry-run)', async () => {
+  const secrets = { [`${fullname}-mongodb/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin', 'mongodb-uri/uri': 'mongodb://u:pw@db.example.org:27018/x', [`${fullname}-nats/password`]: 'pw', 'nats-credentials/password': 'pw' };
+  for (const values of [valueSets.defaults!, { ...valueSets.external!, 'networkPolicy.clusterCIDRs': '{10.96.0.0/12,fd10::/64}', 'networkPolicy.gitPorts': '{443,22,9418}' }]) {
+    const config = loadConfig({ ...resolvedEnv(await render(values), secrets), INETSWARM_NATS_USER: 'u' }, []);
+    assert.equal(config.network.enabled, true);
+    const manifests = [...namespacePolicies(watched, config.network), servedNamespace(watched)];
+    const result = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chart-render-test', '-o', 'name', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim().split('\n').length, 5, result.stdout);
+  }
+  // The check can fail: an except outside its block is refused.
+  const bad = { ...namespacePolicies(watched, loadConfig(resolvedEnv(await render(valueSets.defaults!), secrets), []).network)[1]!, spec: { podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['169.254.169.254/32'] } }] }] } };
+  const refused = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chart-render-test', '-f', '-'], JSON.stringify(bad));
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /except/);
+});
+
 test('the namespaced scope refuses more than one watched namespace, since the operator watches one', async () => {
   const result = await template({ 'rbac.scope': 'namespaced', 'rbac.namespaces': '{a,b}' });
   assert.notEqual(result.code, 0);
@@ -232,11 +292,10 @@ test('external NATS and MongoDB replace the StatefulSets and their Secrets by th
   assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'password' });
   assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: 'mongodb-uri', key: 'uri' });
   assert.deepEqual(kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name), [`${fullname}-operator`, `${fullname}-results`]);
-  const runner = find(docs, 'NetworkPolicy', `${fullname}-runner`, namespace);
-  assert.deepEqual(runner.spec.egress.map((r: { to: unknown[] }) => r.to), [
-    runner.spec.egress[0].to,
-    [{ ipBlock: { cidr: '10.20.0.0/16' } }],
-  ]);
+  // Runners and builders reach the external servers at networkPolicy.externalCIDRs, and the chart admits nothing itself.
+  assert.equal(env.get('INETSWARM_NETWORK_NATS_PEERS')?.value, '[{"ipBlock":{"cidr":"10.20.0.0/16"}}]');
+  assert.equal(env.get('INETSWARM_NETWORK_STORE_PEERS')?.value, '[{"ipBlock":{"cidr":"10.20.0.0/16"}}]');
+  assert.deepEqual(kinds(docs, 'NetworkPolicy').map((d) => d.metadata.name), [`${fullname}-results`]);
 });
 
 test('external NATS without a URL is rejected', async () => {

@@ -67,7 +67,7 @@ function values(world: CampaignWorld, node: RealNodeInfo, images: RealRelease['i
     mongodb: { enabled: false, external: { uriSecret: { name: 'stack-mongodb', key: 'uri' } } },
     runner: { image: { template: images.runner }, ...REAL_ONLY },
     builder: { image: { template: images.builder }, distccdImage: images.distccd, ...REAL_ONLY },
-    // The stack's CNI bridge enforces no NetworkPolicy: the policies are installed as a user gets them, not tested.
+    // The stack's CNI bridge enforces no NetworkPolicy: the operator writes the policies as for a user, untested.
     networkPolicy: { enabled: true, externalCIDRs: [`${node.gateway}/32`] },
   };
 }

@@ -51,16 +51,30 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 {{- end -}}
 
-{{/* Namespaces where runner and builder pods run: their ServiceAccounts and NetworkPolicies go there. */}}
-{{- define "inet-swarm.workloadNamespaces" -}}
-{{- $list := list .Release.Namespace -}}
-{{- if .Values.networkPolicy.runnerNamespaces -}}
-{{- $list = concat $list .Values.networkPolicy.runnerNamespaces -}}
+{{- /*
+Where the operator's runners (and builders, for MongoDB) reach a server, as NetworkPolicy peers in JSON for
+INETSWARM_NETWORK_NATS_PEERS / _STORE_PEERS: the chart's pods in the release namespace, else
+networkPolicy.externalCIDRs, else nothing (the operator then allows any address but the metadata endpoints).
+Include with (list . "nats").
+*/}}
+{{- define "inet-swarm.serverPeers" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- if (index $root.Values $name).enabled -}}
+{{- $pods := fromYaml (include "inet-swarm.selectorLabels" (list $root $name)) -}}
+{{- toJson (list (dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" $root.Release.Namespace)) "podSelector" (dict "matchLabels" $pods))) -}}
+{{- else -}}
+{{- $blocks := list -}}
+{{- range $root.Values.networkPolicy.externalCIDRs -}}
+{{- $blocks = append $blocks (dict "ipBlock" (dict "cidr" .)) -}}
 {{- end -}}
-{{- if .Values.rbac.namespaces -}}
-{{- $list = concat $list .Values.rbac.namespaces -}}
+{{- if $blocks -}}{{- toJson $blocks -}}{{- end -}}
 {{- end -}}
-{{- toJson (uniq $list) -}}
+{{- end -}}
+
+{{/* The NetworkPolicies the operator writes into each namespace it serves, named so that its RBAC can name them. */}}
+{{- define "inet-swarm.operatorPolicyNames" -}}
+["inet-swarm-default-deny","inet-swarm-runner","inet-swarm-builder","inet-swarm-distccd"]
 {{- end -}}
 
 {{- define "inet-swarm.natsName" -}}{{ include "inet-swarm.fullname" . }}-nats{{- end -}}
@@ -171,6 +185,16 @@ patches; finalizers on campaigns; Events.
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]
+{{- if .Values.networkPolicy.enabled }}
+{{- /* The namespace's NetworkPolicy set (operator/controllers/shared/network.ts): created, then changed by name. */}}
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["create"]
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  resourceNames: {{ include "inet-swarm.operatorPolicyNames" . }}
+  verbs: ["patch"]
+{{- end }}
 {{- end }}
 
 {{/* The results service's name: its Deployment, Service, ServiceAccount and ClusterRole. */}}

@@ -8,6 +8,7 @@ import { FIELD_MANAGER } from '../../../api/labels.ts';
 import { classify } from '../../../lib/kube/errors.ts';
 import { emitEvent, writeStatusOrReport } from '../../../lib/kube/resources.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
+import type { NamespaceGuard } from '../shared/tenancy.ts';
 import type { BuildDecision } from './decide.ts';
 import type { BuildControllerState, ObservedBuild } from './observe.ts';
 
@@ -31,12 +32,15 @@ export interface ActDeps {
   log: Logger;
   /** Reporting instance for Events (the pod name). */
   identity: string;
+  /** The namespace's NetworkPolicies and tenant label, before any of its pods. */
+  namespaces: NamespaceGuard;
 }
 
 /** Carries out `decision` for the observed build; returns when to look again. */
 export async function actOnBuild(observed: ObservedBuild, decision: BuildDecision, deps: ActDeps, state: BuildControllerState): Promise<ReconcileResult> {
   const { key, build, ownedJob } = observed;
   const { objects, custom, core } = deps.clients;
+  if (decision.apply.length > 0) await deps.namespaces.prepare(build.metadata.namespace ?? '');
   for (const manifest of decision.apply) {
     // A Job's pod template is immutable: once created it is only observed, never re-applied.
     if (manifest.kind === 'Job' && ownedJob) continue;

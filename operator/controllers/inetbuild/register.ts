@@ -6,6 +6,7 @@ import { INET_BUILD_PHASES, type InetBuild } from '../../../api/v1alpha1.ts';
 import { BUILDS_COLLECTION, type BuildRecord } from '../../../lib/store/builds.ts';
 import { objectController, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
+import { namespaceGuard } from '../shared/tenancy.ts';
 import { actOnBuild, buildClients } from './act.ts';
 import { decideBuild } from './decide.ts';
 import { buildInformers, observeBuild, type BuildControllerState } from './observe.ts';
@@ -15,7 +16,8 @@ export async function registerInetBuild(context: ControllerContext, now: () => D
   const { kubeConfig, config, log, metrics } = context;
   const informers = buildInformers(kubeConfig, context.enqueue, log, config.watchNamespace);
   const observeDeps = { informers, records: context.db.collection<BuildRecord>(BUILDS_COLLECTION), artifacts: context.db, settings: config.build, now };
-  const actDeps = { clients: buildClients(kubeConfig), log, identity: config.leaderElection.identity };
+  const clients = buildClients(kubeConfig);
+  const actDeps = { clients, log, identity: config.leaderElection.identity, namespaces: namespaceGuard(clients.objects, config.network) };
   const state: BuildControllerState = { written: new Map(), checked: new Map() };
   metrics.refreshOnScrape(metrics.builds, () => {
     if (informers.builds.hasSynced) countBuildPhases(metrics, informers.builds.list());

@@ -23,6 +23,7 @@ import { emitEvent, writeStatusOrReport } from '../../../lib/kube/resources.ts';
 import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../../lib/queue/jetstream.ts';
 import type { queueNames } from '../../../lib/queue/subjects.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
+import type { NamespaceGuard } from '../shared/tenancy.ts';
 import type { CampaignDecision } from './decide.ts';
 import { attemptPolicy, runnerSecret } from './manifests.ts';
 import type { CampaignControllerState, ObservedCampaign } from './observe.ts';
@@ -55,6 +56,8 @@ export interface ActDeps {
   /** Reporting instance for Events (the pod name). */
   identity: string;
   now: () => Date;
+  /** The namespace's NetworkPolicies and tenant label, before any of its pods. */
+  namespaces: NamespaceGuard;
 }
 
 /** Carries out `decision` for the observed campaign; returns when to look again. */
@@ -122,6 +125,7 @@ async function ensureQueue(observed: ObservedCampaign, publishPlan: boolean, dep
 async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign, deps: ActDeps, state: CampaignControllerState): Promise<void> {
   const { namespace } = observed.ref;
   if (!state.namespacesPrepared.has(namespace)) {
+    await deps.namespaces.prepare(namespace);
     await apply(deps, runnerSecret(namespace, deps.settings) as KubernetesObject, `applying the runner Secret in ${namespace}`);
     await apply(deps, podServiceAccount(deps.settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
     state.namespacesPrepared.add(namespace);

@@ -10,6 +10,7 @@ import { CAMPAIGN_PHASES, type SimulationCampaign } from '../../../api/v1alpha1.
 import { queueNames } from '../../../lib/queue/subjects.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import { objectController, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
+import { namespaceGuard } from '../shared/tenancy.ts';
 import { actOnCampaign, campaignClients } from './act.ts';
 import { decideCampaign, isFinal } from './decide.ts';
 import { campaignInformers, observeCampaign, type CampaignControllerState } from './observe.ts';
@@ -34,7 +35,7 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
   const clients = campaignClients(kubeConfig);
   const observeDeps = { informers, custom: kubeConfig.makeApiClient(CustomObjectsApi), db: context.db, settings, log, now };
   const names = queueNames(settings.queuePrefix);
-  const actDeps = { clients, js: jetstream(nc), jsm: await jetstreamManager(nc), names, settings, log, identity: config.leaderElection.identity, now };
+  const actDeps = { clients, js: jetstream(nc), jsm: await jetstreamManager(nc), names, settings, log, identity: config.leaderElection.identity, now, namespaces: namespaceGuard(clients.objects, config.network) };
   const state: CampaignControllerState = { memory: new Map(), namespacesPrepared: new Set(), streamsReady: false };
   const campaigns = () => (informers.campaigns.hasSynced ? informers.campaigns.list() : undefined);
   metrics.refreshOnScrape(metrics.campaigns, () => countPhases(metrics, campaigns()));
