@@ -70,16 +70,28 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
  * Environment for git: never prompts, and authenticates with the mounted
  * credentials only to the repository's own host (git-auth.ts).
  */
-async function gitEnv(settings: BuilderSettings): Promise<NodeJS.ProcessEnv> {
+async function gitEnv(settings: BuilderSettings, privateDir: string): Promise<NodeJS.ProcessEnv> {
   const { GIT_ASKPASS: _askpass, SSH_ASKPASS: _sshAskpass, GIT_SSH_COMMAND: _ssh, GIT_SSH: _sshProgram, ...inherited } = process.env;
-  const auth = await prepareGitAuth(settings.repository, settings.credentialsDir, join(settings.workspace, '.credentials'));
+  const auth = await prepareGitAuth(settings.repository, settings.credentialsDir, privateDir);
   if (!auth.ok) throw new BuildStepError('CredentialsInvalid', auth.message);
   return { ...inherited, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', ...auth.env };
 }
 
-/** Clones `repository` at `revision` (with submodules) into `dir`. */
+/**
+ * Clones `repository` at `revision` (with submodules) into `dir`. The copy of
+ * the SSH key and the helper are removed before anything else runs, so that
+ * build commands find no credential in the workspace.
+ */
 export async function checkout(settings: BuilderSettings, dir: string, tail: LogTail, log: Logger): Promise<void> {
-  const env = await gitEnv(settings);
+  const privateDir = join(settings.workspace, '.credentials');
+  try {
+    await clone(settings, dir, await gitEnv(settings, privateDir), tail, log);
+  } finally {
+    await rm(privateDir, { recursive: true, force: true });
+  }
+}
+
+async function clone(settings: BuilderSettings, dir: string, env: NodeJS.ProcessEnv, tail: LogTail, log: Logger): Promise<void> {
   const git = (...args: string[]) => run('git', ['-c', 'protocol.file.allow=always', '-c', 'advice.detachedHead=false', ...args], { cwd: dir, env, tail });
   await mkdir(dir, { recursive: true });
   await git('init', '-q');

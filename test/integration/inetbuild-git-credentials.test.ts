@@ -228,7 +228,9 @@ describe('a private repository cloned with a token', () => {
     assert.equal(dryRun.code, 0, dryRun.stderr);
     const { build, campaign } = JSON.parse(dryRun.stdout) as { build: InetBuild; campaign: { metadata: { name: string } } };
     assert.deepEqual(build.spec.source, { repository: `${own.url}/model.git`, revision: commit, credentialsSecretRef: { name: 'git-token' } });
-    await custom.createNamespacedCustomObject({ ...crd, plural: 'inetbuilds', body: { ...build, spec: { ...build.spec, commands: ['make -j$JOBS'], distcc: { enabled: false } } } });
+    // The build command fails the build if git's helper or the key's copy is still in the workspace.
+    const commands = ['test ! -e "$INETSWARM_WORKSPACE/.credentials" && make -j$JOBS'];
+    await custom.createNamespacedCustomObject({ ...crd, plural: 'inetbuilds', body: { ...build, spec: { ...build.spec, commands, distcc: { enabled: false } } } });
     await custom.createNamespacedCustomObject({ ...crd, plural: 'simulationcampaigns', body: campaign });
 
     const builder = await runBuilder(await builderJob(await getBuild(build.metadata.name ?? '')));
