@@ -4,16 +4,18 @@
 // itself refuses another host; ssh's own evaluation of the configuration
 // (`ssh -G`) adds the key only for the repository's host and port. The whole
 // build through git's HTTP server: inetbuild-git-credentials.test.ts.
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareGitAuth } from '../../pods/builder/git-auth.ts';
+import { GIT_PACKAGES, ensureDebianPackages } from '../stack/system-packages.ts';
 
 const TOKEN = `tok-${process.pid}-Zq81`;
 const temporary: string[] = [];
+before(() => ensureDebianPackages(GIT_PACKAGES));
 after(() => Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 async function scratch(prefix: string): Promise<string> {

@@ -20,6 +20,7 @@ import { BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Container, 
 import { MongoClient, type Db } from 'mongodb';
 import { pino } from 'pino';
 import { useStack } from '../stack/env.ts';
+import { GIT_PACKAGES, ensureDebianPackages } from '../stack/system-packages.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { containerCommand, containerEnv } from '../support/pod-like.ts';
@@ -162,6 +163,7 @@ async function everyPlace(buildName: string, builder: { output: string; terminat
 }
 
 before(async () => {
+  await ensureDebianPackages(GIT_PACKAGES);
   stack = await useStack();
   kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(stack.kubeconfig);
