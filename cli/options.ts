@@ -30,6 +30,15 @@ export function parseCount(text: string, option: string, min = 1): number {
   return value;
 }
 
+/** Parses the name of a Kubernetes object (a DNS subdomain: lowercase letters, digits, '-' and '.'). */
+export function parseObjectName(text: string, option: string): string {
+  const value = text.trim();
+  if (value.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(value)) {
+    throw new UsageError(`${option}: '${text}' is not the name of a Kubernetes object (lowercase letters, digits, '-' and '.')`);
+  }
+  return value;
+}
+
 /**
  * Adds the admins' direct way to the result store to a command that reads
  * results; without them the command reads through the results API with the

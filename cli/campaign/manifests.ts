@@ -29,6 +29,8 @@ export interface CampaignInputs {
   mode: BuildMode;
   /** Overrides the build commands derived from the project. */
   buildCommands?: string[] | undefined;
+  /** `--git-credentials`: the Secret the builder clones with. */
+  credentialsSecret?: string | undefined;
   /** `--rebuild`: any new value gives a new build name, so the operator builds again. */
   rebuildNonce?: string | undefined;
   parallelism?: number | undefined;
@@ -60,6 +62,12 @@ export function goDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
+/** Where the build clones from, and the Secret it clones with (`--git-credentials`). */
+function buildSource(inputs: Pick<CampaignInputs, 'repository' | 'revision' | 'credentialsSecret'>): InetBuild['spec']['source'] {
+  const { repository, revision, credentialsSecret } = inputs;
+  return { repository, revision, ...(credentialsSecret ? { credentialsSecretRef: { name: credentialsSecret } } : {}) };
+}
+
 /** The two objects of one `inet-swarm run`. */
 export function campaignManifests(inputs: CampaignInputs): CampaignManifests {
   const commands = inputs.buildCommands?.length ? inputs.buildCommands : defaultBuildCommands(inputs.project);
@@ -68,6 +76,7 @@ export function campaignManifests(inputs: CampaignInputs): CampaignManifests {
     revision: inputs.revision,
     omnetppVersion: inputs.omnetppVersion,
     mode: inputs.mode,
+    credentialsSecret: inputs.credentialsSecret,
     commands: inputs.rebuildNonce === undefined ? commands : [...commands, `# rebuild ${inputs.rebuildNonce}`],
   });
   const labels = { 'app.kubernetes.io/managed-by': 'inet-swarm-cli' };
@@ -81,7 +90,7 @@ export function campaignManifests(inputs: CampaignInputs): CampaignManifests {
       ...(inputs.rebuildNonce === undefined ? {} : { annotations: { 'inetswarm.dev/rebuild': inputs.rebuildNonce } }),
     },
     spec: {
-      source: { repository: inputs.repository, revision: inputs.revision },
+      source: buildSource(inputs),
       omnetpp: { version: inputs.omnetppVersion },
       mode: inputs.mode,
       commands,

@@ -41,6 +41,7 @@ export async function prepareClusterCampaign(options: RunOptions, simulationArgs
       omnetppVersion: options.omnetpp,
       mode: options.mode,
       buildCommands: options.buildCommand,
+      credentialsSecret: options.gitCredentials,
       rebuildNonce: options.rebuild ? ctx.now().toISOString() : undefined,
       parallelism: options.jobs,
       runTimeoutMs: options.runTimeout,

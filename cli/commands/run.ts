@@ -12,7 +12,7 @@ import { detectionOptions, noRunsNotes, normalizeRunOptions, planFailureHint, ru
 import { CliError } from '../errors.ts';
 import { findRepositoryRoot } from '../git/state.ts';
 import { planLocalRuns, runLocalCampaign } from '../local/engine.ts';
-import { parseCount, parseDuration } from '../options.ts';
+import { parseCount, parseDuration, parseObjectName } from '../options.ts';
 import { createReporter } from '../output/progress.ts';
 import { printRunResult } from '../output/run.ts';
 import { detectProject } from '../project/detect.ts';
@@ -95,6 +95,12 @@ function withClusterOptions(command: Command): Command {
     )
     .option('--build-command <cmd>', 'build command on the cluster instead of the default; repeat for several', collect)
     .option('--rebuild', 'build the commit again on the cluster even if a build of it exists')
+    .option(
+      '--git-credentials <secret>',
+      "Secret in the campaign's namespace with the credentials to clone a private repository: username and password " +
+        '(a token) for https, ssh-privatekey and known_hosts for ssh; offered only to the repository\'s host',
+      (v) => parseObjectName(v, '--git-credentials'),
+    )
     .addOption(
       new Option('--kill-grace <duration>', 'time between SIGTERM and SIGKILL when a run is stopped')
         .argParser((v) => parseDuration(v, '--kill-grace'))

@@ -31,6 +31,8 @@ export interface RunOptions {
   mode: 'release' | 'debug';
   buildCommand: string[];
   rebuild: boolean;
+  /** `--git-credentials`: the Secret the builder clones with. */
+  gitCredentials?: string | undefined;
   killGrace: number;
   mongoUri?: string | undefined;
   mongoDatabase?: string | undefined;
@@ -76,6 +78,7 @@ export function normalizeRunOptions(raw: Partial<RunOptions>, cores: number): Ru
     mode: raw.mode ?? 'release',
     buildCommand: raw.buildCommand ?? [],
     rebuild: raw.rebuild === true,
+    gitCredentials: raw.gitCredentials,
     killGrace: raw.killGrace ?? 5000,
     mongoUri: raw.mongoUri,
     mongoDatabase: raw.mongoDatabase,

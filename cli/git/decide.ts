@@ -1,6 +1,6 @@
 // Decides whether the cluster can build what the user has checked out. Pure:
 // the git state is read elsewhere (state.ts), so every edge case is a table test.
-import { parseRemoteUrl, type RemoteUrl } from './remote-url.ts';
+import { parseRemoteUrl, urlCredentials, withoutCredentials, type RemoteUrl } from './remote-url.ts';
 import type { GitState } from './state.ts';
 
 /** What the cluster will build, when the checkout allows it. */
@@ -60,6 +60,9 @@ function checkRemote(state: GitState): Findings & { repository?: RemoteUrl } {
     };
   }
   const repository = state.remoteUrl === undefined ? undefined : parseRemoteUrl(state.remoteUrl);
+  if (repository !== undefined && urlCredentials(repository.url) !== undefined) {
+    return { problems: [credentialsInUrlProblem(state.remote, repository)], notes: [] };
+  }
   if (repository === undefined) {
     return {
       problems: [
@@ -70,6 +73,34 @@ function checkRemote(state: GitState): Findings & { repository?: RemoteUrl } {
     };
   }
   return { problems: [], notes: [], repository };
+}
+
+/**
+ * A remote URL with a password or token in it: the cluster would copy it into
+ * the InetBuild, its Events and the builder Job. The fix: a clean URL, and the
+ * credential in a Secret that `--git-credentials` names. Never shows the credential.
+ */
+export function credentialsInUrlProblem(remote: string, repository: RemoteUrl): string {
+  const clean = withoutCredentials(repository.url);
+  const what = urlCredentials(repository.url) === 'password' ? 'a password' : 'a user name or token';
+  const token = [
+    '  kubectl create secret generic git-token --from-literal=username=<user> --from-literal=password=<token>',
+    '  inet-swarm run --git-credentials git-token',
+  ];
+  const ssh = [
+    `  ssh-keyscan ${repository.host} > known_hosts`,
+    '  kubectl create secret generic git-ssh --from-file=ssh-privatekey=$HOME/.ssh/id_ed25519 --from-file=known_hosts=known_hosts',
+    '  inet-swarm run --git-credentials git-ssh',
+  ];
+  return [
+    `Remote ${remote}'s URL has ${what} in it, which the cluster would copy into the InetBuild, its Events and the ` +
+      `builder Job. Take it out of the URL (git remote set-url ${remote} ${clean}; a git credential helper keeps it ` +
+      'on this machine) and give it to the cluster in a credentials Secret (kubectl -n <namespace> for another namespace):',
+    ...(repository.kind === 'ssh' ? ssh : token),
+    repository.kind === 'ssh' ? 'For an https remote with a token:' : 'For an ssh remote, a key and its host\'s key:',
+    ...(repository.kind === 'ssh' ? token : ssh),
+    'The builder offers the credential only to the repository\'s own host.',
+  ].join('\n');
 }
 
 /** Uncommitted changes (and modified submodules): a problem, or a note with --allow-dirty. */

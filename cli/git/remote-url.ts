@@ -91,3 +91,34 @@ function withName(parts: Omit<RemoteUrl, 'name'>): RemoteUrl | undefined {
   if (name === undefined) return undefined;
   return { ...parts, name };
 }
+
+/**
+ * What a URL carries before its host that the cluster must never be given:
+ * `password` for `user:password@` (any scheme), `user` for `name@` on http(s),
+ * where the name may be a token; undefined for none (ssh's `git@host` is a
+ * login name, not a secret).
+ */
+export function urlCredentials(url: string): 'password' | 'user' | undefined {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)/i.exec(url.trim());
+  if (scheme === null) {
+    // scp-like: a colon inside the user part (user:password@host:path) is a password.
+    return /^[^/@]*:[^/@]*@[^/:]+:/.test(url.trim()) ? 'password' : undefined;
+  }
+  const authority = scheme[2] ?? '';
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return undefined;
+  if (authority.slice(0, at).includes(':')) return 'password';
+  return /^https?$/i.test(scheme[1] ?? '') ? 'user' : undefined;
+}
+
+/** The URL without what urlCredentials finds (an ssh login name stays), for messages and the fix. */
+export function withoutCredentials(url: string): string {
+  const trimmed = url.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/is.exec(trimmed);
+  if (scheme === null) return trimmed.replace(/^([^/@:]*):[^/@]*@(?=[^/:]+:)/, '$1@');
+  const [, protocol = '', authority = '', rest = ''] = scheme;
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return trimmed;
+  const login = /^https?$/i.test(protocol) ? '' : (authority.slice(0, at).split(':')[0] ?? '');
+  return `${protocol}://${login ? `${login}@` : ''}${authority.slice(at + 1)}${rest}`;
+}

@@ -11,6 +11,8 @@ export interface BuildIdentity {
   omnetppVersion: string;
   mode: 'release' | 'debug';
   commands: string[];
+  /** The credentials Secret: the spec is immutable, so a build with another Secret is another object. */
+  credentialsSecret?: string | undefined;
 }
 
 /** The InetBuild CRD allows 52 characters: the name is also the builder Job's, whose pods add a suffix. */
@@ -29,6 +31,8 @@ export function buildName(identity: BuildIdentity): string {
         identity.omnetppVersion,
         identity.mode,
         identity.commands,
+        // Only when set, so that the names of builds without a Secret stay what they were.
+        ...(identity.credentialsSecret ? [identity.credentialsSecret] : []),
       ]),
     )
     .digest('hex')

@@ -4,7 +4,7 @@
 // outcome twice: in the MongoDB `builds` collection (keyed by the build's
 // uid) and as the container's termination message. Exit code 0 on success.
 import { spawn } from 'node:child_process';
-import { chmod, copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { lookup } from 'node:dns/promises';
 import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -13,6 +13,7 @@ import { pino, type Logger } from 'pino';
 import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { PermanentError, TemporaryError } from '../../lib/errors.ts';
 import { BUILDS_COLLECTION, terminationMessage, type BuildFailure, type BuildRecord, type BuildResult } from '../../lib/store/builds.ts';
+import { prepareGitAuth } from './git-auth.ts';
 import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl, terminationLogPath, type BuilderSettings } from './plan.ts';
 
 /** A build step failed for a reason the user can act on. */
@@ -65,37 +66,32 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
   });
 }
 
-/** Environment for git: never prompts, and authenticates with the mounted credentials, if any. */
-async function gitEnv(settings: BuilderSettings): Promise<NodeJS.ProcessEnv> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
-  const dir = settings.credentialsDir;
-  if (!dir) return env;
-  const private_ = join(settings.workspace, '.credentials');
-  await mkdir(private_, { recursive: true, mode: 0o700 });
-  const askpass = join(private_, 'askpass.sh');
-  // The script reads the Secret's files when git asks, so the values never appear in an environment or a log.
-  await writeFile(askpass, `#!/bin/sh\ncase "$1" in\n  Username*) cat '${dir}/username' ;;\n  *) cat '${dir}/password' ;;\nesac\n`, { mode: 0o700 });
-  env.GIT_ASKPASS = askpass;
-  const key = join(private_, 'id');
-  const hasKey = await copyFile(join(dir, 'ssh-privatekey'), key).then(
-    () => true,
-    () => false,
-  );
-  if (hasKey) {
-    await chmod(key, 0o600);
-    const knownHosts = join(dir, 'known_hosts');
-    const hostKeyOptions = await copyFile(knownHosts, join(private_, 'known_hosts')).then(
-      () => `-o UserKnownHostsFile=${join(private_, 'known_hosts')} -o StrictHostKeyChecking=yes`,
-      () => `-o UserKnownHostsFile=${join(private_, 'known_hosts')} -o StrictHostKeyChecking=accept-new`,
-    );
-    env.GIT_SSH_COMMAND = `ssh -i ${key} -o IdentitiesOnly=yes -o BatchMode=yes ${hostKeyOptions}`;
-  }
-  return env;
+/**
+ * Environment for git: never prompts, and authenticates with the mounted
+ * credentials only to the repository's own host (git-auth.ts).
+ */
+async function gitEnv(settings: BuilderSettings, privateDir: string): Promise<NodeJS.ProcessEnv> {
+  const { GIT_ASKPASS: _askpass, SSH_ASKPASS: _sshAskpass, GIT_SSH_COMMAND: _ssh, GIT_SSH: _sshProgram, ...inherited } = process.env;
+  const auth = await prepareGitAuth(settings.repository, settings.credentialsDir, privateDir);
+  if (!auth.ok) throw new BuildStepError('CredentialsInvalid', auth.message);
+  return { ...inherited, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', ...auth.env };
 }
 
-/** Clones `repository` at `revision` (with submodules) into `dir`. */
+/**
+ * Clones `repository` at `revision` (with submodules) into `dir`. The copy of
+ * the SSH key and the helper are removed before anything else runs, so that
+ * build commands find no credential in the workspace.
+ */
 export async function checkout(settings: BuilderSettings, dir: string, tail: LogTail, log: Logger): Promise<void> {
-  const env = await gitEnv(settings);
+  const privateDir = join(settings.workspace, '.credentials');
+  try {
+    await clone(settings, dir, await gitEnv(settings, privateDir), tail, log);
+  } finally {
+    await rm(privateDir, { recursive: true, force: true });
+  }
+}
+
+async function clone(settings: BuilderSettings, dir: string, env: NodeJS.ProcessEnv, tail: LogTail, log: Logger): Promise<void> {
   const git = (...args: string[]) => run('git', ['-c', 'protocol.file.allow=always', '-c', 'advice.detachedHead=false', ...args], { cwd: dir, env, tail });
   await mkdir(dir, { recursive: true });
   await git('init', '-q');

@@ -245,6 +245,10 @@ const invalid: { name: string; base: Manifest; changes: Record<string, unknown>;
   { name: 'a build whose memory is a bare number of bytes', base: build, changes: { 'spec.builder.memory': 4096 }, message: 'builder.memory must be between 64Mi and 1Ti' },
   { name: 'a build whose timeout is written in words', base: build, changes: { 'spec.builder.timeout': '2 hours' }, message: 'builder.timeout must be a duration such as 45m' },
   { name: 'a build whose timeout exceeds a day', base: build, changes: { 'spec.builder.timeout': '48h' }, message: 'builder.timeout must be between 1m and 24h' },
+  { name: 'a build whose https repository has a user and token', base: build, changes: { 'spec.source.repository': 'https://me:ghp_secret@github.com/lab/aloha.git' }, message: 'source.repository must not contain credentials' },
+  { name: 'a build whose https repository has a token as its user', base: build, changes: { 'spec.source.repository': 'https://oauth2@gitlab.example.org/sim/aloha' }, message: 'source.repository must not contain credentials' },
+  { name: 'a build whose HTTP repository has a token in capitals of the scheme', base: build, changes: { 'spec.source.repository': 'HTTP://glpat-secret@gitlab.example.org/sim/aloha' }, message: 'source.repository must not contain credentials' },
+  { name: 'a build whose ssh repository has a password', base: build, changes: { 'spec.source.repository': 'ssh://git:hunter2@example.org/sim/aloha.git' }, message: 'source.repository must not contain credentials' },
   { name: 'a build whose secret name has capitals', base: build, changes: { 'spec.source.credentialsSecretRef.name': 'My_Key' }, message: 'credentialsSecretRef.name must be the name of a Secret' },
   { name: 'a build that excludes a path outside the repository', base: build, changes: { 'spec.artifact.exclude': ['../secrets'] }, message: "must not start with '/' or contain '..'" },
   { name: 'a build whose name is longer than 52 characters', base: build, changes: { 'metadata.name': `b${'x'.repeat(55)}` }, message: 'metadata.name must be at most 52 characters' },
@@ -290,11 +294,17 @@ for (const { name, base, changes, message } of invalid) {
   });
 }
 
+test('rejects a repository URL with a token without repeating the token in its answer', async () => {
+  const text = await rejection(client.create(variant(build, { 'spec.source.repository': 'https://x-access-token:ghp_Sekr1t@github.com/lab/aloha.git' }), undefined, 'All'));
+  assert.ok(text.includes('must not contain credentials'), text);
+  assert.ok(!text.includes('ghp_Sekr1t'), `the token is not in the answer: ${text}`);
+});
+
 // Valid spellings the rules must not reject.
 const valid: { name: string; base: Manifest; changes: Record<string, unknown> }[] = [
   { name: 'an ssh:// repository', base: build, changes: { 'spec.source.repository': 'ssh://git@example.org:2222/sim/aloha.git' } },
   { name: 'a file:// repository', base: build, changes: { 'spec.source.repository': 'file:///srv/git/aloha.git' } },
-  { name: 'an https repository with a token user', base: build, changes: { 'spec.source.repository': 'https://oauth2@gitlab.example.org/sim/aloha' } },
+  { name: 'an ssh repository with a login name on another port', base: build, changes: { 'spec.source.repository': 'ssh://git@example.org:2222/sim/a@b.git' } },
   { name: 'a three-part OMNeT++ version', base: build, changes: { 'spec.omnetpp.version': '5.7.1' } },
   { name: 'a comma-separated run list with ranges', base: campaign, changes: { 'spec.runFilter': '1,5-9, 20..29' } },
   { name: 'a single run', base: campaign, changes: { 'spec.runFilter': '7' } },

@@ -1,6 +1,6 @@
 // Debian packages that the local stack needs (distcc, redis-server; docker.io
 // and debootstrap for its images, test/stack/images.ts; chromium for the
-// dashboard's browser tests, test/support/browser.ts). A fresh
+// dashboard's browser tests, test/support/browser.ts; git and openssh-client for the builder's credential tests). A fresh
 // machine of this project has none of them, so the stack installs them itself
 // rather than relying on whatever a previous session left behind.
 import { spawn } from 'node:child_process';
@@ -30,6 +30,9 @@ async function run(command: string, args: string[], logFile?: string): Promise<{
     child.once('close', (code) => resolve({ code: code ?? -1, stdout }));
   });
 }
+
+/** git (with its HTTP server, git http-backend) and ssh, which the builder's credential tests run for real. */
+export const GIT_PACKAGES = ['git', 'openssh-client'];
 
 /** The browser the dashboard's tests and benchmark drive with playwright-core (Debian's build, not a download). */
 export const BROWSER_PACKAGES = ['chromium'];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkGitState } from '../../cli/git/decide.ts';
-import { parseRemoteUrl } from '../../cli/git/remote-url.ts';
+import { parseRemoteUrl, urlCredentials, withoutCredentials } from '../../cli/git/remote-url.ts';
 import { parseSubmoduleStatus, type GitState } from '../../cli/git/state.ts';
 
 describe('parseRemoteUrl', () => {
@@ -34,6 +34,27 @@ describe('parseRemoteUrl', () => {
         );
         assert.equal(parsed.url, url);
       }
+    });
+  }
+});
+
+describe('urlCredentials and withoutCredentials', () => {
+  const cases: Array<[string, 'password' | 'user' | undefined, string]> = [
+    ['https://me:ghp_x@github.com/lab/m.git', 'password', 'https://github.com/lab/m.git'],
+    ['https://glpat-x@gitlab.com/lab/m', 'user', 'https://gitlab.com/lab/m'],
+    ['HTTP://tok@h:8080/m', 'user', 'HTTP://h:8080/m'],
+    ['ssh://git:hunter2@h:2222/m.git', 'password', 'ssh://git@h:2222/m.git'],
+    ['git://u:p@h/m', 'password', 'git://u@h/m'],
+    ['me:pw@h:lab/m.git', 'password', 'me@h:lab/m.git'],
+    ['ssh://git@h/m.git', undefined, 'ssh://git@h/m.git'],
+    ['git@github.com:lab/m.git', undefined, 'git@github.com:lab/m.git'],
+    ['https://github.com/lab/a@b.git', undefined, 'https://github.com/lab/a@b.git'],
+    ['file:///srv/a@b', undefined, 'file:///srv/a@b'],
+  ];
+  for (const [url, found, clean] of cases) {
+    it(`finds ${found ?? 'no credential'} in ${url} and cleans it to ${clean}`, () => {
+      assert.equal(urlCredentials(url), found);
+      assert.equal(withoutCredentials(url), clean);
     });
   }
 });
@@ -91,6 +112,9 @@ describe('checkGitState', () => {
     ['refuses a commit no remote-tracking branch contains and says how to push it', { remoteRefsContainingHead: [] }, false, /not on remote origin.*git push origin main/s],
     ['tells a detached HEAD with an unpushed commit to push it to a branch', { branch: undefined, upstream: undefined, remoteRefsContainingHead: [] }, false, /detached.*git push origin HEAD:refs\/heads\/<branch>/s],
     ['refuses a submodule checked out at another commit than recorded', { submodules: [{ path: 'lib/inet', commit: head, state: 'modified' }] }, false, /uncommitted changes.*submodule lib\/inet \(modified\)/s],
+    ['refuses an https remote with a token and shows the Secret and --git-credentials', { remoteUrl: 'https://me:ghp_s3cret@github.com/lab/m.git' }, false, /has a password in it.*git remote set-url origin https:\/\/github\.com\/lab\/m\.git.*kubectl create secret generic git-token --from-literal=username=<user> --from-literal=password=<token>\n {2}inet-swarm run --git-credentials git-token.*ssh-privatekey=.*known_hosts/s],
+    ['refuses an https remote whose user may be a token', { remoteUrl: 'https://glpat-abc@gitlab.com/lab/m' }, false, /user name or token in it.*--git-credentials/s],
+    ['refuses an ssh remote with a password and shows the ssh Secret first', { remoteUrl: 'ssh://git:pw@git.example.org/m.git' }, false, /git remote set-url origin ssh:\/\/git@git\.example\.org\/m\.git.*\n {2}ssh-keyscan git\.example\.org > known_hosts\n.*--from-file=known_hosts=known_hosts\n {2}inet-swarm run --git-credentials git-ssh/s],
     ['refuses a remote URL git cannot clone', { remoteUrl: 'nonsense' }, false, /cannot use \(nonsense\).*git remote set-url origin/s],
     ['still refuses an unpushed commit with --allow-dirty, since the cluster could not fetch it', { remoteRefsContainingHead: [], changes: [' M a.ned'] }, true, /not on remote origin/],
   ];
@@ -102,6 +126,14 @@ describe('checkGitState', () => {
       assert.match(verdict.problems.join('\n'), message);
     });
   }
+
+  it('never repeats the credential of a remote URL in its refusal or notes', () => {
+    for (const remoteUrl of ['https://me:ghp_s3cret@github.com/lab/m.git', 'https://ghp_s3cret@github.com/lab/m.git', 'ssh://git:ghp_s3cret@h/m']) {
+      const verdict = checkGitState(state({ remoteUrl }), { allowDirty: false });
+      assert.equal(verdict.ok, false);
+      assert.ok(!JSON.stringify(verdict).includes('ghp_s3cret'), JSON.stringify(verdict));
+    }
+  });
 
   it('pushes to the upstream branch when it is named differently from the local one', () => {
     const verdict = checkGitState(

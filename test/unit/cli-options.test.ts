@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../cli/errors.ts';
-import { parseCount, parseDuration } from '../../cli/options.ts';
+import { parseCount, parseDuration, parseObjectName } from '../../cli/options.ts';
 
 describe('parseDuration', () => {
   const cases: Array<[string, number]> = [
@@ -26,5 +26,13 @@ describe('parseCount', () => {
   for (const bad of ['0', '-1', '2.5', 'four', '']) {
     it(`rejects ${JSON.stringify(bad)} with the option in the message`, () =>
       assert.throws(() => parseCount(bad, '--jobs'), (err: Error) => err instanceof UsageError && /--jobs/.test(err.message)));
+  }
+});
+
+describe('parseObjectName', () => {
+  for (const good of ['git-token', 'lab.git-ssh', 'a']) it(`accepts ${good}`, () => assert.equal(parseObjectName(good, '--git-credentials'), good));
+  for (const bad of ['Git_Token', '-token', 'token-', '', 'a'.repeat(254)]) {
+    it(`rejects ${JSON.stringify(bad.slice(0, 20))} with the option in the message`, () =>
+      assert.throws(() => parseObjectName(bad, '--git-credentials'), (err: Error) => err instanceof UsageError && /--git-credentials/.test(err.message)));
   }
 });

@@ -62,10 +62,15 @@ describe('buildName', () => {
     ['OMNeT++ version', { omnetppVersion: '6.0.3' }],
     ['mode', { mode: 'debug' }],
     ['commands', { commands: ['make'] }],
+    ['credentials Secret', { credentialsSecret: 'git-token' }],
   ];
   for (const [what, change] of changes) {
     it(`changes when the ${what} changes`, () => assert.notEqual(buildName({ ...identity, ...change }), buildName(identity)));
   }
+
+  it('stays what it was for a build without a credentials Secret', () => {
+    assert.equal(buildName({ ...identity, credentialsSecret: undefined }), buildName(identity));
+  });
 
   const awkward = [
     'https://host/group/A_Very.Long_Repository.Name.With.Many.Parts.And.More.Words.git',
@@ -122,6 +127,12 @@ describe('campaignManifests', () => {
     retrySimulationErrors: false,
     now: new Date('2026-11-21T20:45:00Z'),
   };
+
+  it('names the --git-credentials Secret in the build\'s source, and nothing else of it', () => {
+    const { build, campaign } = campaignManifests({ ...base, project: inet, credentialsSecret: 'git-token' });
+    assert.deepEqual(build.spec.source, { repository: base.repository, revision: base.revision, credentialsSecretRef: { name: 'git-token' } });
+    assert.ok(!JSON.stringify(campaign).includes('git-token'));
+  });
 
   it('points the campaign at the build and carries the INET simulation command', () => {
     const { build, campaign } = campaignManifests({ ...base, project: inet, runFilter: '$numHosts>10', runTimeoutMs: 90_000, parallelism: 8 });
