@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, LOG_LEVELS, MONGO_SCHEMES, boolean, durationMs, integer, oneOf, text, url, type Env } from '../lib/config.ts';
+import { prefixProblem } from '../lib/store/tenant.ts';
 import type { BuildSettings } from './controllers/inetbuild/manifests.ts';
 import { campaignSettingsFromEnv, placementFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
 
@@ -55,7 +56,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
   if (!mongoUri) throw new ConfigError('INETSWARM_MONGO_URI', 'The MongoDB URI is missing: set INETSWARM_MONGO_URI or --mongodb-uri');
   const podName = text(env, 'INETSWARM_POD_NAME');
   const identity = podName ? `${podName}_${randomBytes(4).toString('hex')}` : `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const database = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
+  const database = tenantPrefix(env);
   const runAsUser = integer(env, 'INETSWARM_RUN_AS_USER') ?? 1000;
   return {
     kubeconfig: text(env, 'KUBECONFIG'),
@@ -78,7 +79,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
     build: {
       builderImageTemplate: text(env, 'INETSWARM_BUILDER_IMAGE') ?? 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
       distccImage: text(env, 'INETSWARM_DISTCC_IMAGE') ?? 'ghcr.io/inet-swarm/distccd:latest',
-      mongoSecretName: text(env, 'INETSWARM_BUILDER_SECRET_NAME') ?? 'inet-swarm-mongodb',
+      mongoSecretName: text(env, 'INETSWARM_BUILDER_SECRET_NAME') ?? 'inet-swarm-builder',
       mongoUri: url(env, 'INETSWARM_BUILDER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongoUri,
       mongoDatabase: database,
       builderWorkingDir: text(env, 'INETSWARM_BUILDER_WORKDIR') ?? '/app',
@@ -89,4 +90,12 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
     },
     campaign: campaignSettingsFromEnv(env, { uri: mongoUri, database }, runAsUser),
   };
+}
+
+/** INETSWARM_MONGO_DATABASE: the prefix of every namespace's database (lib/store/tenant.ts). */
+function tenantPrefix(env: Env): string {
+  const prefix = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
+  const problem = prefixProblem(prefix);
+  if (problem) throw new ConfigError('INETSWARM_MONGO_DATABASE', `"${prefix}" cannot start the namespaces' database names: ${problem}`);
+  return prefix;
 }

@@ -121,7 +121,7 @@ test('the defaults deploy NATS with JetStream, persistence and a generated passw
   assert.equal(Buffer.from(natsSecret.data.password, 'base64').toString().length, 32);
   const mongo = find(docs, 'StatefulSet', `${fullname}-mongodb`, namespace);
   assert.ok(mongo.spec.volumeClaimTemplates);
-  const mongoSecret = find(docs, 'Secret', `${fullname}-mongodb`);
+  const mongoSecret = find(docs, 'Secret', `${fullname}-mongodb-root`);
   const password = Buffer.from(mongoSecret.data['mongodb-root-password'], 'base64').toString();
   assert.equal(
     Buffer.from(mongoSecret.data.uri, 'base64').toString(),
@@ -191,7 +191,7 @@ function resolvedEnv(docs: Doc[], secrets: Record<string, string>): NodeJS.Proce
 test("the operator's own configuration loader reads the rendered environment as the chart means it", async () => {
   const docs = await render({ ...valueSets.namespaced!, ...valueSets.irsa!, 'runner.capacity': '64', 'operator.workers': '6' });
   const env = resolvedEnv(docs, {
-    [`${fullname}-mongodb/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
+    [`${fullname}-mongodb-root/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
     [`${fullname}-nats/password`]: 'natspw',
   });
   const config = loadConfig(env, []);
@@ -204,7 +204,7 @@ test("the operator's own configuration loader reads the rendered environment as 
   );
   assert.equal(config.mongo.uri, 'mongodb://root:pw@mongo:27017/?authSource=admin');
   assert.equal(config.build.builderImageTemplate, 'ghcr.io/inet-swarm/builder:omnetpp-{version}');
-  assert.equal(config.build.mongoSecretName, 'inet-swarm-mongodb');
+  assert.equal(config.build.mongoSecretName, 'inet-swarm-builder');
   assert.deepEqual(config.campaign.nats, { url: `nats://${fullname}-nats.${namespace}.svc:4222`, user: 'inetswarm', password: 'natspw' });
   assert.equal(config.campaign.runnerSecretName, 'inet-swarm-runner');
   assert.equal(config.campaign.capacity, 64);
