@@ -91,7 +91,7 @@ test('the defaults render a two-replica, leader-electing, locked-down operator w
   const env = operatorEnv(docs);
   assert.equal(env.get('INETSWARM_LEADER_ELECT')?.value, 'true');
   assert.equal(env.get('INETSWARM_WATCH_NAMESPACE'), undefined, 'cluster scope watches every namespace');
-  assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb`, key: 'uri' });
+  assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb-root`, key: 'uri' });
   assert.equal(env.get('INETSWARM_NATS_URL')?.value, `nats://${fullname}-nats.${namespace}.svc:4222`);
   assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats`, key: 'password' });
   assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations, undefined);
