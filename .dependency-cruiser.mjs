@@ -32,7 +32,7 @@ export const pureModules = [
   // runner reads it (from an env object it is given; process.pid is only the
   // last default of the pod name).
   '^lib/engine/runner-config\\.ts$',
-  '^lib/store/(builds|include|sources|csv-r|patterns)\\.ts$',
+  '^lib/store/(builds|include|sources|csv-r|patterns|tenant)\\.ts$',
   // A controller's manifests are plain data built from the resource: its
   // decide module calls them.
   '^operator/controllers/[^/]+/manifests\\.ts$',

@@ -52,9 +52,9 @@ export function withMongoOptions(command: Command): Command {
     )
     .option(
       '--mongo-port-forward',
-      "admins: read the store's address from the namespace's inet-swarm-mongodb Secret and port-forward to it through the API server",
+      "admins: read the store's address from the namespace's inet-swarm-builder Secret and port-forward to it through the API server",
     )
-    .option('--mongo-database <name>', 'database of the result store, with --mongo-uri or --mongo-port-forward (env INETSWARM_MONGO_DATABASE)', undefined);
+    .option('--mongo-database <name>', 'prefix of the namespaces\' databases (the operator\'s INETSWARM_MONGO_DATABASE), with --mongo-uri or --mongo-port-forward', undefined);
 }
 
 /** The global options, the MongoDB options and the command's own options, after parsing. */

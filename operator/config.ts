@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, LOG_LEVELS, MONGO_SCHEMES, boolean, durationMs, integer, oneOf, text, url, type Env } from '../lib/config.ts';
+import { prefixProblem } from '../lib/store/tenant.ts';
 import type { BuildSettings } from './controllers/inetbuild/manifests.ts';
 import { campaignSettingsFromEnv, placementFromEnv, type CampaignSettings } from './controllers/simulationcampaign/settings.ts';
 import { networkSettingsFromEnv, type NetworkSettings } from './controllers/shared/network-settings.ts';
@@ -58,7 +59,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
   if (!mongoUri) throw new ConfigError('INETSWARM_MONGO_URI', 'The MongoDB URI is missing: set INETSWARM_MONGO_URI or --mongodb-uri');
   const podName = text(env, 'INETSWARM_POD_NAME');
   const identity = podName ? `${podName}_${randomBytes(4).toString('hex')}` : `${hostname()}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const database = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
+  const database = tenantPrefix(env);
   const runAsUser = integer(env, 'INETSWARM_RUN_AS_USER') ?? 1000;
   const builderMongoUri = url(env, 'INETSWARM_BUILDER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongoUri;
   const campaign = campaignSettingsFromEnv(env, { uri: mongoUri, database }, runAsUser);
@@ -83,7 +84,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
     build: {
       builderImageTemplate: text(env, 'INETSWARM_BUILDER_IMAGE') ?? 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
       distccImage: text(env, 'INETSWARM_DISTCC_IMAGE') ?? 'ghcr.io/inet-swarm/distccd:latest',
-      mongoSecretName: text(env, 'INETSWARM_BUILDER_SECRET_NAME') ?? 'inet-swarm-mongodb',
+      mongoSecretName: text(env, 'INETSWARM_BUILDER_SECRET_NAME') ?? 'inet-swarm-builder',
       mongoUri: builderMongoUri,
       mongoDatabase: database,
       builderWorkingDir: text(env, 'INETSWARM_BUILDER_WORKDIR') ?? '/app',
@@ -95,4 +96,12 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
     campaign,
     network: networkSettingsFromEnv(env, { natsUrl: campaign.runnerNatsUrl, mongoUris: [builderMongoUri, campaign.runnerMongoUri] }),
   };
+}
+
+/** INETSWARM_MONGO_DATABASE: the prefix of every namespace's database (lib/store/tenant.ts). */
+function tenantPrefix(env: Env): string {
+  const prefix = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
+  const problem = prefixProblem(prefix);
+  if (problem) throw new ConfigError('INETSWARM_MONGO_DATABASE', `"${prefix}" cannot start the namespaces' database names: ${problem}`);
+  return prefix;
 }

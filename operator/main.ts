@@ -2,7 +2,7 @@
 // leader election, then, while leading, every controller of CONTROLLERS
 // registered, its informers synced and its workers started.
 // A SIGTERM drains the queues, releases the Lease and exits.
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { MongoClient } from 'mongodb';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -14,6 +14,9 @@ import { LeaderElector } from './runtime/leader.ts';
 import { createMetrics, startHealthServer } from './runtime/metrics.ts';
 import { register, startCaches, startWorkers, stopAll, type ControllerModule, type Registered, type SharedContext } from './runtime/registration.ts';
 import { onShutdownSignal } from './runtime/shutdown.ts';
+import { tenantStores, type TenantStores } from './runtime/tenant-store.ts';
+import { SECRET_KEYS } from './controllers/simulationcampaign/manifests.ts';
+import { BUILDER_SECRET_KEY } from './controllers/inetbuild/manifests.ts';
 
 /** Every controller of the operator, registered and started the same way. */
 const CONTROLLERS: readonly ControllerModule[] = [inetBuildController, campaignController, capacityController];
@@ -34,7 +37,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   const registry = new Registry();
   const metrics = createMetrics(registry, true);
   const mongo = new MongoClient(config.mongo.uri, { serverSelectionTimeoutMS: 10_000 });
-  const db = mongo.db(config.mongo.database);
+  const stores = storesOf(config, kubeConfig, mongo, log);
 
   let synced = false;
   let stopping = false;
@@ -54,7 +57,7 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
   });
   log.info({ port: health.port }, 'Started metrics and health server');
 
-  const shared: SharedContext = { kubeConfig, db, config, env: process.env, log, metrics };
+  const shared: SharedContext = { kubeConfig, stores, config, env: process.env, log, metrics };
   const startControllers = async (): Promise<void> => {
     for (const module of CONTROLLERS) {
       const registered = await register(module, shared, { workers: config.workers });
@@ -88,6 +91,15 @@ export async function startOperator(config: OperatorConfig, log: Logger): Promis
     await health.close();
   };
   return { leading, metricsPort: health.port, stop };
+}
+
+/** Each namespace's database and login, through the operator's admin connection; a login is kept in the runner or builder Secret. */
+function storesOf(config: OperatorConfig, kubeConfig: KubeConfig, client: MongoClient, log: Logger): TenantStores {
+  const secrets = [
+    { name: config.campaign.runnerSecretName, key: SECRET_KEYS.mongoUri },
+    { name: config.build.mongoSecretName, key: BUILDER_SECRET_KEY },
+  ];
+  return tenantStores({ client, prefix: config.mongo.database, core: kubeConfig.makeApiClient(CoreV1Api), secrets, log });
 }
 
 function loadKubeConfig(config: OperatorConfig): KubeConfig {

@@ -2,9 +2,11 @@
 // has a row for each). The store URI is a secret: it is read from the
 // environment the chart fills from a Secret, never logged.
 import { ConfigError, LOG_LEVELS, MONGO_SCHEMES, integer, oneOf, text, url, type Env } from '../lib/config.ts';
+import { prefixProblem } from '../lib/store/tenant.ts';
 
 export interface ServiceConfig {
   mongoUri: string;
+  /** The prefix of the namespaces' databases, as the operator's (lib/store/tenant.ts). */
   database: string;
   host: string;
   port: number;
@@ -20,11 +22,18 @@ export function readServiceConfig(env: Env): ServiceConfig {
   const dir = text(env, 'INETSWARM_RESULTS_TLS_DIR') ?? '/etc/inet-swarm/tls';
   return {
     mongoUri,
-    database: text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm',
+    database: databasePrefix(env),
     host: text(env, 'INETSWARM_RESULTS_HOST') ?? '0.0.0.0',
     port: integer(env, 'INETSWARM_RESULTS_PORT', { min: 0, max: 65535 }) ?? 8443,
     tlsCertFile: `${dir}/tls.crt`,
     tlsKeyFile: `${dir}/tls.key`,
     logLevel: oneOf(env, 'INETSWARM_LOG_LEVEL', LOG_LEVELS) ?? 'info',
   };
+}
+
+function databasePrefix(env: Env): string {
+  const prefix = text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm';
+  const problem = prefixProblem(prefix);
+  if (problem) throw new ConfigError('INETSWARM_MONGO_DATABASE', `"${prefix}" cannot start the namespaces' database names: ${problem}`);
+  return prefix;
 }

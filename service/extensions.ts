@@ -2,6 +2,7 @@
 // the dashboard: each calls its module with the sources the view resolved
 // (so access was checked before anything is read).
 import type { Db } from 'mongodb';
+import type { TenantDbs } from '../lib/store/tenant-dbs.ts';
 import type { Logger } from 'pino';
 import { RESULTS_API_PATH } from '../api/results.ts';
 import { exportCsvR } from '../lib/store/scalars-export.ts';
@@ -29,11 +30,17 @@ async function sendScalars(db: Db, { url, res, signal, match }: Request, sources
   res.end();
 }
 
-export function extensions(db: Db, log: Logger): Extensions {
+/** The routes' database: the namespace of the request's path, whose access the view checked. */
+function dbOf(store: TenantDbs, request: Request): Db {
+  return store.db(request.match.params.namespace ?? '');
+}
+
+export function extensions(store: TenantDbs, log: Logger): Extensions {
   return {
-    scalars: (request, sources) => sendScalars(db, request, sources),
-    archive: (request, sources) => sendArchive(request.req, request.res, db, sources, `${request.match.params.name ?? 'campaign'}-results.tar`),
+    scalars: (request, sources) => sendScalars(dbOf(store, request), request, sources),
+    archive: (request, sources) => sendArchive(request.req, request.res, dbOf(store, request), sources, `${request.match.params.name ?? 'campaign'}-results.tar`),
     runFile: async (request, sources, run, file) => {
+      const db = dbOf(store, request);
       // The newest source that stored the run provides it, as in the archive.
       for (const uid of [...sources].reverse()) {
         const doc = await runsOf(db).findOne({ _id: `${uid}/${run}` }, { projection: { resultFiles: 1 } });

@@ -7,7 +7,7 @@ import { AuthorizationV1Api, CoreV1Api, CustomObjectsApi, KubeConfig } from '@ku
 import { readFile } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
-import { ensureIndexes } from '../lib/store/store.ts';
+import { tenantDbs } from '../lib/store/tenant-dbs.ts';
 import { AccessReviewer } from './auth/access.ts';
 import { readServiceConfig } from './config.ts';
 import { extensions } from './extensions.ts';
@@ -20,16 +20,16 @@ async function main(): Promise<void> {
   kc.loadFromDefault();
   const mongo = new MongoClient(config.mongoUri, { serverSelectionTimeoutMS: 15_000 });
   await mongo.connect();
-  const db = mongo.db(config.database);
-  await ensureIndexes(db);
+  // Indexes are made by whoever writes a namespace's database first (runners; the operator for builds).
+  const store = tenantDbs(mongo, config.database);
   const [cert, key] = await Promise.all([readFile(config.tlsCertFile, 'utf8'), readFile(config.tlsKeyFile, 'utf8')]);
   const server = await startResultsServer({
-    context: { db, kc, custom: kc.makeApiClient(CustomObjectsApi), access: new AccessReviewer(kc.makeApiClient(AuthorizationV1Api)) },
+    context: { store, kc, custom: kc.makeApiClient(CustomObjectsApi), access: new AccessReviewer(kc.makeApiClient(AuthorizationV1Api)) },
     core: kc.makeApiClient(CoreV1Api),
     tls: { cert, key },
     host: config.host,
     port: config.port,
-    extensions: extensions(db, log),
+    extensions: extensions(store, log),
     log,
   });
   log.info({ port: server.port }, 'results service listening');

@@ -2,19 +2,21 @@
 // API: with --mongo-uri (or INETSWARM_MONGO_URI), or with --mongo-port-forward
 // from the cluster: the URI the operator put into the namespace's Secret and,
 // when it names a Service inside the cluster, through a port-forward the CLI
-// opens itself over the API server (no kubectl port-forward by hand). Users
-// read through the results API instead (results-api.ts), without database
+// opens itself over the API server (no kubectl port-forward by hand). Either
+// way it reads the namespace's own database (lib/store/tenant.ts). Users read
+// through the results API instead (results-api.ts), without database
 // credentials.
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Db, MongoClient } from 'mongodb';
 import { text } from '../../lib/config.ts';
+import { tenantDatabase } from '../../lib/store/tenant.ts';
 import { CliError } from '../errors.ts';
 import { clusterServiceOf, localUri, redactUri } from './mongo-uri.ts';
 import type { ClusterApi } from './kube.ts';
 
-/** The Secret the operator creates in every namespace it builds in (the operator's INETSWARM_BUILDER_SECRET_NAME), key `uri`. */
-export const MONGO_SECRET = { name: 'inet-swarm-mongodb', key: 'uri' } as const;
-/** The operator's default database (INETSWARM_MONGO_DATABASE). */
+/** The Secret the operator creates in every namespace it builds in (the operator's INETSWARM_BUILDER_SECRET_NAME), key `uri`: the namespace's store login. */
+export const MONGO_SECRET = { name: 'inet-swarm-builder', key: 'uri' } as const;
+/** The operator's default prefix of the namespaces' databases (INETSWARM_MONGO_DATABASE). */
 export const DEFAULT_DATABASE = 'inetswarm';
 
 /** Options every results-reading command takes. */
@@ -32,7 +34,7 @@ export interface ResultsDb {
   close(): Promise<void>;
 }
 
-/** The explicit URI and database, from the options or the environment. */
+/** The explicit URI and the prefix of the namespaces' databases, from the options or the environment. */
 export function mongoSettings(options: MongoOptions, env: NodeJS.ProcessEnv): { uri: string | undefined; database: string } {
   return {
     uri: options.mongoUri ?? text(env, 'INETSWARM_MONGO_URI'),
@@ -45,16 +47,17 @@ export function readsStoreDirectly(options: MongoOptions, env: NodeJS.ProcessEnv
   return mongoSettings(options, env).uri !== undefined || options.mongoPortForward === true;
 }
 
-/** Connects to the result store; `api` is needed only when no URI is given. */
+/** Connects to the result store and the database of the cluster's namespace. */
 export async function openResultsDb(options: MongoOptions, env: NodeJS.ProcessEnv, api: () => Promise<ClusterApi>): Promise<ResultsDb> {
   const settings = mongoSettings(options, env);
-  if (settings.uri) return connect(settings.uri, settings.database, redactUri(settings.uri), async () => undefined);
   const cluster = await api();
+  const database = tenantDatabase(settings.database, cluster.namespace);
+  if (settings.uri) return connect(settings.uri, database, redactUri(settings.uri), async () => undefined);
   const uri = await secretUri(cluster);
   const target = clusterServiceOf(uri, cluster.namespace);
-  if (!target) return connect(uri, settings.database, redactUri(uri), async () => undefined);
+  if (!target) return connect(uri, database, redactUri(uri), async () => undefined);
   const forward = await portForward(cluster, target);
-  return connect(localUri(uri, forward.port), settings.database, `port-forward to service ${target.namespace}/${target.service}`, forward.close);
+  return connect(localUri(uri, forward.port), database, `port-forward to service ${target.namespace}/${target.service}`, forward.close);
 }
 
 /** Runs `work` with a connection to the result store and closes it afterwards, whatever happens. */

@@ -107,8 +107,8 @@ function withClusterOptions(command: Command): Command {
         .default(5000, '5s'),
     )
     .option('--mongo-uri <uri>', "admins: download from the result store at this URI (env INETSWARM_MONGO_URI) instead of through the results API")
-    .option('--mongo-port-forward', "admins: download from the store the namespace's inet-swarm-mongodb Secret names, through a port-forward")
-    .option('--mongo-database <name>', 'database of the result store (env INETSWARM_MONGO_DATABASE)');
+    .option('--mongo-port-forward', "admins: download from the store the namespace's inet-swarm-builder Secret names, through a port-forward")
+    .option('--mongo-database <name>', 'prefix of the namespaces\' databases (the operator\'s INETSWARM_MONGO_DATABASE)');
 }
 
 /** Does the work of `run` and returns its data; progress goes through the context's streams. */

@@ -6,17 +6,18 @@
 // informers first, workers once the caches have synced, then the periodic key
 // of a controller that works on a timer rather than on objects.
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from '../config.ts';
 import { Controller, controllerQueue, type Reconcile, type ReconcileResult } from './controller.ts';
 import type { OperatorMetrics } from './metrics.ts';
+import type { TenantStores } from './tenant-store.ts';
 import type { BackoffOptions } from './queue.ts';
 
 /** What the operator process shares with every controller. */
 export interface SharedContext {
   kubeConfig: KubeConfig;
-  db: Db;
+  /** Each namespace's database and store login (a namespace's records are read in its own database only). */
+  stores: TenantStores;
   config: OperatorConfig;
   /** The environment, for a controller whose settings are not (yet) in OperatorConfig. */
   env: NodeJS.ProcessEnv;

@@ -3,11 +3,11 @@
 // is looked up, so a name's existence is not revealed), then reads the
 // cluster and the store. The JSON API and the dashboard both read through it.
 import type { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import type { Db } from 'mongodb';
 import type { BuildList, BuildSummary, CampaignList, CampaignSummary } from '../../api/results.ts';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { BUILDS_COLLECTION, type BuildRecord } from '../../lib/store/builds.ts';
 import { campaignsOf } from '../../lib/store/store.ts';
+import type { TenantDbs } from '../../lib/store/tenant-dbs.ts';
 import type { AccessReviewer, GuardedKind } from '../auth/access.ts';
 import type { Caller } from '../auth/identity.ts';
 import type { DashboardData } from '../dashboard/data.ts';
@@ -17,7 +17,8 @@ import { failureGroups, findRun, plotChoices, runPage, scalarPlot, storedCounts,
 import { buildSummary, campaignSummary, deletedCampaigns, runDetail, storedCampaignSummary } from './summary.ts';
 
 export interface ServiceContext {
-  db: Db;
+  /** Each namespace's database: a namespace's records are read from its own database only. */
+  store: TenantDbs;
   kc: KubeConfig;
   custom: CustomObjectsApi;
   access: AccessReviewer;
@@ -50,34 +51,35 @@ function guardOf(ctx: ServiceContext, caller: Caller): Guard {
 
 async function resolveCampaign(ctx: ServiceContext, guard: Guard, namespace: string, name: string): Promise<ResolvedCampaign> {
   await guard('campaigns', namespace);
+  const db = ctx.store.db(namespace);
   const cr = await getCampaign(ctx.custom, namespace, name);
   if (cr) {
     const summary = campaignSummary(cr);
     const uid = cr.metadata.uid ?? '';
     // Until the operator has written the planned total into the status, the plan record has it.
     if (summary.runs.total === undefined) {
-      const total = (await campaignsOf(ctx.db).findOne({ _id: uid }))?.total;
+      const total = (await campaignsOf(db).findOne({ _id: uid }))?.total;
       if (total !== undefined) summary.runs.total = total;
     }
     const dense = !cr.spec.runFilter && summary.runs.total !== undefined;
     return { summary, uid, sources: summary.sources, ...(dense ? { denseTotal: summary.runs.total } : {}) };
   }
-  const doc = await campaignsOf(ctx.db).find({ namespace, campaign: name }).sort({ plannedAt: -1 }).limit(1).next();
+  const doc = await campaignsOf(db).find({ namespace, campaign: name }).sort({ plannedAt: -1 }).limit(1).next();
   if (!doc) throw notFound(`No campaign "${name}" in namespace "${namespace}", and no stored results of one.`);
-  return { summary: storedCampaignSummary(doc, await storedCounts(ctx.db, doc._id)), uid: doc._id, sources: [doc._id] };
+  return { summary: storedCampaignSummary(doc, await storedCounts(db, doc._id)), uid: doc._id, sources: [doc._id] };
 }
 
 async function visibleCampaigns(ctx: ServiceContext, caller: Caller, guard: Guard, namespace?: string): Promise<CampaignList> {
   if (namespace !== undefined) await guard('campaigns', namespace);
   const [crs, stored] = await Promise.all([
     listCampaigns(ctx.custom, namespace),
-    campaignsOf(ctx.db).find(namespace !== undefined ? { namespace } : {}).toArray(),
+    namespace !== undefined ? campaignsOf(ctx.store.db(namespace)).find({ namespace }).toArray() : ctx.store.allCampaigns(),
   ]);
   const deleted = deletedCampaigns(crs, stored);
   const readable = await ctx.access.readable(caller, 'campaigns', [...crs.map((c) => c.metadata.namespace ?? ''), ...deleted.map((d) => d.namespace)]);
   const items = [
     ...crs.filter((c) => readable.has(c.metadata.namespace ?? '')).map(campaignSummary),
-    ...(await Promise.all(deleted.filter((d) => readable.has(d.namespace)).map(async (d) => storedCampaignSummary(d, await storedCounts(ctx.db, d._id))))),
+    ...(await Promise.all(deleted.filter((d) => readable.has(d.namespace)).map(async (d) => storedCampaignSummary(d, await storedCounts(ctx.store.db(d.namespace), d._id))))),
   ];
   items.sort((a, b) => (a.created ?? '').localeCompare(b.created ?? '') || a.name.localeCompare(b.name));
   return { items };
@@ -87,7 +89,7 @@ async function oneBuild(ctx: ServiceContext, guard: Guard, namespace: string, na
   await guard('builds', namespace);
   const cr = await getBuild(ctx.custom, namespace, name);
   if (!cr) throw notFound(`No build "${name}" in namespace "${namespace}".`);
-  const record = await ctx.db.collection<BuildRecord>(BUILDS_COLLECTION).findOne({ _id: cr.metadata.uid ?? '' });
+  const record = await ctx.store.db(namespace).collection<BuildRecord>(BUILDS_COLLECTION).findOne({ _id: cr.metadata.uid ?? '' });
   return buildSummary(cr, record ?? undefined);
 }
 
@@ -95,9 +97,9 @@ async function visibleBuilds(ctx: ServiceContext, caller: Caller, guard: Guard, 
   if (namespace !== undefined) await guard('builds', namespace);
   const crs = await listBuilds(ctx.custom, namespace);
   const readable = await ctx.access.readable(caller, 'builds', crs.map((c) => c.metadata.namespace ?? ''));
-  const records = ctx.db.collection<BuildRecord>(BUILDS_COLLECTION);
+  const records = (c: (typeof crs)[number]) => ctx.store.db(c.metadata.namespace ?? '').collection<BuildRecord>(BUILDS_COLLECTION);
   const visible = crs.filter((c) => readable.has(c.metadata.namespace ?? ''));
-  return { items: await Promise.all(visible.map(async (c) => buildSummary(c, (await records.findOne({ _id: c.metadata.uid ?? '' })) ?? undefined))) };
+  return { items: await Promise.all(visible.map(async (c) => buildSummary(c, (await records(c).findOne({ _id: c.metadata.uid ?? '' })) ?? undefined))) };
 }
 
 export function callerView(ctx: ServiceContext, caller: Caller): CallerView {
@@ -110,17 +112,17 @@ export function callerView(ctx: ServiceContext, caller: Caller): CallerView {
     campaign: async (namespace, name) => (await resolve(namespace, name)).summary,
     runs: async (namespace, name, query) => {
       const { uid, denseTotal } = await resolve(namespace, name);
-      return runPage(ctx.db, uid, query, denseTotal);
+      return runPage(ctx.store.db(namespace), uid, query, denseTotal);
     },
     run: async (namespace, name, run) => {
-      const found = await findRun(ctx.db, (await resolve(namespace, name)).sources, run);
+      const found = await findRun(ctx.store.db(namespace), (await resolve(namespace, name)).sources, run);
       if (!found) throw notFound(`Run ${run} of campaign "${name}" has no record (not started yet, or not a run of this campaign).`);
       return runDetail(found.doc, found.outTail);
     },
-    failures: async (namespace, name) => ({ items: await failureGroups(ctx.db, (await resolve(namespace, name)).uid) }),
-    throughput: async (namespace, name) => throughput(ctx.db, (await resolve(namespace, name)).uid),
-    plotChoices: async (namespace, name) => plotChoices(ctx.db, (await resolve(namespace, name)).sources),
-    scalarPlot: async (namespace, name, scalar, itervar) => scalarPlot(ctx.db, (await resolve(namespace, name)).sources, scalar.module, scalar.name, itervar),
+    failures: async (namespace, name) => ({ items: await failureGroups(ctx.store.db(namespace), (await resolve(namespace, name)).uid) }),
+    throughput: async (namespace, name) => throughput(ctx.store.db(namespace), (await resolve(namespace, name)).uid),
+    plotChoices: async (namespace, name) => plotChoices(ctx.store.db(namespace), (await resolve(namespace, name)).sources),
+    scalarPlot: async (namespace, name, scalar, itervar) => scalarPlot(ctx.store.db(namespace), (await resolve(namespace, name)).sources, scalar.module, scalar.name, itervar),
     builds: (namespace) => visibleBuilds(ctx, caller, guard, namespace),
     build: (namespace, name) => oneBuild(ctx, guard, namespace, name),
     campaignUpdates: (namespace, name, signal) => campaignUpdates(ctx, resolve, namespace, name, signal),

@@ -140,9 +140,9 @@ test('the installed operator, NATS and MongoDB pods are scheduled on system node
 });
 
 test('an upgrade keeps the generated NATS and MongoDB passwords', async () => {
-  const before = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb`) };
+  const before = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb-root`) };
   await helmIn(ns, ['upgrade', release, chart, ...common, '--set', 'operator.logLevel=debug']);
-  const after = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb`) };
+  const after = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb-root`) };
   assert.equal(after.nats.password, before.nats.password);
   assert.equal(after.mongodb['mongodb-root-password'], before.mongodb['mongodb-root-password']);
   assert.equal(after.mongodb.uri, before.mongodb.uri);
@@ -167,7 +167,9 @@ const operatorNeeds: string[][] = [
   ['patch', 'daemonsets.apps', '-n', other],
   ['patch', 'services', '-n', other],
   ['create', 'secrets', '-n', other],
-  ['patch', 'secrets/inet-swarm-mongodb', '-n', other],
+  ['patch', 'secrets/inet-swarm-builder', '-n', other],
+  // The password of a namespace's store login is kept in its Secrets and read back (operator/runtime/tenant-store.ts).
+  ['get', 'secrets/inet-swarm-builder', '-n', other],
   ['get', 'secrets/inet-swarm-runner', '-n', other],
   ['create', 'serviceaccounts', '-n', other],
   ['patch', 'serviceaccounts/inet-swarm-runner', '-n', other],
@@ -189,6 +191,9 @@ const operatorSelf = (namespace: string): string[][] => [
 const operatorMustNot = (namespace: string): string[][] => [
   ['list', 'secrets', '-n', other],
   ['get', 'secrets/someone-elses-credentials', '-n', other],
+  // The chart's root MongoDB Secret: the operator has the URI from its environment, and no Secret right reaches it.
+  ['get', `secrets/${release}-inet-swarm-mongodb-root`, '-n', namespace],
+  ['patch', `secrets/${release}-inet-swarm-mongodb-root`, '-n', namespace],
   ['watch', 'secrets', '--all-namespaces'],
   ['create', 'pods', '-n', other],
   ['delete', 'pods', '-n', other],
@@ -409,7 +414,7 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
     assert.equal(served?.metadata?.labels?.['inetswarm.dev/tenant'], 'true');
     await eventually('the distcc DaemonSet', () => jsonOf('daemonset', 'inet-swarm-distcc', '-n', other));
     await eventually('the distcc Service', () => jsonOf('service', 'inet-swarm-distcc', '-n', other));
-    await eventually('the builders\' MongoDB Secret', () => jsonOf('secret', 'inet-swarm-mongodb', '-n', other));
+    await eventually('the builders\' MongoDB Secret', () => jsonOf('secret', 'inet-swarm-builder', '-n', other));
     await eventually('the build status', async () => (await jsonOf('inetbuild', build, '-n', other))?.status?.phase);
     const campaign = await eventually('the campaign finalizer and status', async () => {
       const c = await jsonOf('simulationcampaign', 'aloha-chart-check', '-n', other);

@@ -92,7 +92,7 @@ test('the defaults render a two-replica, leader-electing, locked-down operator w
   const env = operatorEnv(docs);
   assert.equal(env.get('INETSWARM_LEADER_ELECT')?.value, 'true');
   assert.equal(env.get('INETSWARM_WATCH_NAMESPACE'), undefined, 'cluster scope watches every namespace');
-  assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb`, key: 'uri' });
+  assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb-root`, key: 'uri' });
   assert.equal(env.get('INETSWARM_NATS_URL')?.value, `nats://${fullname}-nats.${namespace}.svc:4222`);
   assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats`, key: 'password' });
   assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations, undefined);
@@ -122,7 +122,7 @@ test('the defaults deploy NATS with JetStream, persistence and a generated passw
   assert.equal(Buffer.from(natsSecret.data.password, 'base64').toString().length, 32);
   const mongo = find(docs, 'StatefulSet', `${fullname}-mongodb`, namespace);
   assert.ok(mongo.spec.volumeClaimTemplates);
-  const mongoSecret = find(docs, 'Secret', `${fullname}-mongodb`);
+  const mongoSecret = find(docs, 'Secret', `${fullname}-mongodb-root`);
   const password = Buffer.from(mongoSecret.data['mongodb-root-password'], 'base64').toString();
   assert.equal(
     Buffer.from(mongoSecret.data.uri, 'base64').toString(),
@@ -234,7 +234,7 @@ function resolvedEnv(docs: Doc[], secrets: Record<string, string>): NodeJS.Proce
 test("the operator's own configuration loader reads the rendered environment as the chart means it", async () => {
   const docs = await render({ ...valueSets.namespaced!, ...valueSets.irsa!, 'runner.capacity': '64', 'operator.workers': '6' });
   const env = resolvedEnv(docs, {
-    [`${fullname}-mongodb/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
+    [`${fullname}-mongodb-root/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
     [`${fullname}-nats/password`]: 'natspw',
   });
   const config = loadConfig(env, []);
@@ -247,7 +247,7 @@ test("the operator's own configuration loader reads the rendered environment as 
   );
   assert.equal(config.mongo.uri, 'mongodb://root:pw@mongo:27017/?authSource=admin');
   assert.equal(config.build.builderImageTemplate, 'ghcr.io/inet-swarm/builder:omnetpp-{version}');
-  assert.equal(config.build.mongoSecretName, 'inet-swarm-mongodb');
+  assert.equal(config.build.mongoSecretName, 'inet-swarm-builder');
   assert.deepEqual(config.campaign.nats, { url: `nats://${fullname}-nats.${namespace}.svc:4222`, user: 'inetswarm', password: 'natspw' });
   assert.equal(config.campaign.runnerSecretName, 'inet-swarm-runner');
   assert.equal(config.campaign.capacity, 64);

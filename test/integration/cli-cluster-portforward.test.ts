@@ -1,6 +1,6 @@
 // `inet-swarm results --mongo-port-forward` (an admin's way past the results
 // API): the CLI reads the store's address
-// from the namespace's inet-swarm-mongodb Secret, finds a ready pod behind the
+// from the namespace's inet-swarm-builder Secret, finds a ready pod behind the
 // Service it names and port-forwards to it through the API server itself.
 // The "MongoDB pod" is a kwok pod on a node of this test's own kwok process,
 // whose kubelet server (HTTPS) forwards that pod's port to the stack's
@@ -19,6 +19,7 @@ import { MongoClient } from 'mongodb';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { beginAttempt } from '../../lib/store/attempts.ts';
 import { recordSuccess } from '../../lib/store/success.ts';
+import { tenantDatabase } from '../../lib/store/tenant.ts';
 import { freePort, ManagedProcess } from '../stack/process.ts';
 import { KWOK_NODE_ANNOTATION, kwokBinary, kwokStagesFile } from '../stack/servers/kwok.ts';
 import { useStack } from '../stack/env.ts';
@@ -31,6 +32,8 @@ const exec = promisify(execFile);
 const tag = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
 const namespace = `cli-pf-${tag}`;
 const database = `cli_pf_${tag}`;
+/** The namespace's own database under the prefix `database` (what the CLI reads). */
+const namespaceDb = tenantDatabase(database, namespace);
 const nodeName = `cli-pf-${tag}`;
 let stack: StackInfo;
 let dir = '';
@@ -101,7 +104,7 @@ before(async () => {
   await core.createNamespacedSecret({
     namespace,
     body: {
-      metadata: { name: 'inet-swarm-mongodb' },
+      metadata: { name: 'inet-swarm-builder' },
       stringData: { uri: `mongodb://${credentials}@inet-swarm-mongodb.${namespace}.svc:27017/?authSource=admin` },
     },
   });
@@ -115,7 +118,7 @@ after(async () => {
   await kwok?.stop();
   await core?.deleteNamespace({ name: namespace }).catch(() => undefined);
   await core?.deleteNode({ name: nodeName }).catch(() => undefined);
-  await mongo?.db(database).dropDatabase().catch(() => undefined);
+  await mongo?.db(namespaceDb).dropDatabase().catch(() => undefined);
   await mongo?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -141,7 +144,7 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
     await writeFile(`${base}.vec`, vec);
     await writeFile(`${base}.vci`, `file ${Buffer.byteLength(vec)} 1600000000\nversion 3\n`);
     await writeFile(`${base}.sca`, 'version 3\nrun Aloha-0\nscalar Net.host sent 3\n');
-    const db = mongo.db(database);
+    const db = mongo.db(namespaceDb);
     await beginAttempt(db, uid, 0, 'runner-0', 3);
     await recordSuccess(db, {
       campaignUid: uid, run: 0, attempt: 1, runnerPod: 'runner-0', reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs: 5,
@@ -161,10 +164,10 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
   });
 
   it('says what to do when the Secret with the address is missing', async () => {
-    await core.deleteNamespacedSecret({ name: 'inet-swarm-mongodb', namespace });
+    await core.deleteNamespacedSecret({ name: 'inet-swarm-builder', namespace });
     const env = cliEnv({ KUBECONFIG: stack.kubeconfig, INETSWARM_MONGO_DATABASE: database });
     const result = await collect(spawnCli(['results', 'stored', '-n', namespace, '-o', path.join(dir, 'x'), '--mongo-port-forward'], { cwd: dir, env }));
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /Secret .*inet-swarm-mongodb.*--mongo-uri/);
+    assert.match(result.stderr, /Secret .*inet-swarm-builder.*--mongo-uri/);
   });
 });

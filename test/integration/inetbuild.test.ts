@@ -21,6 +21,7 @@ import { makeFixtureRepo } from '../fixtures/fixture.ts';
 import { startOperator, type RunningOperator } from '../../operator/main.ts';
 import { loadConfig } from '../../operator/config.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
+import { tenantDatabase } from '../../lib/store/tenant.ts';
 import { containerCommand, containerEnv } from '../support/pod-like.ts';
 
 const run = promisify(execFile);
@@ -144,7 +145,8 @@ before(async () => {
   await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/inetbuilds.inetswarm.dev');
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   mongo = new MongoClient(stack.mongo.uri);
-  db = mongo.db(database);
+  // The operator's prefix is `database`; the namespace's records live in its own database.
+  db = mongo.db(tenantDatabase(database, namespace));
   const config = loadConfig(
     {
       KUBECONFIG: stack.kubeconfig,

@@ -22,6 +22,7 @@ import { freePort } from '../stack/process.ts';
 import { eventually } from './eventually.ts';
 import { fixtureArchive } from './runner-harness.ts';
 import { containerCommand, containerEnv } from './pod-like.ts';
+import { tenantDatabase } from '../../lib/store/tenant.ts';
 
 export { eventually };
 
@@ -75,7 +76,8 @@ export class CampaignWorld {
     this.core = this.kubeConfig.makeApiClient(CoreV1Api);
     this.batch = this.kubeConfig.makeApiClient(BatchV1Api);
     this.mongo = new MongoClient(stack.mongo.uri, { serverSelectionTimeoutMS: 30_000 });
-    this.db = this.mongo.db(this.database);
+    // The operator's prefix is `database`; this namespace's records live in its own database (lib/store/tenant.ts).
+    this.db = this.mongo.db(tenantDatabase(this.database, this.namespace));
   }
 
   async kubectl(...args: string[]): Promise<string> {

@@ -5,7 +5,7 @@
 // waits until the informer caches hold what the API server holds, so that a
 // test's last write is seen (the operator's passes are far apart).
 import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
-import type { Db } from 'mongodb';
+import type { TenantStores } from '../../operator/runtime/tenant-store.ts';
 import { GROUP, INET_BUILD, SIMULATION_CAMPAIGN, VERSION } from '../../api/v1alpha1.ts';
 import { UNFINISHED_PODS } from '../../lib/capacity/observe.ts';
 import { Registry } from 'prom-client';
@@ -58,7 +58,7 @@ export async function capacityController(deps: CapacityDeps): Promise<CapacityHa
     },
   };
   // The capacity controller uses none of the shared context but the queue; its metrics go to deps.registry.
-  const shared = { kubeConfig: deps.kubeConfig, db: {} as Db, config: {} as OperatorConfig, env: {}, log: deps.log, metrics: createMetrics(new Registry()) };
+  const shared = { kubeConfig: deps.kubeConfig, stores: {} as TenantStores, config: {} as OperatorConfig, env: {}, log: deps.log, metrics: createMetrics(new Registry()) };
   const registered: Registered | undefined = await register(module, shared, { workers: 2 });
   let up: Promise<void> | undefined;
   const workersUp = (r: Registered) =>

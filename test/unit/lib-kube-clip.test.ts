@@ -137,6 +137,7 @@ describe('the InetBuild decision', () => {
       record: { _id: 'u', name: 'b', namespace: 'team', phase: 'Failed', startedAt: now, failure: { reason: 'CompileFailed', message: 'make failed', logTail } },
       now,
       settings,
+      storeUri: 'mongodb://tenant-team:pw@mongo:27017/inetswarm_team?authSource=inetswarm_team',
     });
     const tail = decision.status?.failure?.logTail ?? '';
     assert.ok(tail.length <= 65_536 && tail.length > 60_000, `${tail.length}`);

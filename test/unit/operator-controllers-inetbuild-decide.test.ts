@@ -33,7 +33,7 @@ function build(overrides: Partial<InetBuild> = {}): InetBuild {
 }
 
 function observe(overrides: Partial<BuildObservation> = {}): BuildObservation {
-  return { build: build(), job: undefined, pods: [], record: undefined, artifactCheck: { verified: true }, now, settings, ...overrides };
+  return { build: build(), job: undefined, pods: [], record: undefined, artifactCheck: { verified: true }, now, settings, storeUri: 'mongodb://tenant-team:pw@mongo:27017/inetswarm_team?authSource=inetswarm_team', ...overrides };
 }
 
 const runningJob: ObservedJob = { active: 1, succeeded: 0, failed: 0, conditions: [], startTime: '2026-01-01T11:59:00Z' };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import type { Db } from 'mongodb';
+import type { TenantStores } from '../../operator/runtime/tenant-store.ts';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { OperatorConfig } from '../../operator/config.ts';
 import { createMetrics } from '../../operator/runtime/metrics.ts';
@@ -11,7 +11,7 @@ import { observeDecideAct, register, startCaches, startWorkers, stopAll, type Co
 
 const shared = (): SharedContext => ({
   kubeConfig: {} as KubeConfig,
-  db: {} as Db,
+  stores: {} as TenantStores,
   config: {} as OperatorConfig,
   env: {},
   log: pino({ level: 'silent' }),

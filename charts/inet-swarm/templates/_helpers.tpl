@@ -79,6 +79,33 @@ Include with (list . "nats").
 
 {{- define "inet-swarm.natsName" -}}{{ include "inet-swarm.fullname" . }}-nats{{- end -}}
 {{- define "inet-swarm.mongodbName" -}}{{ include "inet-swarm.fullname" . }}-mongodb{{- end -}}
+{{- /* The root credential's Secret: "-root" keeps it apart from every Secret the operator writes into namespaces. */}}
+{{- define "inet-swarm.mongodbRootSecretName" -}}{{ include "inet-swarm.mongodbName" . }}-root{{- end -}}
+
+{{- /*
+The Secrets the chart renders in the release namespace. The operator writes its runner and builder Secrets into
+every namespace it serves, the release namespace included: a name shared with one of these would let it overwrite
+(or hand a tenant) the chart's own credentials, so the chart refuses to render such values.
+*/}}
+{{- define "inet-swarm.chartSecretNames" -}}
+{{- $names := list (include "inet-swarm.natsName" .) (include "inet-swarm.mongodbRootSecretName" .) (include "inet-swarm.mongodbName" .) (printf "%s-tls" (include "inet-swarm.resultsName" .)) -}}
+{{- with .Values.nats.auth.existingSecret }}{{ $names = append $names . }}{{ end -}}
+{{- with .Values.mongodb.auth.existingSecret }}{{ $names = append $names . }}{{ end -}}
+{{- with .Values.nats.external.existingSecret }}{{ $names = append $names . }}{{ end -}}
+{{- with .Values.mongodb.external.uriSecret.name }}{{ $names = append $names . }}{{ end -}}
+{{- toJson $names -}}
+{{- end -}}
+{{- define "inet-swarm.checkSecretNames" -}}
+{{- $chart := fromJsonArray (include "inet-swarm.chartSecretNames" .) -}}
+{{- range $operator := list .Values.runner.secretName .Values.builder.mongoSecretName -}}
+{{- if has $operator $chart -}}
+{{- fail (printf "the operator's Secret name %q (runner.secretName / builder.mongoSecretName) is also a Secret of the chart: choose another" $operator) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq .Values.runner.secretName .Values.builder.mongoSecretName -}}
+{{- fail "runner.secretName and builder.mongoSecretName must differ: each holds other keys" -}}
+{{- end -}}
+{{- end -}}
 
 {{- define "inet-swarm.natsSecretName" -}}
 {{- if .Values.nats.enabled -}}
@@ -99,7 +126,7 @@ Include with (list . "nats").
 {{/* Secret and key holding the MongoDB URI the operator uses. */}}
 {{- define "inet-swarm.mongodbUriSecret" -}}
 {{- if .Values.mongodb.enabled -}}
-{{- default (include "inet-swarm.mongodbName" .) .Values.mongodb.auth.existingSecret -}}
+{{- default (include "inet-swarm.mongodbRootSecretName" .) .Values.mongodb.auth.existingSecret -}}
 {{- else -}}
 {{- required "mongodb.external.uriSecret.name is required when mongodb.enabled is false" .Values.mongodb.external.uriSecret.name -}}
 {{- end -}}

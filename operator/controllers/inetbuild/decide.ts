@@ -25,6 +25,8 @@ export { RESULT_GRACE_MS } from './phase.ts';
 
 export interface BuildObservation extends PhaseInput {
   settings: BuildSettings;
+  /** The namespace's store login as builder pods use it (lib/store/tenant.ts tenantUri). */
+  storeUri: string;
 }
 
 export interface BuildDecision {
@@ -42,13 +44,13 @@ export const BUILD_POLL_MS = 3000;
 
 /** Decides children, status and events of one InetBuild. */
 export function decideBuild(observation: BuildObservation): BuildDecision {
-  const { build, settings } = observation;
+  const { build, settings, storeUri } = observation;
   const old = build.status ?? {};
   const verdict = buildVerdict(observation);
   const final = isTerminalBuildPhase(verdict.phase);
   const status = statusOf(observation, verdict);
   return {
-    apply: [...children(build.metadata.namespace ?? '', settings), ...(final ? [] : [builderJob(build, settings)])],
+    apply: [...children(build.metadata.namespace ?? '', settings, storeUri), ...(final ? [] : [builderJob(build, settings)])],
     status: sameStatus(old, status) ? undefined : status,
     events: buildEvents(build, old.phase, verdict, status.shortRevision ?? ''),
     requeueAfterMs: final ? undefined : BUILD_POLL_MS,
@@ -56,9 +58,9 @@ export function decideBuild(observation: BuildObservation): BuildDecision {
 }
 
 /** What every build namespace holds, applied every reconcile (server-side apply is idempotent). */
-function children(namespace: string, settings: BuildSettings): Manifest[] {
+function children(namespace: string, settings: BuildSettings, storeUri: string): Manifest[] {
   return [
-    mongoSecret(namespace, settings),
+    mongoSecret(namespace, settings, storeUri),
     podServiceAccount(settings.serviceAccountName, namespace, 'builder'),
     distccDaemonSet(namespace, settings),
     distccService(namespace),

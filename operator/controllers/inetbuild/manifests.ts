@@ -7,6 +7,7 @@ import { BUILD_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../
 import { controllerReference, placed, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest, type PodPlacement } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
 import type { InetBuild } from '../../../api/v1alpha1.ts';
+import { tenantDatabase } from '../../../lib/store/tenant.ts';
 
 export const DISTCC_NAME = 'inet-swarm-distcc';
 export const DISTCC_PORT = 3632;
@@ -15,15 +16,19 @@ export const CREDENTIALS_DIR = '/var/run/inet-swarm/git-credentials';
 export const WORKSPACE_DIR = '/workspace';
 /** Size cap of a container's termination message (the kubelet's limit is 4096 bytes). */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
+/** The key of the builder Secret that holds the namespace's store login as a URI. */
+export const BUILDER_SECRET_KEY = 'uri';
 
 /** Operator settings the manifests depend on. */
 export interface BuildSettings {
   /** Builder image for an OMNeT++ version: `{version}` is replaced. */
   builderImageTemplate: string;
   distccImage: string;
-  /** Secret (created by the operator in each build namespace) holding the MongoDB URI under key `uri`. */
+  /** Secret (created by the operator in each build namespace) holding the namespace's store login as a URI under key `uri`. */
   mongoSecretName: string;
+  /** MongoDB as builder pods reach it: its hosts and options; its credentials are replaced by the namespace's. */
   mongoUri: string;
+  /** Prefix of the namespaces' databases (lib/store/tenant.ts). */
   mongoDatabase: string;
   /** Working directory of the builder inside the builder image, and its program: the container's args, so that the image's init process (tini) stays PID 1. */
   builderWorkingDir: string;
@@ -92,14 +97,14 @@ export function distccService(namespace: string): Manifest {
   };
 }
 
-/** The MongoDB URI for builder pods, so that it is never in a pod spec or a custom resource. */
-export function mongoSecret(namespace: string, settings: BuildSettings): Manifest {
+/** The namespace's store login (`uri`, tenantUri) for builder pods, so that it is never in a pod spec or a custom resource. */
+export function mongoSecret(namespace: string, settings: BuildSettings, uri: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: settings.mongoSecretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
     type: 'Opaque',
-    stringData: { uri: settings.mongoUri },
+    stringData: { [BUILDER_SECRET_KEY]: uri },
   };
 }
 
@@ -129,8 +134,8 @@ function builderEnv(build: InetBuild, settings: BuildSettings): EnvVar[] {
     { name: 'INETSWARM_DISTCC_PORT', value: String(DISTCC_PORT) },
     { name: 'INETSWARM_DISTCC_JOBS', value: spec.distcc?.jobs ? String(spec.distcc.jobs) : '' },
     { name: 'INETSWARM_ARTIFACT_EXCLUDE', value: JSON.stringify(spec.artifact?.exclude ?? ['.git', 'out/', '*.o']) },
-    { name: 'INETSWARM_MONGO_URI', valueFrom: { secretKeyRef: { name: settings.mongoSecretName, key: 'uri' } } },
-    { name: 'INETSWARM_MONGO_DATABASE', value: settings.mongoDatabase },
+    { name: 'INETSWARM_MONGO_URI', valueFrom: { secretKeyRef: { name: settings.mongoSecretName, key: BUILDER_SECRET_KEY } } },
+    { name: 'INETSWARM_MONGO_DATABASE', value: tenantDatabase(settings.mongoDatabase, namespace) },
     { name: 'INETSWARM_WORKSPACE', value: WORKSPACE_DIR },
     { name: 'HOME', value: `${WORKSPACE_DIR}/home` },
   ];

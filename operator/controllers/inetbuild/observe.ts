@@ -3,7 +3,7 @@
 // its pods and the builder's record in MongoDB, turned into the plain
 // observation decideBuild takes.
 import type { KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { buildPhaseRank } from '../../../api/phases.ts';
 import { GROUP, INET_BUILD, type InetBuild, type InetBuildStatus } from '../../../api/v1alpha1.ts';
@@ -11,8 +11,10 @@ import { BUILD_LABEL, COMPONENT_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from '../.
 import { keyOf, splitKey } from '../../../lib/kube/keys.ts';
 import { classify } from '../../../lib/kube/errors.ts';
 import { isoSeconds } from '../../../lib/time.ts';
-import type { ArtifactCheck, BuildRecord } from '../../../lib/store/builds.ts';
+import { BUILDS_COLLECTION, type ArtifactCheck, type BuildRecord } from '../../../lib/store/builds.ts';
 import { verifyStoredArtifact } from '../../../lib/store/artifacts.ts';
+import { tenantUri } from '../../../lib/store/tenant.ts';
+import type { TenantStores } from '../../runtime/tenant-store.ts';
 import { controllerKeys, labelKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
 import { sameStatus, type BuildObservation, type ObservedJob, type ObservedPod } from './decide.ts';
@@ -64,9 +66,8 @@ export function buildInformers(kubeConfig: KubeConfig, enqueue: (key: string) =>
 
 export interface ObserveDeps {
   informers: BuildInformers;
-  records: Collection<BuildRecord>;
-  /** Where the artifacts are stored (their GridFS bucket). */
-  artifacts: Db;
+  /** The namespace's database (the build record is read there only) and its store login. */
+  stores: TenantStores;
   settings: BuildSettings;
   now: () => Date;
 }
@@ -92,9 +93,11 @@ export async function observeBuild(key: string, deps: ObserveDeps, state: BuildC
   const pods = deps.informers.pods
     .list(namespace)
     .filter((p) => p.metadata?.labels?.[BUILD_LABEL] === name && p.metadata?.labels?.['job-name'] === jobName);
-  const record = await readRecord(deps.records, observed, key);
+  const db = deps.stores.db(namespace);
+  const record = await readRecord(db, observed, key);
+  const storeUri = tenantUri(deps.settings.mongoUri, await storeLogin(deps.stores, namespace));
   const observedPods = pods.map(observePod);
-  const artifactCheck = await checkArtifact(observed, { record, pods: observedPods }, deps, state);
+  const artifactCheck = await checkArtifact(observed, { record, pods: observedPods }, db, state);
   const observation = {
     build: observed,
     job: observeJob(ownedJob),
@@ -103,28 +106,37 @@ export async function observeBuild(key: string, deps: ObserveDeps, state: BuildC
     ...(artifactCheck ? { artifactCheck } : {}),
     now: deps.now(),
     settings: deps.settings,
+    storeUri,
   };
   return { key, build, ownedJob, observation };
 }
 
-async function readRecord(records: Collection<BuildRecord>, build: InetBuild, key: string): Promise<BuildRecord | undefined> {
+async function storeLogin(stores: TenantStores, namespace: string) {
+  try {
+    return await stores.login(namespace);
+  } catch (error) {
+    throw classify(error, `ensuring the store login of namespace ${namespace}`);
+  }
+}
+
+async function readRecord(db: Db, build: InetBuild, key: string): Promise<BuildRecord | undefined> {
   // A finished build never changes again: its record need not be read.
   if (build.status?.phase === 'Succeeded' || build.status?.phase === 'Failed') return undefined;
   try {
-    return (await records.findOne({ _id: build.metadata.uid ?? '' })) ?? undefined;
+    return (await db.collection<BuildRecord>(BUILDS_COLLECTION).findOne({ _id: build.metadata.uid ?? '' })) ?? undefined;
   } catch (error) {
     throw classify(error, `reading the build record of ${key}`);
   }
 }
 
 /** The operator's check of the artifact a not yet finished build claims, made once per build and digest. */
-async function checkArtifact(build: InetBuild, seen: Pick<BuildObservation, 'record' | 'pods'>, deps: ObserveDeps, state: BuildControllerState): Promise<ArtifactCheck | undefined> {
+async function checkArtifact(build: InetBuild, seen: Pick<BuildObservation, 'record' | 'pods'>, db: Db, state: BuildControllerState): Promise<ArtifactCheck | undefined> {
   const result = recordedResult(seen);
   if (result?.phase !== 'Succeeded' || build.status?.phase === 'Succeeded') return undefined;
   const id = `${build.metadata.uid ?? ''}/${result.artifact.digest}`;
   const known = state.checked.get(id);
   if (known) return known;
-  const check = await verifyStoredArtifact(deps.artifacts, result.artifact, build.metadata.namespace ?? '');
+  const check = await verifyStoredArtifact(db, result.artifact, build.metadata.namespace ?? '');
   state.checked.set(id, check);
   return check;
 }

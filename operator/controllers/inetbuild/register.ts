@@ -3,7 +3,6 @@
 // act, the state that reconcile keeps, and the builds-by-phase gauge read
 // from the informer cache when scraped.
 import { INET_BUILD_PHASES, type InetBuild } from '../../../api/v1alpha1.ts';
-import { BUILDS_COLLECTION, type BuildRecord } from '../../../lib/store/builds.ts';
 import { objectController, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import { namespaceGuard } from '../shared/tenancy.ts';
@@ -15,7 +14,7 @@ import { buildInformers, observeBuild, type BuildControllerState } from './obser
 export async function registerInetBuild(context: ControllerContext, now: () => Date = () => new Date()): Promise<Registration<BuildControllerState>> {
   const { kubeConfig, config, log, metrics } = context;
   const informers = buildInformers(kubeConfig, context.enqueue, log, config.watchNamespace);
-  const observeDeps = { informers, records: context.db.collection<BuildRecord>(BUILDS_COLLECTION), artifacts: context.db, settings: config.build, now };
+  const observeDeps = { informers, stores: context.stores, settings: config.build, now };
   const clients = buildClients(kubeConfig);
   const actDeps = { clients, log, identity: config.leaderElection.identity, namespaces: namespaceGuard(clients.objects, config.network) };
   const state: BuildControllerState = { written: new Map(), checked: new Map() };

@@ -28,6 +28,8 @@ import type { CampaignDecision } from './decide.ts';
 import { attemptPolicy, runnerSecret } from './manifests.ts';
 import type { CampaignControllerState, ObservedCampaign } from './observe.ts';
 import type { CampaignSettings } from './settings.ts';
+import { tenantUri } from '../../../lib/store/tenant.ts';
+import type { TenantStores } from '../../runtime/tenant-store.ts';
 
 /** The API clients act uses, made once per registration. */
 export interface CampaignClients {
@@ -48,6 +50,8 @@ export function campaignClients(kubeConfig: KubeConfig): CampaignClients {
 
 export interface ActDeps {
   clients: CampaignClients;
+  /** The namespace's store login, written into its runner Secret. */
+  stores: Pick<TenantStores, 'login'>;
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: ReturnType<typeof queueNames>;
@@ -126,7 +130,11 @@ async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign,
   const { namespace } = observed.ref;
   if (!state.namespacesPrepared.has(namespace)) {
     await deps.namespaces.prepare(namespace);
-    await apply(deps, runnerSecret(namespace, deps.settings) as KubernetesObject, `applying the runner Secret in ${namespace}`);
+    const login = await deps.stores.login(namespace).catch((error: unknown) => {
+      throw classify(error, `ensuring the store login of namespace ${namespace}`);
+    });
+    const secret = runnerSecret(namespace, deps.settings, tenantUri(deps.settings.runnerMongoUri, login));
+    await apply(deps, secret as KubernetesObject, `applying the runner Secret in ${namespace}`);
     await apply(deps, podServiceAccount(deps.settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
     state.namespacesPrepared.add(namespace);
   }

@@ -10,6 +10,7 @@ import { durationSeconds } from '../../../lib/time.ts';
 import type { AttemptPolicy } from '../../../lib/queue/task.ts';
 import { runnerEnv, type RunnerConfig } from '../../../lib/engine/runner-config.ts';
 import type { SimulationSpec } from '../../../lib/engine/command.ts';
+import { tenantDatabase } from '../../../lib/store/tenant.ts';
 import type { CampaignSettings } from './settings.ts';
 
 /** Keys of the runner Secret. */
@@ -27,15 +28,18 @@ export function runnerImage(build: InetBuild, settings: CampaignSettings): strin
   return build.spec.omnetpp?.runnerImage ?? settings.runnerImageTemplate.replaceAll('{version}', build.spec.omnetpp?.version ?? '6.1');
 }
 
-/** The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource. */
-export function runnerSecret(namespace: string, settings: CampaignSettings): Manifest {
+/**
+ * The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource;
+ * `mongoUri` is the namespace's own store login (lib/store/tenant.ts tenantUri).
+ */
+export function runnerSecret(namespace: string, settings: CampaignSettings, mongoUri: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: settings.runnerSecretName, namespace, labels: managedLabels('runner') },
     type: 'Opaque',
     stringData: {
-      [SECRET_KEYS.mongoUri]: settings.runnerMongoUri,
+      [SECRET_KEYS.mongoUri]: mongoUri,
       ...(settings.nats?.password ? { [SECRET_KEYS.natsPassword]: settings.nats.password } : {}),
     },
   };
@@ -91,8 +95,9 @@ export function attemptPolicy(campaign: SimulationCampaign): AttemptPolicy {
 /** The runner configuration a pod of this campaign gets (credentials are replaced by Secret references). */
 export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, settings: CampaignSettings): RunnerConfig {
   const results = campaign.spec.results ?? {};
+  const namespace = campaign.metadata.namespace ?? '';
   return {
-    namespace: campaign.metadata.namespace ?? '',
+    namespace,
     campaign: campaign.metadata.name ?? '',
     campaignUid: campaign.metadata.uid ?? '',
     podName: '',
@@ -101,7 +106,7 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
       ...(settings.nats?.user ? { user: settings.nats.user } : {}),
       ...(settings.nats?.password ? { password: settings.nats.password } : {}),
     },
-    mongo: { uri: settings.runnerMongoUri, database: settings.mongoDatabase },
+    mongo: { uri: settings.runnerMongoUri, database: tenantDatabase(settings.mongoDatabase, namespace) },
     queuePrefix: settings.queuePrefix,
     ackWaitMs: settings.ackWaitMs,
     heartbeatMs: Math.max(1000, Math.floor(settings.ackWaitMs / 4)),

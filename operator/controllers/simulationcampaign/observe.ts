@@ -20,6 +20,7 @@ import { isFinal, type CampaignObservation, type ObservedProgress } from './deci
 import { runnerJobName } from './manifests.ts';
 import type { ObservedRunnerPod } from './outcome.ts';
 import type { CampaignSettings } from './settings.ts';
+import type { TenantStores } from '../../runtime/tenant-store.ts';
 
 /** Informers the SimulationCampaign controller watches, all enqueueing campaign keys. */
 export interface CampaignInformers {
@@ -63,7 +64,8 @@ export interface ObservedCampaign {
 export interface ObserveDeps {
   informers: CampaignInformers;
   custom: CustomObjectsApi;
-  db: Db;
+  /** Each namespace's database: a campaign's progress is read in its own namespace's only. */
+  stores: Pick<TenantStores, 'db'>;
   settings: CampaignSettings;
   log: Logger;
   now: () => Date;
@@ -168,7 +170,7 @@ async function progressOf(deps: ObserveDeps, memory: CampaignMemory, uid: string
   const fresh = memory.progress && now().getTime() - memory.progress.at < Math.max(deps.settings.statusIntervalMs, 3 * memory.progress.ms);
   if (!fresh) {
     const started = Date.now();
-    const value = { ...(await readProgress(deps.db, uid, now())), readAt: now() };
+    const value = { ...(await readProgress(deps.stores.db(splitKey(key).namespace), uid, now())), readAt: now() };
     const ms = Date.now() - started;
     memory.progress = { at: now().getTime(), ms, value };
     deps.log.debug({ campaign: key, ms }, 'Read campaign progress');

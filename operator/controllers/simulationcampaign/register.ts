@@ -33,9 +33,20 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
   });
   const informers = campaignInformers(kubeConfig, context.enqueue, log, config.watchNamespace);
   const clients = campaignClients(kubeConfig);
-  const observeDeps = { informers, custom: kubeConfig.makeApiClient(CustomObjectsApi), db: context.db, settings, log, now };
+  const observeDeps = { informers, custom: kubeConfig.makeApiClient(CustomObjectsApi), stores: context.stores, settings, log, now };
   const names = queueNames(settings.queuePrefix);
-  const actDeps = { clients, js: jetstream(nc), jsm: await jetstreamManager(nc), names, settings, log, identity: config.leaderElection.identity, now, namespaces: namespaceGuard(clients.objects, config.network) };
+  const actDeps = {
+    clients,
+    stores: context.stores,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    names,
+    settings,
+    log,
+    identity: config.leaderElection.identity,
+    now,
+    namespaces: namespaceGuard(clients.objects, config.network),
+  };
   const state: CampaignControllerState = { memory: new Map(), namespacesPrepared: new Set(), streamsReady: false };
   const campaigns = () => (informers.campaigns.hasSynced ? informers.campaigns.list() : undefined);
   metrics.refreshOnScrape(metrics.campaigns, () => countPhases(metrics, campaigns()));

@@ -12,8 +12,9 @@ export interface CampaignSettings {
   runnerNatsUrl: string;
   /** Stream and subject prefix of the work queue (tests use their own). */
   queuePrefix: string;
-  /** MongoDB as runner pods reach it; stored in the runner Secret, never in a pod spec. */
+  /** MongoDB as runner pods reach it: its hosts and options; the runner Secret holds it with the namespace's login. */
   runnerMongoUri: string;
+  /** Prefix of the namespaces' databases (lib/store/tenant.ts). */
   mongoDatabase: string;
   /** Runner image for an OMNeT++ version: `{version}` is replaced. */
   runnerImageTemplate: string;
