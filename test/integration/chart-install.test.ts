@@ -282,8 +282,8 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
     INETSWARM_MONGO_URI: stack.mongo.uri,
     INETSWARM_MONGO_DATABASE: `chart_${suffix}`,
     INETSWARM_NATS_URL: stack.nats.url,
-    INETSWARM_NATS_USER: stack.nats.user,
-    INETSWARM_NATS_PASSWORD: stack.nats.password,
+    INETSWARM_NATS_ACCOUNT: stack.nats.signer.account,
+    INETSWARM_NATS_SIGNING_KEY: stack.nats.signer.signingSeed,
     INETSWARM_QUEUE_PREFIX: `CHART${suffix.toUpperCase()}`,
   };
   const operator = await startOperator(loadConfig(env, []), log);

@@ -22,6 +22,8 @@ import { podServiceAccount } from '../../../lib/kube/manifests.ts';
 import { applyStatus, emitEvent } from '../../../lib/kube/resources.ts';
 import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../../lib/queue/jetstream.ts';
 import type { queueNames } from '../../../lib/queue/subjects.ts';
+import { mintUserCreds } from '../../../lib/queue/identity.ts';
+import { runnerPermissions } from '../../../lib/queue/permissions.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { CampaignDecision } from './decide.ts';
 import { attemptPolicy, runnerSecret } from './manifests.ts';
@@ -104,9 +106,9 @@ async function removeFinalizer(campaign: SimulationCampaign, key: string, deps: 
 async function ensureQueue(observed: ObservedCampaign, publishPlan: boolean, deps: ActDeps, state: CampaignControllerState): Promise<void> {
   const { key, uid, ref } = observed;
   try {
-    if (!state.streamsReady) {
-      await ensureStreams(deps.jsm, deps.names);
-      state.streamsReady = true;
+    if (!state.streamsReady.has(ref.namespace)) {
+      await ensureStreams(deps.jsm, deps.names, ref.namespace);
+      state.streamsReady.add(ref.namespace);
     }
     await ensureCampaignConsumer(deps.jsm, deps.names, ref, { ackWaitMs: deps.settings.ackWaitMs });
     if (publishPlan) {
@@ -119,10 +121,19 @@ async function ensureQueue(observed: ObservedCampaign, publishPlan: boolean, dep
   observed.memory.queueReady = true;
 }
 
+/**
+ * A fresh NATS user of the namespace's runners (a new one each time the Secret is applied, once per
+ * operator start and namespace: earlier users stay valid, so running pods keep theirs).
+ */
+async function namespaceCreds(deps: ActDeps, namespace: string): Promise<string | undefined> {
+  const signer = deps.settings.nats?.signer;
+  return signer ? mintUserCreds(signer, `runners of ${namespace}`, runnerPermissions(deps.names, namespace)) : undefined;
+}
+
 async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign, deps: ActDeps, state: CampaignControllerState): Promise<void> {
   const { namespace } = observed.ref;
   if (!state.namespacesPrepared.has(namespace)) {
-    await apply(deps, runnerSecret(namespace, deps.settings) as KubernetesObject, `applying the runner Secret in ${namespace}`);
+    await apply(deps, runnerSecret(namespace, deps.settings, await namespaceCreds(deps, namespace)) as KubernetesObject, `applying the runner Secret in ${namespace}`);
     await apply(deps, podServiceAccount(deps.settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
     state.namespacesPrepared.add(namespace);
   }

@@ -13,7 +13,7 @@ import type { SimulationSpec } from '../../../lib/engine/command.ts';
 import type { CampaignSettings } from './settings.ts';
 
 /** Keys of the runner Secret. */
-export const SECRET_KEYS = { natsPassword: 'nats-password', mongoUri: 'mongodb-uri' } as const;
+export const SECRET_KEYS = { natsCreds: 'nats-creds', mongoUri: 'mongodb-uri' } as const;
 export const ARTIFACT_CACHE_DIR = '/var/cache/inet-swarm/artifacts';
 export const RUNNER_WORK_DIR = '/tmp/inet-swarm';
 /** The runner's own SIGTERM grace (shutdown plus kill grace, config.ts defaults) and a margin. */
@@ -27,8 +27,11 @@ export function runnerImage(build: InetBuild, settings: CampaignSettings): strin
   return build.spec.omnetpp?.runnerImage ?? settings.runnerImageTemplate.replaceAll('{version}', build.spec.omnetpp?.version ?? '6.1');
 }
 
-/** The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource. */
-export function runnerSecret(namespace: string, settings: CampaignSettings): Manifest {
+/**
+ * The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource.
+ * `natsCreds` is the namespace's own NATS user (lib/queue/identity.ts), minted by the caller.
+ */
+export function runnerSecret(namespace: string, settings: CampaignSettings, natsCreds?: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -36,7 +39,7 @@ export function runnerSecret(namespace: string, settings: CampaignSettings): Man
     type: 'Opaque',
     stringData: {
       [SECRET_KEYS.mongoUri]: settings.runnerMongoUri,
-      ...(settings.nats?.password ? { [SECRET_KEYS.natsPassword]: settings.nats.password } : {}),
+      ...(natsCreds ? { [SECRET_KEYS.natsCreds]: natsCreds } : {}),
     },
   };
 }
@@ -96,11 +99,8 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
     campaign: campaign.metadata.name ?? '',
     campaignUid: campaign.metadata.uid ?? '',
     podName: '',
-    nats: {
-      url: settings.runnerNatsUrl,
-      ...(settings.nats?.user ? { user: settings.nats.user } : {}),
-      ...(settings.nats?.password ? { password: settings.nats.password } : {}),
-    },
+    // The creds are the Secret's: a placeholder here, replaced by a secretKeyRef in the pod's env.
+    nats: { url: settings.runnerNatsUrl, ...(settings.nats?.signer ? { creds: SECRET_KEYS.natsCreds } : {}) },
     mongo: { uri: settings.runnerMongoUri, database: settings.mongoDatabase },
     queuePrefix: settings.queuePrefix,
     ackWaitMs: settings.ackWaitMs,
@@ -120,7 +120,7 @@ type EnvVar = { name: string; value?: string; valueFrom?: unknown };
 
 /** runnerEnv() with the pod name from the downward API and the credentials from the runner Secret. */
 export function runnerPodEnv(config: RunnerConfig, settings: CampaignSettings): EnvVar[] {
-  const secretKey: Record<string, string> = { INETSWARM_NATS_PASSWORD: SECRET_KEYS.natsPassword, INETSWARM_MONGO_URI: SECRET_KEYS.mongoUri };
+  const secretKey: Record<string, string> = { INETSWARM_NATS_CREDS: SECRET_KEYS.natsCreds, INETSWARM_MONGO_URI: SECRET_KEYS.mongoUri };
   return Object.entries(runnerEnv(config)).map(([name, value]): EnvVar => {
     if (name === 'INETSWARM_POD_NAME') return { name, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
     const key = secretKey[name];
