@@ -58,6 +58,22 @@ export async function createNatsTrust(): Promise<NatsTrust> {
   };
 }
 
+/** The server settings of operator mode: the trusted operator, the system account, and both accounts preloaded. */
+export function operatorModeConfig(trust: NatsTrust): Record<string, unknown> {
+  return {
+    operator: trust.operatorJwt,
+    system_account: trust.systemAccount.publicKey,
+    // MEMORY: the accounts never change at run time; users need no resolver, their JWT names its account.
+    resolver: 'MEMORY',
+    resolver_preload: { [trust.systemAccount.publicKey]: trust.systemAccount.jwt, [trust.account.publicKey]: trust.account.jwt },
+  };
+}
+
+/** operatorModeConfig as lines of a nats-server config file (for `include`); JSON values are valid there. */
+export function operatorModeConfigText(trust: NatsTrust): string {
+  return Object.entries(operatorModeConfig(trust)).map(([key, value]) => `${key}: ${JSON.stringify(value)}\n`).join('');
+}
+
 /**
  * Mints a user of the application account and returns its `.creds` text
  * (JWT and nkey seed). Without permissions the user may do anything in the

@@ -66,11 +66,12 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- define "inet-swarm.natsName" -}}{{ include "inet-swarm.fullname" . }}-nats{{- end -}}
 {{- define "inet-swarm.mongodbName" -}}{{ include "inet-swarm.fullname" . }}-mongodb{{- end -}}
 
+{{- /* The Secret with the NATS account's public key (`account`) and signing seed (`signing-key`), and, for the chart's NATS, its operator-mode settings (`server.conf`). */}}
 {{- define "inet-swarm.natsSecretName" -}}
 {{- if .Values.nats.enabled -}}
-{{- default (include "inet-swarm.natsName" .) .Values.nats.auth.existingSecret -}}
+{{- default (printf "%s-keys" (include "inet-swarm.natsName" .)) .Values.nats.auth.existingSecret -}}
 {{- else -}}
-{{- .Values.nats.external.existingSecret -}}
+{{- required "nats.external.existingSecret is required when nats.enabled is false: a Secret with keys account and signing-key" .Values.nats.external.existingSecret -}}
 {{- end -}}
 {{- end -}}
 

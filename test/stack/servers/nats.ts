@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { goInstalledBinary, inputsKey } from '../cache.ts';
-import { createNatsTrust, mintUserCreds, type AccountSigner, type NatsTrust } from '../../../lib/queue/identity.ts';
+import { createNatsTrust, mintUserCreds, operatorModeConfig, type AccountSigner, type NatsTrust } from '../../../lib/queue/identity.ts';
 import { ManagedProcess, freePort, crashLifecycle, type CrashableServer } from '../process.ts';
 
 /** The pinned nats-server release; the cache key, so changing it rebuilds. */
@@ -32,17 +32,6 @@ export async function natsServerBinary(onProgress?: (line: string) => void): Pro
     env: { CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' },
     onProgress,
   });
-}
-
-/** The server settings of operator mode: the trusted operator, the system account, and both accounts preloaded. */
-export function operatorModeConfig(trust: NatsTrust): Record<string, unknown> {
-  return {
-    operator: trust.operatorJwt,
-    system_account: trust.systemAccount.publicKey,
-    // MEMORY: the accounts never change at run time; users need no resolver, their JWT names its account.
-    resolver: 'MEMORY',
-    resolver_preload: { [trust.systemAccount.publicKey]: trust.systemAccount.jwt, [trust.account.publicKey]: trust.account.jwt },
-  };
 }
 
 function config(port: number, monitorPort: number, trust: NatsTrust, storeDir: string): string {
