@@ -25,7 +25,7 @@ export const pureModules = [
   '^lib/(time|errors|config)\\.ts$',
   '^lib/canonical\\.ts$',
   '^lib/kube/(conditions|manifests|keys|clip)\\.ts$',
-  '^lib/queue/subjects\\.ts$',
+  '^lib/queue/(subjects|permissions)\\.ts$',
   '^lib/capacity/demand\\.ts$',
   '^lib/engine/(command|cmdenv-output)\\.ts$',
   // The runner pod's env contract: the campaign's manifests write it, the

@@ -13,7 +13,8 @@ export interface RunnerConfig {
   campaignUid: string;
   /** Pod name from the downward API; recorded on each run. */
   podName: string;
-  nats: { url: string; user?: string; password?: string };
+  /** `creds`: the `.creds` text of the namespace's NATS user (from the runner Secret). */
+  nats: { url: string; creds?: string };
   mongo: { uri: string; database: string };
   /** Stream/subject prefix (default INETSWARM); tests use their own. */
   queuePrefix: string;
@@ -42,7 +43,7 @@ export interface RunnerConfig {
 }
 
 /** Env vars carrying credentials: the operator maps them from a Secret instead of writing values. */
-export const SECRET_ENV = ['INETSWARM_NATS_PASSWORD', 'INETSWARM_MONGO_URI'] as const;
+export const SECRET_ENV = ['INETSWARM_NATS_CREDS', 'INETSWARM_MONGO_URI'] as const;
 
 /**
  * The environment a simulation runs in: the runner's, without the runner's
@@ -87,8 +88,7 @@ function parseSimulation(text: string): SimulationSpec {
 
 /** Reads the runner's configuration; throws ConfigError naming the first missing or bad variable. */
 export function runnerConfigFromEnv(env: Env): RunnerConfig {
-  const user = text(env, 'INETSWARM_NATS_USER');
-  const password = text(env, 'INETSWARM_NATS_PASSWORD');
+  const creds = text(env, 'INETSWARM_NATS_CREDS');
   const launcher = text(env, 'INETSWARM_LAUNCHER');
   const ackWaitMs = durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000;
   const heartbeatMs = durationMs(env, 'INETSWARM_HEARTBEAT_SECONDS') ?? 15_000;
@@ -101,7 +101,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     campaign: required(env, 'INETSWARM_CAMPAIGN'),
     campaignUid: required(env, 'INETSWARM_CAMPAIGN_UID'),
     podName: text(env, 'INETSWARM_POD_NAME') ?? text(env, 'HOSTNAME') ?? `runner-${process.pid}`,
-    nats: { url: url(env, 'INETSWARM_NATS_URL', NATS_SCHEMES) ?? required(env, 'INETSWARM_NATS_URL'), ...(user ? { user } : {}), ...(password ? { password } : {}) },
+    nats: { url: url(env, 'INETSWARM_NATS_URL', NATS_SCHEMES) ?? required(env, 'INETSWARM_NATS_URL'), ...(creds ? { creds } : {}) },
     // The URI comes from the runner Secret, written by the operator from a URI its own configuration checked.
     mongo: { uri: required(env, 'INETSWARM_MONGO_URI'), database: text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
     queuePrefix: text(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
@@ -150,8 +150,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
     INETSWARM_KILL_GRACE_SECONDS: String(config.killGraceMs / 1000),
     INETSWARM_CONNECT_TIMEOUT_SECONDS: String(config.connectTimeoutMs / 1000),
   };
-  if (config.nats.user) env.INETSWARM_NATS_USER = config.nats.user;
-  if (config.nats.password) env.INETSWARM_NATS_PASSWORD = config.nats.password;
+  if (config.nats.creds) env.INETSWARM_NATS_CREDS = config.nats.creds;
   if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
   return env;
 }
@@ -159,7 +158,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
 /** The configuration without credentials, for the start-up log line. */
 export function describeRunnerConfig(config: RunnerConfig): Record<string, unknown> {
   const { nats, mongo, ...rest } = config;
-  return { ...rest, nats: { url: nats.url, user: nats.user }, mongo: { uri: redactUri(mongo.uri), database: mongo.database } };
+  return { ...rest, nats: { url: nats.url, creds: nats.creds ? 'set' : 'unset' }, mongo: { uri: redactUri(mongo.uri), database: mongo.database } };
 }
 
 /** Removes the password from a connection URI. */

@@ -12,7 +12,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { TemporaryError } from '../errors.ts';
-import { consumerName, planMsgId, runMsgId, taskSubject, type CampaignRef, type QueueNames } from './subjects.ts';
+import { consumerName, namespaceTaskStream, planMsgId, runMsgId, taskRootOf, taskSubject, type CampaignRef, type QueueNames } from './subjects.ts';
 import { encodeTask, type AttemptPolicy } from './task.ts';
 import type { PlannedRun } from '../engine/run-identity.ts';
 
@@ -27,15 +27,8 @@ export const TASK_DUPLICATE_WINDOW_MS = 60 * 60_000;
 /** Events serve live progress only; a day is plenty and bounds the disk. */
 export const EVENT_MAX_AGE_MS = 24 * 60 * 60_000;
 
-/** Creates the task and event streams if missing (idempotent; concurrent callers are fine). */
-export async function ensureStreams(jsm: JetStreamManager, names: QueueNames): Promise<void> {
-  await ensureStream(jsm, names.tasksStream, {
-    subjects: [`${names.taskRoot}.>`],
-    // Work queue: a message is removed once acked or termed; one consumer per campaign (disjoint filters).
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    duplicate_window: TASK_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
-  });
+/** Creates the shared event stream if missing (idempotent; concurrent callers are fine). */
+export async function ensureEventStream(jsm: JetStreamManager, names: QueueNames): Promise<void> {
   await ensureStream(jsm, names.eventsStream, {
     subjects: [`${names.eventRoot}.>`],
     retention: RetentionPolicy.Limits,
@@ -43,6 +36,23 @@ export async function ensureStreams(jsm: JetStreamManager, names: QueueNames): P
     max_age: EVENT_MAX_AGE_MS * NANOS_PER_MS,
     max_msgs_per_subject: 100_000,
   });
+}
+
+/** Creates a namespace's task stream if missing (idempotent; concurrent callers are fine). */
+export async function ensureTaskStream(jsm: JetStreamManager, names: QueueNames, namespace: string): Promise<void> {
+  await ensureStream(jsm, namespaceTaskStream(names, namespace), {
+    subjects: [`${taskRootOf(names, namespace)}.>`],
+    // Work queue: a message is removed once acked or termed; one consumer per campaign (disjoint filters).
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: TASK_DUPLICATE_WINDOW_MS * NANOS_PER_MS,
+  });
+}
+
+/** Both streams a namespace's campaigns use. */
+export async function ensureStreams(jsm: JetStreamManager, names: QueueNames, namespace: string): Promise<void> {
+  await ensureEventStream(jsm, names);
+  await ensureTaskStream(jsm, names, namespace);
 }
 
 async function ensureStream(jsm: JetStreamManager, name: string, cfg: Partial<StreamConfig>): Promise<void> {
@@ -78,15 +88,16 @@ export const DEFAULT_ACK_WAIT_MS = 60_000;
  */
 export async function ensureCampaignConsumer(jsm: JetStreamManager, names: QueueNames, ref: CampaignRef, opts: ConsumerOptions = { ackWaitMs: DEFAULT_ACK_WAIT_MS }): Promise<string> {
   const durable = consumerName(ref);
+  const stream = namespaceTaskStream(names, ref.namespace);
   try {
-    await jsm.consumers.info(names.tasksStream, durable);
+    await jsm.consumers.info(stream, durable);
     return durable;
   } catch (err) {
     if (!isConsumerNotFound(err)) throw err;
   }
   const ackWait = opts.ackWaitMs * NANOS_PER_MS;
   try {
-    await jsm.consumers.add(names.tasksStream, {
+    await jsm.consumers.add(stream, {
       durable_name: durable,
       filter_subject: taskSubject(names, ref),
       ack_policy: AckPolicy.Explicit,
@@ -99,7 +110,7 @@ export async function ensureCampaignConsumer(jsm: JetStreamManager, names: Queue
       max_ack_pending: 10_000,
     });
   } catch (err) {
-    if (await jsm.consumers.info(names.tasksStream, durable).then(() => true, () => false)) return durable;
+    if (await jsm.consumers.info(stream, durable).then(() => true, () => false)) return durable;
     throw err;
   }
   return durable;
@@ -150,7 +161,7 @@ export async function publishRunTasks(
 /** Pending and in-flight counts of a campaign's consumer; `undefined` when it does not exist. */
 export async function campaignQueueDepth(jsm: JetStreamManager, names: QueueNames, ref: CampaignRef): Promise<{ pending: number; ackPending: number } | undefined> {
   try {
-    const info = await jsm.consumers.info(names.tasksStream, consumerName(ref));
+    const info = await jsm.consumers.info(namespaceTaskStream(names, ref.namespace), consumerName(ref));
     return { pending: info.num_pending, ackPending: info.num_ack_pending };
   } catch (err) {
     if (isConsumerNotFound(err)) return undefined;
@@ -160,13 +171,14 @@ export async function campaignQueueDepth(jsm: JetStreamManager, names: QueueName
 
 /** Removes a campaign's consumer and its remaining tasks (the operator's finalizer); idempotent. */
 export async function deleteCampaignQueueState(jsm: JetStreamManager, names: QueueNames, ref: CampaignRef): Promise<void> {
+  const stream = namespaceTaskStream(names, ref.namespace);
   try {
-    await jsm.consumers.delete(names.tasksStream, consumerName(ref));
+    await jsm.consumers.delete(stream, consumerName(ref));
   } catch (err) {
     if (!isConsumerNotFound(err) && !isStreamNotFound(err)) throw err;
   }
   try {
-    await jsm.streams.purge(names.tasksStream, { filter: taskSubject(names, ref) });
+    await jsm.streams.purge(stream, { filter: taskSubject(names, ref) });
   } catch (err) {
     if (!isStreamNotFound(err)) throw err;
   }

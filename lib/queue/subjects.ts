@@ -4,8 +4,12 @@
 
 /** Stream and subject names; `prefix` lets tests and side-by-side installs use disjoint streams. */
 export interface QueueNames {
-  /** Work-queue stream holding plan and run tasks. */
-  tasksStream: string;
+  /**
+   * Start of the work-queue streams' names: one stream per namespace
+   * (`<prefix>_<namespace>`, namespaceTaskStream), so that a namespace's
+   * NATS permissions can name its stream in the JetStream API's subjects.
+   */
+  tasksStreamPrefix: string;
   /** Limits-based stream holding run started/finished events (live progress only; MongoDB is authoritative). */
   eventsStream: string;
   /** Subject root of tasks: `<root>.<namespace>.<campaign>.<uid>`. */
@@ -28,7 +32,7 @@ export function queueNames(prefix: string = DEFAULT_QUEUE_PREFIX): QueueNames {
   if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`Invalid queue prefix ${JSON.stringify(prefix)}: use letters, digits, _ or -`);
   const lower = prefix.toLowerCase();
   return {
-    tasksStream: `${prefix.toUpperCase()}_TASKS`,
+    tasksStreamPrefix: `${prefix.toUpperCase()}_TASKS`,
     eventsStream: `${prefix.toUpperCase()}_EVENTS`,
     taskRoot: `${lower}.task`,
     eventRoot: `${lower}.event`,
@@ -42,14 +46,29 @@ function token(kind: string, value: string): string {
   return value;
 }
 
+/** The work-queue stream of one namespace's tasks. */
+export function namespaceTaskStream(names: QueueNames, namespace: string): string {
+  return `${names.tasksStreamPrefix}_${token('namespace', namespace)}`;
+}
+
+/** The subject root of one namespace's tasks: its stream holds `<root>.>`. */
+export function taskRootOf(names: QueueNames, namespace: string): string {
+  return `${names.taskRoot}.${token('namespace', namespace)}`;
+}
+
+/** The subject root of one namespace's events. */
+export function eventRoot(names: QueueNames, namespace: string): string {
+  return `${names.eventRoot}.${token('namespace', namespace)}`;
+}
+
 /** The subject that holds every task of one campaign. */
 export function taskSubject(names: QueueNames, ref: CampaignRef): string {
-  return `${names.taskRoot}.${token('namespace', ref.namespace)}.${token('campaign', ref.campaign)}.${token('campaign uid', ref.campaignUid)}`;
+  return `${taskRootOf(names, ref.namespace)}.${token('campaign', ref.campaign)}.${token('campaign uid', ref.campaignUid)}`;
 }
 
 /** The subject of one campaign's run events. */
 export function eventSubject(names: QueueNames, ref: CampaignRef): string {
-  return `${names.eventRoot}.${token('namespace', ref.namespace)}.${token('campaign', ref.campaign)}.${token('campaign uid', ref.campaignUid)}`;
+  return `${eventRoot(names, ref.namespace)}.${token('campaign', ref.campaign)}.${token('campaign uid', ref.campaignUid)}`;
 }
 
 /** The durable pull consumer of one campaign; named by uid so a re-created campaign never inherits old state. */

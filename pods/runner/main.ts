@@ -18,6 +18,7 @@ import { withLibraryPath } from '../../lib/engine/command.ts';
 import { ConfigError } from '../../lib/config.ts';
 import { Launcher } from '../../lib/engine/launcher.ts';
 import { runWorker } from './worker.ts';
+import { credsOptions } from '../../lib/queue/identity.ts';
 
 const EXIT_DRAINED = 0;
 const EXIT_FATAL = 1;
@@ -28,8 +29,8 @@ async function connectNats(config: RunnerConfig, log: Logger, deadline: number):
     try {
       return await connect({
         servers: config.nats.url,
-        ...(config.nats.user ? { user: config.nats.user } : {}),
-        ...(config.nats.password ? { pass: config.nats.password } : {}),
+        // The namespace's user, replying on the namespace's inbox: its permissions allow no other.
+        ...(config.nats.creds ? credsOptions(config.nats.creds, config.namespace) : {}),
         name: config.podName,
         // Once connected, ride out server restarts for as long as it takes.
         maxReconnectAttempts: -1,
@@ -105,7 +106,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const simEnv = withLibraryPath(root, config.simulation, simulationEnv(env));
     launcher = config.launcher ? new Launcher(config.launcher, simEnv) : undefined;
     nc = await connectNats(config, clog, deadline);
-    const exit = await runWorker({ config, log: clog, nc, js: jetstream(nc), jsm: await jetstreamManager(nc), db, root, stop: stop.signal, simulationEnv: simEnv, launcher });
+    const exit = await runWorker({ config, log: clog, nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }), db, root, stop: stop.signal, simulationEnv: simEnv, launcher });
     clog.info({ exit }, exit === 'drained' ? 'Drained queue, exiting' : 'Stopped runner');
     return exit === 'drained' ? EXIT_DRAINED : EXIT_STOPPED;
   } catch (err) {

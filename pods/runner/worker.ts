@@ -15,8 +15,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Tails } from '../../lib/engine/attempt.ts';
-import { campaignQueueDepth, ensureCampaignConsumer, ensureStreams } from '../../lib/queue/jetstream.ts';
-import { consumerName, queueNames } from '../../lib/queue/subjects.ts';
+import { campaignQueueDepth, ensureCampaignConsumer } from '../../lib/queue/jetstream.ts';
+import { consumerName, namespaceTaskStream, queueNames } from '../../lib/queue/subjects.ts';
 import { parseTask } from '../../lib/queue/task.ts';
 import { readCampaign } from '../../lib/store/campaigns.ts';
 import { sweepResultFiles } from '../../lib/store/result-files.ts';
@@ -35,12 +35,12 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
   const ctx: RunnerContext = { ...deps, names, ref: { namespace: config.namespace, campaign: config.campaign, campaignUid: config.campaignUid } };
   await mkdir(config.workDir, { recursive: true });
 
-  // Operator normally created both already; ensuring here makes a runner usable on its own.
+  // The operator made the namespace's stream (a runner's NATS user may not) and normally the consumer too;
+  // ensuring the consumer here makes a runner started first usable.
   await retrying(log, stop, 'Queue setup failed', async () => {
-    await ensureStreams(jsm, names);
     await ensureCampaignConsumer(jsm, names, ctx.ref, { ackWaitMs: config.ackWaitMs });
   });
-  const consumer = await js.consumers.get(names.tasksStream, consumerName(ctx.ref));
+  const consumer = await js.consumers.get(namespaceTaskStream(names, config.namespace), consumerName(ctx.ref));
   const pollMs = Math.max(1000, Math.min(2000, config.drainGraceMs));
   const idle: Idle = {};
   const tails = new Tails();

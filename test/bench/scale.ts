@@ -18,7 +18,8 @@ import { connect } from '@nats-io/transport-node';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
 import { packRuntimeTree } from '../../lib/store/artifacts.ts';
 import { canonical } from '../../lib/canonical.ts';
-import { queueNames } from '../../lib/queue/subjects.ts';
+import { namespaceTaskStream, queueNames } from '../../lib/queue/subjects.ts';
+import { credsOptions } from '../../lib/queue/identity.ts';
 import { campaignsOf, runsOf, type RunDoc } from '../../lib/store/store.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
 import { CampaignWorld, eventually } from '../support/campaign.ts';
@@ -179,10 +180,10 @@ async function main(): Promise<void> {
   process.stdout.write(`${machineLine()}\n${formatTable(['measure', 'value', 'target'], rows)}\n`);
 
   await world.tearDown();
-  const nc = await connect({ servers: stack.nats.url, user: stack.nats.user, pass: stack.nats.password });
+  const nc = await connect({ servers: stack.nats.url, ...credsOptions(stack.nats.creds) });
   const jsm = await jetstreamManager(nc);
   const names = queueNames(world.queuePrefix);
-  await jsm.streams.delete(names.tasksStream).catch(() => undefined);
+  await jsm.streams.delete(namespaceTaskStream(names, world.namespace)).catch(() => undefined);
   await jsm.streams.delete(names.eventsStream).catch(() => undefined);
   await nc.close();
 }

@@ -16,7 +16,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Db, MongoClient } from 'mongodb';
 import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { ensureCampaignConsumer, ensureStreams } from '../../lib/queue/jetstream.ts';
-import { consumerName, eventSubject, queueNames, type CampaignRef, type QueueNames } from '../../lib/queue/subjects.ts';
+import { consumerName, eventSubject, namespaceTaskStream, queueNames, type CampaignRef, type QueueNames } from '../../lib/queue/subjects.ts';
+import { credsOptions } from '../../lib/queue/identity.ts';
 import { runnerEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
 import type { SimulationSpec } from '../../lib/engine/command.ts';
 import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
@@ -178,7 +179,7 @@ export interface SwarmClients {
 
 /** Connects to NATS with the servers' credentials. */
 export async function swarmClients(servers: SwarmServers): Promise<SwarmClients> {
-  const nc = await connect({ servers: servers.nats.url, user: servers.nats.user, pass: servers.nats.password });
+  const nc = await connect({ servers: servers.nats.url, ...credsOptions(servers.nats.creds) });
   return { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) };
 }
 
@@ -229,7 +230,7 @@ export async function swarmCampaign(
     launcher: await launcherBinary(),
     ...opts.runner,
   };
-  await ensureStreams(clients.jsm, names);
+  await ensureStreams(clients.jsm, names, ref.namespace);
   await ensureCampaignConsumer(clients.jsm, names, ref, { ackWaitMs: config.ackWaitMs });
   // One runner bundle per benchmark process, in its own temporary folder.
   runnerArgs ??= runnerNodeArgs(opts.dir);
@@ -296,7 +297,7 @@ export async function swarmCampaign(
       // Ready = every runner has a pull request waiting on the consumer.
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const info = await clients.jsm.consumers.info(names.tasksStream, consumerName(ref));
+        const info = await clients.jsm.consumers.info(namespaceTaskStream(names, ref.namespace), consumerName(ref));
         if (info.num_waiting >= runners.filter((r) => r.child.exitCode === null).length) break;
         const dead = started.find((r) => r.child.exitCode !== null);
         if (dead) throw new Error(`Runner ${dead.podName} exited with ${dead.child.exitCode} before it was ready; log: ${dead.logFile}`);
@@ -310,7 +311,7 @@ export async function swarmCampaign(
       for (const r of runners) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
       await Promise.race([Promise.all(runners.map((r) => r.exited)), sleep(15_000)]);
       for (const r of runners) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
-      await clients.jsm.streams.delete(names.tasksStream).catch(() => undefined);
+      await clients.jsm.streams.delete(namespaceTaskStream(names, ref.namespace)).catch(() => undefined);
       await clients.jsm.streams.delete(names.eventsStream).catch(() => undefined);
     },
   };

@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { SimulationCampaign } from '../../api/v1alpha1.ts';
-import { consumerName, queueNames } from '../../lib/queue/subjects.ts';
+import { consumerName, namespaceTaskStream, queueNames } from '../../lib/queue/subjects.ts';
+import { credsOptions } from '../../lib/queue/identity.ts';
 import { RESULTS_BUCKET, runsOf, scalarsOf } from '../../lib/store/store.ts';
 import { isNotFound } from '../../lib/kube/errors.ts';
 import { useStack } from '../stack/env.ts';
@@ -24,7 +25,7 @@ const uidOf = (c: SimulationCampaign) => c.metadata.uid ?? '';
 async function consumerExists(c: SimulationCampaign): Promise<boolean> {
   const names = queueNames(world.queuePrefix);
   const ref = { namespace: world.namespace, campaign: c.metadata.name ?? '', campaignUid: uidOf(c) };
-  return jsm.consumers.info(names.tasksStream, consumerName(ref)).then(
+  return jsm.consumers.info(namespaceTaskStream(names, ref.namespace), consumerName(ref)).then(
     () => true,
     () => false,
   );
@@ -34,7 +35,7 @@ before(async () => {
   const stack = await useStack();
   world = new CampaignWorld(stack, 'campaign-e2e');
   await world.setUp();
-  nc = await connect({ servers: stack.nats.url, user: stack.nats.user, pass: stack.nats.password });
+  nc = await connect({ servers: stack.nats.url, ...credsOptions(stack.nats.creds) });
   jsm = await jetstreamManager(nc);
   await world.startOperator();
   await world.createReadyBuild('fixture');
@@ -44,7 +45,7 @@ after(async () => {
   await world?.tearDown();
   if (jsm) {
     const names = queueNames(world.queuePrefix);
-    await jsm.streams.delete(names.tasksStream).catch(() => undefined);
+    await jsm.streams.delete(namespaceTaskStream(names, world.namespace)).catch(() => undefined);
     await jsm.streams.delete(names.eventsStream).catch(() => undefined);
   }
   await nc?.close();
@@ -71,7 +72,7 @@ describe('SimulationCampaign', { timeout: 600_000 }, () => {
     assert.equal(container?.securityContext?.runAsNonRoot, true);
     assert.deepEqual(container?.resources?.requests, { cpu: '1', memory: '256Mi' });
     const jobText = JSON.stringify(job);
-    assert.ok(!jobText.includes(world.stack.mongo.uri) && !jobText.includes(world.stack.nats.password), 'no credential in the Job');
+    assert.ok(!jobText.includes(world.stack.mongo.uri) && !jobText.includes(world.stack.nats.signer.signingSeed) && !jobText.includes('-----BEGIN'), 'no credential in the Job');
 
     const scheduled = await eventually('the runner pods run on kwok runner nodes', async () => {
       const pods = await world.runnerPods('aloha');

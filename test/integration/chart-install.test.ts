@@ -1,7 +1,8 @@
 // A real `helm install` of the chart into the local stack's control plane: the
 // operator, NATS and MongoDB pods are scheduled on the kwok system nodes (kwok
-// runs no process, it marks them Running), an upgrade keeps the generated
-// passwords, and the operator's ServiceAccount can do exactly what the
+// runs no process, it marks them Running; the test runs the NATS keys hook
+// Job's command itself, with the hook's own ServiceAccount token, and reports
+// its pod Succeeded), an upgrade keeps the generated password and NATS keys, and the operator's ServiceAccount can do exactly what the
 // operator's API calls need and nothing more (`kubectl auth can-i`, both ways),
 // in the cluster-wide and the namespaced RBAC modes; the chart's admission
 // policies refuse the operator's identity a token Secret and any Namespace
@@ -16,7 +17,7 @@ import { Writable } from 'node:stream';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { pino } from 'pino';
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Container } from '@kubernetes/client-node';
 import { apiMessage } from '../../lib/kube/errors.ts';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -30,6 +31,7 @@ import { loadConfig } from '../../operator/config.ts';
 import { startOperator } from '../../operator/main.ts';
 import { eventually } from '../support/eventually.ts';
 import { POLICY_NAMES } from '../../operator/controllers/shared/network.ts';
+import { containerCommand } from '../support/pod-like.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const chart = join(root, 'charts/inet-swarm');
@@ -108,10 +110,12 @@ before(async () => {
   // The CRDs are shared by every test file on this stack: applied idempotently, never owned by one release.
   const crds = await kubectl('apply', '--server-side', '--force-conflicts', '--field-manager=chart-install-test', '-f', join(root, 'crds/inetbuilds.yaml'), '-f', join(root, 'crds/simulationcampaigns.yaml'));
   assert.equal(crds.code, 0, crds.stderr);
-  await helmIn(ns, ['install', release, chart, ...common]);
+  const installing = helmIn(ns, ['install', release, chart, ...common]);
+  await playKeysHook(ns, release);
+  await installing;
   await helmIn(nsScoped, [
     'install', releaseScoped, chart, '--set', 'crds.install=false', '--set', 'results.enabled=false', '--set', 'rbac.scope=namespaced', '--set', 'rbac.aggregateToDefaultRoles=false',
-    '--set', 'nats.enabled=false', '--set', 'nats.external.url=nats://nats.example.org:4222',
+    '--set', 'nats.enabled=false', '--set', 'nats.external.url=nats://nats.example.org:4222', '--set', 'nats.external.existingSecret=nats-keys',
     '--set', 'mongodb.enabled=false', '--set', 'mongodb.external.uriSecret.name=mongodb-uri',
   ]);
 });
@@ -139,11 +143,42 @@ test('the installed operator, NATS and MongoDB pods are scheduled on system node
   }
 });
 
-test('an upgrade keeps the generated NATS and MongoDB passwords', async () => {
-  const before = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb-root`) };
-  await helmIn(ns, ['upgrade', release, chart, ...common, '--set', 'operator.logLevel=debug']);
-  const after = { nats: await secretData(ns, `${release}-inet-swarm-nats`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb-root`) };
-  assert.equal(after.nats.password, before.nats.password);
+/**
+ * Plays the kubelet for the chart's NATS keys hook Job, which helm waits for: runs its container's command here
+ * with the hook ServiceAccount's token (so its Role is what is tested), then reports the pod Succeeded.
+ */
+async function playKeysHook(namespace: string, instance: string): Promise<void> {
+  const pod = await eventually('the nats-keys hook pod', async () => {
+    const result = await kubectl('get', 'pods', '-n', namespace, '-l', `app.kubernetes.io/component=nats-keys,app.kubernetes.io/instance=${instance}`, '-o', 'json');
+    const list = JSON.parse(result.stdout || '{"items":[]}') as { items: { metadata: { name: string }; spec: { containers: V1Container[]; serviceAccountName: string }; status: { phase?: string } }[] };
+    return list.items.find((p) => p.status.phase === 'Running');
+  }, 120_000);
+  const container = pod.spec.containers[0]!;
+  const { command, args } = containerCommand(container);
+  const env = {
+    PATH: process.env.PATH,
+    KUBECONFIG: await serviceAccountKubeconfig(namespace, pod.spec.serviceAccountName),
+    INETSWARM_POD_NAMESPACE: namespace,
+    INETSWARM_NATS_KEYS_SECRET: container.env?.find((e) => e.name === 'INETSWARM_NATS_KEYS_SECRET')?.value,
+  };
+  const child = spawn(command, args, { env, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.equal(code, 0, `the nats-keys hook: ${output}`);
+  const done = await kubectl('patch', 'pod', pod.metadata.name, '-n', namespace, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Succeeded"}}');
+  assert.equal(done.code, 0, done.stderr);
+}
+
+test('an upgrade keeps the generated MongoDB password and the NATS keys', async () => {
+  const before = { nats: await secretData(ns, `${release}-inet-swarm-nats-keys`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb-root`) };
+  const upgrading = helmIn(ns, ['upgrade', release, chart, ...common, '--set', 'operator.logLevel=debug']);
+  await playKeysHook(ns, release);
+  await upgrading;
+  const after = { nats: await secretData(ns, `${release}-inet-swarm-nats-keys`), mongodb: await secretData(ns, `${release}-inet-swarm-mongodb-root`) };
+  assert.deepEqual(Object.keys(before.nats).sort(), ['account', 'server.conf', 'signing-key']);
+  assert.deepEqual(after.nats, before.nats);
   assert.equal(after.mongodb['mongodb-root-password'], before.mongodb['mongodb-root-password']);
   assert.equal(after.mongodb.uri, before.mongodb.uri);
   const env = await kubectl('get', 'deployment', `${release}-inet-swarm-operator`, '-n', ns, '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="INETSWARM_LOG_LEVEL")].value}');
@@ -370,8 +405,8 @@ test('the operator, run with the chart ServiceAccount token, reconciles a build 
     INETSWARM_MONGO_URI: stack.mongo.uri,
     INETSWARM_MONGO_DATABASE: `chart_${suffix}`,
     INETSWARM_NATS_URL: stack.nats.url,
-    INETSWARM_NATS_USER: stack.nats.user,
-    INETSWARM_NATS_PASSWORD: stack.nats.password,
+    INETSWARM_NATS_ACCOUNT: stack.nats.signer.account,
+    INETSWARM_NATS_SIGNING_KEY: stack.nats.signer.signingSeed,
     INETSWARM_QUEUE_PREFIX: `CHART${suffix.toUpperCase()}`,
     INETSWARM_NETWORK_POLICIES: 'true',
     INETSWARM_NETWORK_CLUSTER_CIDRS: '10.96.0.0/16',

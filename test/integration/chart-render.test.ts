@@ -94,7 +94,9 @@ test('the defaults render a two-replica, leader-electing, locked-down operator w
   assert.equal(env.get('INETSWARM_WATCH_NAMESPACE'), undefined, 'cluster scope watches every namespace');
   assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: `${fullname}-mongodb-root`, key: 'uri' });
   assert.equal(env.get('INETSWARM_NATS_URL')?.value, `nats://${fullname}-nats.${namespace}.svc:4222`);
-  assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats`, key: 'password' });
+  assert.deepEqual(env.get('INETSWARM_NATS_ACCOUNT')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats-keys`, key: 'account' });
+  assert.deepEqual(env.get('INETSWARM_NATS_SIGNING_KEY')?.valueFrom?.secretKeyRef, { name: `${fullname}-nats-keys`, key: 'signing-key' });
+  assert.deepEqual([...env.keys()].filter((name) => /NATS_(USER|PASS)/.test(name)), [], 'no NATS user or password');
   assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations, undefined);
   assert.equal(find(docs, 'PodDisruptionBudget', `${fullname}-operator`).spec.maxUnavailable, 1);
 });
@@ -111,15 +113,20 @@ test('the defaults grant the operator a ClusterRole and no node access', async (
   assert.ok(self.rules.some((r: { resources: string[]; resourceNames?: string[] }) => r.resources.includes('leases') && r.resourceNames?.includes('inet-swarm-operator')));
 });
 
-test('the defaults deploy NATS with JetStream, persistence and a generated password, and MongoDB with a root Secret', async () => {
+test('the defaults deploy NATS with JetStream, persistence and JWT auth, and MongoDB with a root Secret', async () => {
   const docs = await render(valueSets.defaults!);
   const nats = find(docs, 'StatefulSet', `${fullname}-nats`, namespace);
   assert.equal(nats.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '10Gi');
   const config = find(docs, 'ConfigMap', `${fullname}-nats`).data['nats.conf'] as string;
   assert.match(config, /jetstream \{/);
-  assert.match(config, /password: \$NATS_PASSWORD/);
-  const natsSecret = find(docs, 'Secret', `${fullname}-nats`);
-  assert.equal(Buffer.from(natsSecret.data.password, 'base64').toString().length, 32);
+  // Operator mode from the keys Secret's server.conf, mounted beside the config; no password anywhere.
+  assert.match(config, /include "\.\.\/nats-keys\/server\.conf"/);
+  assert.doesNotMatch(config, /password|authorization/);
+  const pod = nats.spec.template.spec;
+  assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'keys').secret, { secretName: `${fullname}-nats-keys`, items: [{ key: 'server.conf', path: 'server.conf' }] });
+  assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'keys'), { name: 'keys', mountPath: '/etc/nats-keys', readOnly: true });
+  assert.equal(pod.containers[0].env.some((e: { name: string }) => e.name === 'NATS_PASSWORD'), false);
+  assert.equal(kinds(docs, 'Secret').some((d) => d.metadata.name.startsWith(`${fullname}-nats`)), false, 'the chart renders no NATS Secret: the hook makes it');
   const mongo = find(docs, 'StatefulSet', `${fullname}-mongodb`, namespace);
   assert.ok(mongo.spec.volumeClaimTemplates);
   const mongoSecret = find(docs, 'Secret', `${fullname}-mongodb-root`);
@@ -137,8 +144,8 @@ test('the defaults deploy NATS with JetStream, persistence and a generated passw
 test('the operator creates the runner and builder ServiceAccounts and may change only those', async () => {
   const docs = await render(valueSets.namespaced!);
   // Created by the operator where it runs the pods (operator/controllers/inetbuild/manifests.ts podServiceAccount), not by the chart.
-  // Besides the operator's, only the results service's own.
-  assert.deepEqual(kinds(docs, 'ServiceAccount').map((d) => d.metadata.name).sort(), [fullname, `${fullname}-results`]);
+  // Besides the operator's, only the results service's own and the NATS keys hook's (deleted once the hook succeeded).
+  assert.deepEqual(kinds(docs, 'ServiceAccount').map((d) => d.metadata.name).sort(), [fullname, `${fullname}-nats-keys`, `${fullname}-results`]);
   const rules = find(docs, 'Role', `${fullname}-operator`, watched).rules as Array<{ resources: string[]; resourceNames?: string[]; verbs: string[] }>;
   const onAccounts = rules.filter((r) => r.resources.includes('serviceaccounts'));
   assert.deepEqual(onAccounts, [
@@ -221,6 +228,10 @@ test('the namespaced scope renders a Role and RoleBinding in the watched namespa
   assert.equal(operatorEnv(docs).get('INETSWARM_WATCH_NAMESPACE')?.value, watched);
 });
 
+// A well-formed NATS account key and signing seed (the operator only parses them here).
+const natsAccount = `A${'D'.repeat(55)}`;
+const natsSigningKey = `SA${'E'.repeat(56)}`;
+
 /** The operator's environment as the kubelet would give it: field refs and Secret values filled in. */
 function resolvedEnv(docs: Doc[], secrets: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { INETSWARM_POD_NAME: 'operator-0', INETSWARM_POD_NAMESPACE: namespace };
@@ -235,7 +246,8 @@ test("the operator's own configuration loader reads the rendered environment as 
   const docs = await render({ ...valueSets.namespaced!, ...valueSets.irsa!, 'runner.capacity': '64', 'operator.workers': '6' });
   const env = resolvedEnv(docs, {
     [`${fullname}-mongodb-root/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
-    [`${fullname}-nats/password`]: 'natspw',
+    [`${fullname}-nats-keys/account`]: natsAccount,
+    [`${fullname}-nats-keys/signing-key`]: natsSigningKey,
   });
   const config = loadConfig(env, []);
   assert.equal(config.watchNamespace, watched);
@@ -248,7 +260,7 @@ test("the operator's own configuration loader reads the rendered environment as 
   assert.equal(config.mongo.uri, 'mongodb://root:pw@mongo:27017/?authSource=admin');
   assert.equal(config.build.builderImageTemplate, 'ghcr.io/inet-swarm/builder:omnetpp-{version}');
   assert.equal(config.build.mongoSecretName, 'inet-swarm-builder');
-  assert.deepEqual(config.campaign.nats, { url: `nats://${fullname}-nats.${namespace}.svc:4222`, user: 'inetswarm', password: 'natspw' });
+  assert.deepEqual(config.campaign.nats, { url: `nats://${fullname}-nats.${namespace}.svc:4222`, signer: { account: natsAccount, signingSeed: natsSigningKey } });
   assert.equal(config.campaign.runnerSecretName, 'inet-swarm-runner');
   assert.equal(config.campaign.capacity, 64);
   assert.equal(config.campaign.runnerImageTemplate, 'ghcr.io/inet-swarm/runner:omnetpp-{version}');
@@ -260,9 +272,16 @@ test("the operator's own configuration loader reads the rendered environment as 
 });
 
 test('the policies the operator writes from the rendered settings pass the API server\'s validation (server-side dry-run)', async () => {
-  const secrets = { [`${fullname}-mongodb/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin', 'mongodb-uri/uri': 'mongodb://u:pw@db.example.org:27018/x', [`${fullname}-nats/password`]: 'pw', 'nats-credentials/password': 'pw' };
+  const secrets = {
+    [`${fullname}-mongodb-root/uri`]: 'mongodb://root:pw@mongo:27017/?authSource=admin',
+    'mongodb-uri/uri': 'mongodb://u:pw@db.example.org:27018/x',
+    [`${fullname}-nats-keys/account`]: natsAccount,
+    [`${fullname}-nats-keys/signing-key`]: natsSigningKey,
+    'nats-credentials/account': natsAccount,
+    'nats-credentials/signing-key': natsSigningKey,
+  };
   for (const values of [valueSets.defaults!, { ...valueSets.external!, 'networkPolicy.clusterCIDRs': '{10.96.0.0/12,fd10::/64}', 'networkPolicy.gitPorts': '{443,22,9418}' }]) {
-    const config = loadConfig({ ...resolvedEnv(await render(values), secrets), INETSWARM_NATS_USER: 'u' }, []);
+    const config = loadConfig(resolvedEnv(await render(values), secrets), []);
     assert.equal(config.network.enabled, true);
     const manifests = [...namespacePolicies(watched, config.network), servedNamespace(watched)];
     const result = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=chart-render-test', '-o', 'name', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: manifests }));
@@ -288,8 +307,9 @@ test('external NATS and MongoDB replace the StatefulSets and their Secrets by th
   assert.deepEqual(kinds(docs, 'Secret').map((d) => d.metadata.name), [`${fullname}-results-tls`]);
   const env = operatorEnv(docs);
   assert.equal(env.get('INETSWARM_NATS_URL')?.value, 'nats://nats.example.org:4222');
-  assert.deepEqual(env.get('INETSWARM_NATS_USER')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'user' });
-  assert.deepEqual(env.get('INETSWARM_NATS_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'password' });
+  assert.deepEqual(env.get('INETSWARM_NATS_ACCOUNT')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'account' });
+  assert.deepEqual(env.get('INETSWARM_NATS_SIGNING_KEY')?.valueFrom?.secretKeyRef, { name: 'nats-credentials', key: 'signing-key' });
+  assert.equal(kinds(docs, 'Job').length, 0, 'no NATS keys hook for an external NATS');
   assert.deepEqual(env.get('INETSWARM_MONGO_URI')?.valueFrom?.secretKeyRef, { name: 'mongodb-uri', key: 'uri' });
   assert.deepEqual(kinds(docs, 'PodDisruptionBudget').map((d) => d.metadata.name), [`${fullname}-operator`, `${fullname}-results`]);
   // Runners and builders reach the external servers at networkPolicy.externalCIDRs, and the chart admits nothing itself.
@@ -302,6 +322,39 @@ test('external NATS without a URL is rejected', async () => {
   const result = await template({ 'nats.enabled': 'false' });
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, /nats\.external\.url|url/);
+});
+
+test('external NATS without a keys Secret is rejected: the operator needs the account\'s signing key', async () => {
+  const result = await template({ 'nats.enabled': 'false', 'nats.external.url': 'nats://nats.example.org:4222' });
+  assert.notEqual(result.code, 0);
+  assert.match(result.stderr, /nats\.external\.existingSecret is required/);
+});
+
+test('a hook Job makes the NATS keys before the install, with a ServiceAccount that may create Secrets and read only its own', async () => {
+  const docs = await render(valueSets.defaults!);
+  const name = `${fullname}-nats-keys`;
+  const job = find(docs, 'Job', name, namespace);
+  for (const doc of [job, find(docs, 'ServiceAccount', name), find(docs, 'Role', name), find(docs, 'RoleBinding', name)]) {
+    assert.equal(doc.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade', `${doc.kind} is a hook`);
+    assert.equal(doc.metadata.annotations?.['helm.sh/hook-delete-policy'], 'before-hook-creation,hook-succeeded');
+  }
+  // The RBAC exists before the Job starts.
+  assert.ok(Number(find(docs, 'Role', name).metadata.annotations?.['helm.sh/hook-weight']) < Number(job.metadata.annotations?.['helm.sh/hook-weight']));
+  const pod = job.spec.template.spec;
+  assert.equal(pod.serviceAccountName, name);
+  const [container] = pod.containers;
+  assert.deepEqual(container.command, ['node', 'operator/nats-keys.js']);
+  assert.equal(container.image, find(docs, 'Deployment', `${fullname}-operator`).spec.template.spec.containers[0].image);
+  assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'INETSWARM_NATS_KEYS_SECRET').value, name);
+  assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+  assert.deepEqual(find(docs, 'Role', name).rules, [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [name], verbs: ['get'] },
+  ]);
+  const own = await render({ 'nats.auth.existingSecret': 'my-nats-keys' });
+  assert.equal(kinds(own, 'Job').length, 0, 'no hook when the keys are given');
+  assert.equal(find(own, 'StatefulSet', `${fullname}-nats`).spec.template.spec.volumes.find((v: { name: string }) => v.name === 'keys').secret.secretName, 'my-nats-keys');
+  assert.deepEqual(operatorEnv(own).get('INETSWARM_NATS_SIGNING_KEY')?.valueFrom?.secretKeyRef, { name: 'my-nats-keys', key: 'signing-key' });
 });
 
 test('IRSA annotates the ServiceAccount and the capacity manager gets its EKS settings and read access to nodes', async () => {

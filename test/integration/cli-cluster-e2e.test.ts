@@ -17,7 +17,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { V1Job } from '@kubernetes/client-node';
 import type { InetBuild, SimulationCampaign } from '../../api/v1alpha1.ts';
-import { queueNames } from '../../lib/queue/subjects.ts';
+import { namespaceTaskStream, queueNames } from '../../lib/queue/subjects.ts';
+import { credsOptions } from '../../lib/queue/identity.ts';
 import { buildFixture, makeFixtureRepo, runLikeOppRunall } from '../fixtures/fixture.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
@@ -154,11 +155,11 @@ after(async () => {
   // While the operator still runs, so that its finalizer lets the campaigns (and then the namespace) go.
   await world?.kubectl('delete', 'simulationcampaigns', '--all', '-n', world.namespace, '--wait=true', '--timeout=30s').catch(() => undefined);
   await world?.tearDown();
-  const nc = await connect({ servers: stack.nats.url, user: stack.nats.user, pass: stack.nats.password }).catch(() => undefined);
+  const nc = await connect({ servers: stack.nats.url, ...credsOptions(stack.nats.creds) }).catch(() => undefined);
   if (nc) {
     const jsm = await jetstreamManager(nc);
     const names = queueNames(world.queuePrefix);
-    await jsm.streams.delete(names.tasksStream).catch(() => undefined);
+    await jsm.streams.delete(namespaceTaskStream(names, world.namespace)).catch(() => undefined);
     await jsm.streams.delete(names.eventsStream).catch(() => undefined);
     await nc.close();
   }

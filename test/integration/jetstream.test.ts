@@ -24,6 +24,7 @@ import {
 import { useStack } from '../stack/env.ts';
 import { StackServerError } from '../stack/process.ts';
 import { startNats } from '../stack/servers/nats.ts';
+import { credsOptions } from '../../lib/queue/identity.ts';
 
 const ms = (millis: number): number => millis * 1_000_000;
 const text = (data: Uint8Array): string => Buffer.from(data).toString();
@@ -42,7 +43,7 @@ describe('JetStream work queue', () => {
 
   before(async () => {
     const stack = await useStack();
-    nc = await connect({ servers: stack.nats.url, user: stack.nats.user, pass: stack.nats.password });
+    nc = await connect({ servers: stack.nats.url, ...credsOptions(stack.nats.creds) });
     js = jetstream(nc);
     jsm = await jetstreamManager(nc);
   });
@@ -183,7 +184,7 @@ describe('nats-server of the local stack', () => {
     const server = await startNats({ dir });
     try {
       const stream = `restart_${randomUUID().replaceAll('-', '')}`;
-      let nc = await connect({ servers: server.url, user: server.user, pass: server.password });
+      let nc = await connect({ servers: server.url, ...credsOptions(server.creds) });
       await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${stream}.>`], retention: RetentionPolicy.Workqueue });
       await jetstream(nc).publish(`${stream}.tasks`, 'survives');
       await nc.close();
@@ -191,7 +192,7 @@ describe('nats-server of the local stack', () => {
       await server.kill();
       await server.restart();
 
-      nc = await connect({ servers: server.url, user: server.user, pass: server.password });
+      nc = await connect({ servers: server.url, ...credsOptions(server.creds) });
       try {
         const jsm = await jetstreamManager(nc);
         assert.equal((await jsm.streams.info(stream)).state.messages, 1);

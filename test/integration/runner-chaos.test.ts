@@ -35,7 +35,7 @@ describe(`chaos during a ${TOTAL}-run campaign`, { timeout: 1_800_000 }, () => {
     [nats, mongo] = await Promise.all([startNats({ dir }), startMongo({ dir })]);
     killOnExit(() => void Promise.all([nats.kill(), mongo.kill()]));
     c = await setupCampaign(
-      { nats: { url: nats.url, user: nats.user, password: nats.password }, mongo: { uri: mongo.uri } },
+      { nats: { url: nats.url, creds: nats.creds, signer: nats.signer }, mongo: { uri: mongo.uri } },
       {
         iniConfig: 'Zero',
         // Enough attempts that kills and restarts (each may cost a run one attempt) never exhaust a run.

@@ -10,7 +10,7 @@ import { GridFSBucket } from 'mongodb';
 import { ARTIFACTS_BUCKET, fetchArtifact, fileDigest, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { PermanentError } from '../../lib/errors.ts';
 import { campaignQueueDepth, deleteCampaignQueueState, publishRunTasks } from '../../lib/queue/jetstream.ts';
-import { taskSubject } from '../../lib/queue/subjects.ts';
+import { namespaceTaskStream, taskSubject } from '../../lib/queue/subjects.ts';
 import { runsOf } from '../../lib/store/store.ts';
 import { freePort } from '../stack/process.ts';
 import { useStack } from '../stack/env.ts';
@@ -157,6 +157,6 @@ describe('queue state', () => {
     await deleteCampaignQueueState(c.jsm, c.names, c.ref);
     await deleteCampaignQueueState(c.jsm, c.names, c.ref);
     assert.equal(await campaignQueueDepth(c.jsm, c.names, c.ref), undefined);
-    assert.equal((await c.jsm.streams.info(c.names.tasksStream)).state.messages, 0);
+    assert.equal((await c.jsm.streams.info(namespaceTaskStream(c.names, c.ref.namespace))).state.messages, 0);
   });
 });

@@ -157,7 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
     kubeconfig: k.value.kubeconfig,
     k8sBinary: k.value.binary,
     nodes: w.value.nodes,
-    nats: { url: n.value.url, user: n.value.user, password: n.value.password },
+    nats: { url: n.value.url, creds: n.value.creds, signer: n.value.signer },
     mongo: { uri: m.value.uri },
     moto: { endpoint: a.value.endpoint, region: a.value.region },
     distcc: { hosts: d.value.hosts, logFiles: d.value.logFiles },

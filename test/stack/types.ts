@@ -2,6 +2,7 @@
 // (test/stack/env.ts); `cli.ts up --state FILE` writes it as JSON so that one
 // stack can serve every test file of a run.
 import type { RealNodeInfo } from './node/node.ts';
+import type { AccountSigner } from '../../lib/queue/identity.ts';
 
 /** Endpoints and credentials of a running local stack of real servers. */
 export interface StackInfo {
@@ -13,8 +14,11 @@ export interface StackInfo {
   k8sBinary: string;
   /** Names of the kwok nodes by pool. */
   nodes: { runner: string[]; system: string[] };
-  /** nats-server with JetStream enabled. */
-  nats: { url: string; user: string; password: string };
+  /**
+   * nats-server with JetStream enabled, in operator mode: `creds` is an admin
+   * user's `.creds` text; `signer` mints users as the inet-swarm operator does.
+   */
+  nats: { url: string; creds: string; signer: AccountSigner };
   /** MongoDB wire protocol (FerretDB); the URI includes credentials if any. */
   mongo: { uri: string };
   /** moto's server; any AWS_ACCESS_KEY_ID/SECRET works, e.g. 'testing'. */

@@ -199,8 +199,8 @@ export class CampaignWorld {
         INETSWARM_LEASE_RENEW_DEADLINE_SECONDS: '3',
         INETSWARM_LEASE_RETRY_PERIOD_SECONDS: '0.5',
         INETSWARM_NATS_URL: this.stack.nats.url,
-        INETSWARM_NATS_USER: this.stack.nats.user,
-        INETSWARM_NATS_PASSWORD: this.stack.nats.password,
+        INETSWARM_NATS_ACCOUNT: this.stack.nats.signer.account,
+        INETSWARM_NATS_SIGNING_KEY: this.stack.nats.signer.signingSeed,
         INETSWARM_QUEUE_PREFIX: this.queuePrefix,
         // What a pod would use inside the cluster; the test swaps in the stack's address when it starts runners.
         INETSWARM_RUNNER_NATS_URL: 'nats://inet-swarm-nats.inet-swarm-system.svc:4222',

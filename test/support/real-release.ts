@@ -89,7 +89,7 @@ export async function installOnRealNode(world: CampaignWorld, options: InstallOp
   await importImages(node, Object.values(built));
   const images = { operator: imageRef(built, 'operator'), runner: imageRef(built, 'runner-base'), builder: imageRef(built, 'builder-base'), distccd: imageRef(built, 'distccd') };
   const { nats, mongo } = world.stack;
-  await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'stack-nats' }, stringData: { user: nats.user, password: nats.password } } });
+  await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'stack-nats' }, stringData: { account: nats.signer.account, 'signing-key': nats.signer.signingSeed } } });
   await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'stack-mongodb' }, stringData: { uri: fromPods(mongo.uri, node.fromPods.mongoHostPort) } } });
   const release = `r${world.tag}`.slice(0, 20);
   const valuesFile = join(world.dir, 'values.json');

@@ -14,7 +14,9 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MongoClient, type Db } from 'mongodb';
 import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../lib/queue/jetstream.ts';
-import { queueNames, type CampaignRef, type QueueNames } from '../../lib/queue/subjects.ts';
+import { namespaceTaskStream, queueNames, type CampaignRef, type QueueNames } from '../../lib/queue/subjects.ts';
+import { runnerPermissions } from '../../lib/queue/permissions.ts';
+import { credsOptions, mintUserCreds } from '../../lib/queue/identity.ts';
 import type { AttemptPolicy } from '../../lib/queue/task.ts';
 import { ensureIndexes } from '../../lib/store/store.ts';
 import { runnerEnv, type RunnerConfig } from '../../lib/engine/runner-config.ts';
@@ -135,14 +137,14 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
   await ensureIndexes(db);
   const { archive } = await fixtureArchive();
   const digest = opts.digest ?? (await uploadArtifact(db, archive)).digest;
-  const nc = await connect({ servers: servers.nats.url, user: servers.nats.user, pass: servers.nats.password, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const nc = await connect({ servers: servers.nats.url, ...credsOptions(servers.nats.creds), maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const names = queueNames(`T${tag}`);
   const ref: CampaignRef = { namespace: 'runner-test', campaign: opts.iniConfig.toLowerCase(), campaignUid: randomUUID() };
   const policy: AttemptPolicy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 30_000, ...opts.policy };
   const config = await testRunnerConfig(servers, opts, { ref, tag, dir, digest, database: db.databaseName });
-  await ensureStreams(jsm, names);
+  await ensureStreams(jsm, names, ref.namespace);
   await ensureCampaignConsumer(jsm, names, ref, { ackWaitMs: config.ackWaitMs });
   if (!opts.noPlan) await publishPlanTask(js, names, ref, policy);
   await mkdir(join(dir, 'logs'), { recursive: true });
@@ -168,7 +170,7 @@ export async function setupCampaign(servers: Servers, opts: CampaignOptions): Pr
     async close() {
       for (const r of runners) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
       await Promise.all(runners.map((r) => r.exited));
-      await jsm.streams.delete(names.tasksStream).catch(() => undefined);
+      await jsm.streams.delete(namespaceTaskStream(names, ref.namespace)).catch(() => undefined);
       await jsm.streams.delete(names.eventsStream).catch(() => undefined);
       await db.dropDatabase().catch(() => undefined);
       await nc.close();
@@ -188,7 +190,8 @@ async function testRunnerConfig(
   return {
     ...c.ref,
     podName: 'runner',
-    nats: servers.nats,
+    // The runners' own user, as the operator mints it: the runner tests run with the namespace's permissions.
+    nats: { url: servers.nats.url, creds: await mintUserCreds(servers.nats.signer, `runners of ${c.ref.namespace}`, runnerPermissions(queueNames(`T${c.tag}`), c.ref.namespace)) },
     mongo: { uri: servers.mongo.uri, database: c.database },
     queuePrefix: `T${c.tag}`,
     ackWaitMs: 10_000,

@@ -7,7 +7,7 @@ const config: RunnerConfig = {
   campaign: 'aloha',
   campaignUid: 'u-1',
   podName: 'aloha-runner-abc',
-  nats: { url: 'nats://nats:4222', user: 'runner', password: 's3cret' },
+  nats: { url: 'nats://nats:4222', creds: '-----BEGIN NATS USER JWT-----\ns3cret\n------END NATS USER JWT------' },
   mongo: { uri: 'mongodb://app:pw@mongo:27017/?authSource=admin', database: 'inetswarm' },
   queuePrefix: 'INETSWARM',
   ackWaitMs: 60_000,

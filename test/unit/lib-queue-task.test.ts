@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { consumerName, planMsgId, queueNames, runMsgId, taskSubject } from '../../lib/queue/subjects.ts';
+import { consumerName, namespaceTaskStream, planMsgId, queueNames, runMsgId, taskRootOf, taskSubject } from '../../lib/queue/subjects.ts';
 import { encodeTask, parseTask } from '../../lib/queue/task.ts';
 
 const ref = { namespace: 'sims', campaign: 'aloha', campaignUid: '0b5c7e2a-1111-4c1d-9a3e-2f2f2f2f2f2f' };
@@ -8,8 +8,14 @@ const policy = { maxAttempts: 3, retrySimulationErrors: false, runTimeoutMs: 60_
 
 describe('queue names', () => {
   it('names the streams and subjects after the prefix', () => {
-    assert.deepEqual(queueNames(), { tasksStream: 'INETSWARM_TASKS', eventsStream: 'INETSWARM_EVENTS', taskRoot: 'inetswarm.task', eventRoot: 'inetswarm.event' });
-    assert.equal(queueNames('T1').tasksStream, 'T1_TASKS');
+    assert.deepEqual(queueNames(), { tasksStreamPrefix: 'INETSWARM_TASKS', eventsStream: 'INETSWARM_EVENTS', taskRoot: 'inetswarm.task', eventRoot: 'inetswarm.event' });
+    assert.equal(namespaceTaskStream(queueNames('T1'), 'sims'), 'T1_TASKS_sims');
+  });
+  it('gives each namespace its own task stream over its own subjects', () => {
+    assert.equal(namespaceTaskStream(queueNames(), 'sims'), 'INETSWARM_TASKS_sims');
+    assert.equal(taskRootOf(queueNames(), 'sims'), 'inetswarm.task.sims');
+    assert.ok(taskSubject(queueNames(), ref).startsWith(`${taskRootOf(queueNames(), 'sims')}.`));
+    assert.throws(() => namespaceTaskStream(queueNames(), 'a.b'), /Invalid namespace/);
   });
   it('puts namespace, campaign and uid into the task subject', () => {
     assert.equal(taskSubject(queueNames(), ref), `inetswarm.task.sims.aloha.${ref.campaignUid}`);

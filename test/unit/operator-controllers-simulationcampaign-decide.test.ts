@@ -17,8 +17,11 @@ import { runnerJob, simulationOf } from '../../operator/controllers/simulationca
 import { campaignSettingsFromEnv, type CampaignSettings } from '../../operator/controllers/simulationcampaign/settings.ts';
 import { runnerConfigFromEnv } from '../../lib/engine/runner-config.ts';
 
+// A well-formed account key and signing seed (base32 of the right length; never used to sign here).
+const natsAccount = `A${'B'.repeat(55)}`;
+const natsSigningSeed = `SA${'C'.repeat(56)}`;
 const settings: CampaignSettings = campaignSettingsFromEnv(
-  { INETSWARM_NATS_URL: 'nats://127.0.0.1:4222', INETSWARM_NATS_USER: 'op', INETSWARM_NATS_PASSWORD: 'secret-nats', INETSWARM_RUNNER_NATS_URL: 'nats://inet-swarm-nats:4222' },
+  { INETSWARM_NATS_URL: 'nats://127.0.0.1:4222', INETSWARM_NATS_ACCOUNT: natsAccount, INETSWARM_NATS_SIGNING_KEY: natsSigningSeed, INETSWARM_RUNNER_NATS_URL: 'nats://inet-swarm-nats:4222' },
   { uri: 'mongodb://user:secret-mongo@db:27017', database: 'inetswarm' },
   1000,
 );
@@ -356,9 +359,9 @@ describe('runnerJob', () => {
 
   it('takes the credentials from the Secret and never writes them into the pod spec', () => {
     const text = JSON.stringify(job);
-    assert.ok(!text.includes('secret-nats') && !text.includes('secret-mongo'), 'no credential in the Job');
+    assert.ok(!text.includes(natsSigningSeed) && !text.includes('secret-mongo'), 'no credential in the Job');
     const keys = Object.fromEntries(container.env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom?.secretKeyRef?.key]));
-    assert.deepEqual(keys, { INETSWARM_NATS_PASSWORD: 'nats-password', INETSWARM_MONGO_URI: 'mongodb-uri' });
+    assert.deepEqual(keys, { INETSWARM_NATS_CREDS: 'nats-creds', INETSWARM_MONGO_URI: 'mongodb-uri' });
   });
 
   it('gives the runner an environment it reads back as the campaign', () => {

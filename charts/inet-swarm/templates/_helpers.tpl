@@ -88,7 +88,7 @@ every namespace it serves, the release namespace included: a name shared with on
 (or hand a tenant) the chart's own credentials, so the chart refuses to render such values.
 */}}
 {{- define "inet-swarm.chartSecretNames" -}}
-{{- $names := list (include "inet-swarm.natsName" .) (include "inet-swarm.mongodbRootSecretName" .) (include "inet-swarm.mongodbName" .) (printf "%s-tls" (include "inet-swarm.resultsName" .)) -}}
+{{- $names := list (include "inet-swarm.natsName" .) (include "inet-swarm.mongodbRootSecretName" .) (include "inet-swarm.mongodbName" .) (printf "%s-keys" (include "inet-swarm.natsName" .)) (printf "%s-tls" (include "inet-swarm.resultsName" .)) -}}
 {{- with .Values.nats.auth.existingSecret }}{{ $names = append $names . }}{{ end -}}
 {{- with .Values.mongodb.auth.existingSecret }}{{ $names = append $names . }}{{ end -}}
 {{- with .Values.nats.external.existingSecret }}{{ $names = append $names . }}{{ end -}}
@@ -107,11 +107,12 @@ every namespace it serves, the release namespace included: a name shared with on
 {{- end -}}
 {{- end -}}
 
+{{- /* The Secret with the NATS account's public key (`account`) and signing seed (`signing-key`), and, for the chart's NATS, its operator-mode settings (`server.conf`). */}}
 {{- define "inet-swarm.natsSecretName" -}}
 {{- if .Values.nats.enabled -}}
-{{- default (include "inet-swarm.natsName" .) .Values.nats.auth.existingSecret -}}
+{{- default (printf "%s-keys" (include "inet-swarm.natsName" .)) .Values.nats.auth.existingSecret -}}
 {{- else -}}
-{{- .Values.nats.external.existingSecret -}}
+{{- required "nats.external.existingSecret is required when nats.enabled is false: a Secret with keys account and signing-key" .Values.nats.external.existingSecret -}}
 {{- end -}}
 {{- end -}}
 

@@ -22,6 +22,8 @@ import { podServiceAccount } from '../../../lib/kube/manifests.ts';
 import { emitEvent, writeStatusOrReport } from '../../../lib/kube/resources.ts';
 import { deleteCampaignQueueState, ensureCampaignConsumer, ensureStreams, publishPlanTask } from '../../../lib/queue/jetstream.ts';
 import type { queueNames } from '../../../lib/queue/subjects.ts';
+import { mintUserCreds } from '../../../lib/queue/identity.ts';
+import { runnerPermissions } from '../../../lib/queue/permissions.ts';
 import type { ReconcileResult } from '../../runtime/controller.ts';
 import type { NamespaceGuard } from '../shared/tenancy.ts';
 import type { CampaignDecision } from './decide.ts';
@@ -111,9 +113,9 @@ async function removeFinalizer(campaign: SimulationCampaign, key: string, deps: 
 async function ensureQueue(observed: ObservedCampaign, publishPlan: boolean, deps: ActDeps, state: CampaignControllerState): Promise<void> {
   const { key, uid, ref } = observed;
   try {
-    if (!state.streamsReady) {
-      await ensureStreams(deps.jsm, deps.names);
-      state.streamsReady = true;
+    if (!state.streamsReady.has(ref.namespace)) {
+      await ensureStreams(deps.jsm, deps.names, ref.namespace);
+      state.streamsReady.add(ref.namespace);
     }
     await ensureCampaignConsumer(deps.jsm, deps.names, ref, { ackWaitMs: deps.settings.ackWaitMs });
     if (publishPlan) {
@@ -126,6 +128,15 @@ async function ensureQueue(observed: ObservedCampaign, publishPlan: boolean, dep
   observed.memory.queueReady = true;
 }
 
+/**
+ * A fresh NATS user of the namespace's runners (a new one each time the Secret is applied, once per
+ * operator start and namespace: earlier users stay valid, so running pods keep theirs).
+ */
+async function namespaceCreds(deps: ActDeps, namespace: string): Promise<string | undefined> {
+  const signer = deps.settings.nats?.signer;
+  return signer ? mintUserCreds(signer, `runners of ${namespace}`, runnerPermissions(deps.names, namespace)) : undefined;
+}
+
 async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign, deps: ActDeps, state: CampaignControllerState): Promise<void> {
   const { namespace } = observed.ref;
   if (!state.namespacesPrepared.has(namespace)) {
@@ -133,7 +144,7 @@ async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign,
     const login = await deps.stores.login(namespace).catch((error: unknown) => {
       throw classify(error, `ensuring the store login of namespace ${namespace}`);
     });
-    const secret = runnerSecret(namespace, deps.settings, tenantUri(deps.settings.runnerMongoUri, login));
+    const secret = runnerSecret(namespace, deps.settings, tenantUri(deps.settings.runnerMongoUri, login), await namespaceCreds(deps, namespace));
     await apply(deps, secret as KubernetesObject, `applying the runner Secret in ${namespace}`);
     await apply(deps, podServiceAccount(deps.settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
     state.namespacesPrepared.add(namespace);

@@ -27,7 +27,7 @@ import type { Manifest, UserEvent } from '../../../lib/kube/manifests.ts';
 // A type only: the store's read model, without loading the store.
 import type { CampaignProgress } from '../../../lib/store/progress.ts';
 import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
-import { consumerName, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
+import { consumerName, namespaceTaskStream, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
 import { runnerJob } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
 import { campaignOutcome, clip, STUCK_RUNNER_REASONS, type ConditionInput, type ObservedRunnerPod, type Outcome } from './outcome.ts';
@@ -250,7 +250,7 @@ function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean):
     progress: progressText(counts ?? { total: 0 }),
     ...(counts ? { runs: counts } : {}),
     runners: result.final ? 0 : (o.job?.active ?? 0),
-    ...(buildReady ? { queue: { stream: names.tasksStream, subject: taskSubject(names, ref), consumer: consumerName(ref) } } : {}),
+    ...(buildReady ? { queue: { stream: namespaceTaskStream(names, ref.namespace), subject: taskSubject(names, ref), consumer: consumerName(ref) } } : {}),
     ...(startTime ? { startTime } : {}),
     ...(result.final ? { completionTime: old.completionTime ?? isoSeconds(now) } : {}),
     ...(eta ? { estimatedCompletionTime: eta } : {}),

@@ -14,7 +14,7 @@ import { tenantDatabase } from '../../../lib/store/tenant.ts';
 import type { CampaignSettings } from './settings.ts';
 
 /** Keys of the runner Secret. */
-export const SECRET_KEYS = { natsPassword: 'nats-password', mongoUri: 'mongodb-uri' } as const;
+export const SECRET_KEYS = { natsCreds: 'nats-creds', mongoUri: 'mongodb-uri' } as const;
 export const ARTIFACT_CACHE_DIR = '/var/cache/inet-swarm/artifacts';
 export const RUNNER_WORK_DIR = '/tmp/inet-swarm';
 /** The runner's own SIGTERM grace (shutdown plus kill grace, config.ts defaults) and a margin. */
@@ -29,10 +29,11 @@ export function runnerImage(build: InetBuild, settings: CampaignSettings): strin
 }
 
 /**
- * The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource;
- * `mongoUri` is the namespace's own store login (lib/store/tenant.ts tenantUri).
+ * The credentials runner pods read through secretKeyRef, so that they are in no pod spec and no custom resource:
+ * `mongoUri` is the namespace's own store login (lib/store/tenant.ts tenantUri), `natsCreds` the namespace's own
+ * NATS user (lib/queue/identity.ts), minted by the caller.
  */
-export function runnerSecret(namespace: string, settings: CampaignSettings, mongoUri: string): Manifest {
+export function runnerSecret(namespace: string, settings: CampaignSettings, mongoUri: string, natsCreds?: string): Manifest {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -40,7 +41,7 @@ export function runnerSecret(namespace: string, settings: CampaignSettings, mong
     type: 'Opaque',
     stringData: {
       [SECRET_KEYS.mongoUri]: mongoUri,
-      ...(settings.nats?.password ? { [SECRET_KEYS.natsPassword]: settings.nats.password } : {}),
+      ...(natsCreds ? { [SECRET_KEYS.natsCreds]: natsCreds } : {}),
     },
   };
 }
@@ -101,11 +102,8 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
     campaign: campaign.metadata.name ?? '',
     campaignUid: campaign.metadata.uid ?? '',
     podName: '',
-    nats: {
-      url: settings.runnerNatsUrl,
-      ...(settings.nats?.user ? { user: settings.nats.user } : {}),
-      ...(settings.nats?.password ? { password: settings.nats.password } : {}),
-    },
+    // The creds are the Secret's: a placeholder here, replaced by a secretKeyRef in the pod's env.
+    nats: { url: settings.runnerNatsUrl, ...(settings.nats?.signer ? { creds: SECRET_KEYS.natsCreds } : {}) },
     mongo: { uri: settings.runnerMongoUri, database: tenantDatabase(settings.mongoDatabase, namespace) },
     queuePrefix: settings.queuePrefix,
     ackWaitMs: settings.ackWaitMs,
@@ -125,7 +123,7 @@ type EnvVar = { name: string; value?: string; valueFrom?: unknown };
 
 /** runnerEnv() with the pod name from the downward API and the credentials from the runner Secret. */
 export function runnerPodEnv(config: RunnerConfig, settings: CampaignSettings): EnvVar[] {
-  const secretKey: Record<string, string> = { INETSWARM_NATS_PASSWORD: SECRET_KEYS.natsPassword, INETSWARM_MONGO_URI: SECRET_KEYS.mongoUri };
+  const secretKey: Record<string, string> = { INETSWARM_NATS_CREDS: SECRET_KEYS.natsCreds, INETSWARM_MONGO_URI: SECRET_KEYS.mongoUri };
   return Object.entries(runnerEnv(config)).map(([name, value]): EnvVar => {
     if (name === 'INETSWARM_POD_NAME') return { name, valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
     const key = secretKey[name];

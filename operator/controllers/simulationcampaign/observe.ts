@@ -48,8 +48,8 @@ export interface CampaignControllerState {
   memory: Map<string, CampaignMemory>;
   /** Namespaces where the runner Secret and ServiceAccount were applied. */
   namespacesPrepared: Set<string>;
-  /** The work queue's streams were ensured. */
-  streamsReady: boolean;
+  /** Namespaces whose work-queue streams were ensured. */
+  streamsReady: Set<string>;
 }
 
 /** One campaign as observed: what act needs besides decide's input. */

@@ -8,6 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { CAMPAIGN_PHASES, type SimulationCampaign } from '../../../api/v1alpha1.ts';
 import { queueNames } from '../../../lib/queue/subjects.ts';
+import { credsOptions, mintUserCreds } from '../../../lib/queue/identity.ts';
 import type { OperatorMetrics } from '../../runtime/metrics.ts';
 import { objectController, type ControllerContext, type ControllerModule, type Registration } from '../../runtime/registration.ts';
 import { namespaceGuard } from '../shared/tenancy.ts';
@@ -23,10 +24,12 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
     log.warn('Started no campaign controller: NATS_URL is not set');
     return undefined;
   }
+  if (!settings.nats.signer) log.warn('NATS without a signing key: runners get no NATS identity of their namespace and no isolation');
+  // The operator's own user, minted from the account's signing key: no credential of it is stored anywhere.
+  const creds = settings.nats.signer ? await mintUserCreds(settings.nats.signer, `inet-swarm-operator ${config.leaderElection.identity}`) : undefined;
   const nc = await connect({
     servers: settings.nats.url,
-    ...(settings.nats.user ? { user: settings.nats.user } : {}),
-    ...(settings.nats.password ? { pass: settings.nats.password } : {}),
+    ...(creds ? credsOptions(creds) : {}),
     name: `inet-swarm-operator ${config.leaderElection.identity}`,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
@@ -47,7 +50,7 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
     now,
     namespaces: namespaceGuard(clients.objects, config.network),
   };
-  const state: CampaignControllerState = { memory: new Map(), namespacesPrepared: new Set(), streamsReady: false };
+  const state: CampaignControllerState = { memory: new Map(), namespacesPrepared: new Set(), streamsReady: new Set() };
   const campaigns = () => (informers.campaigns.hasSynced ? informers.campaigns.list() : undefined);
   metrics.refreshOnScrape(metrics.campaigns, () => countPhases(metrics, campaigns()));
   metrics.refreshOnScrape(metrics.runs, () => countRuns(metrics, campaigns()));

@@ -1,13 +1,17 @@
 // Operator settings of the SimulationCampaign controller, from environment
 // variables (docs/configuration.md). Parsed once by the operator's config and
 // passed down.
-import { MONGO_SCHEMES, NATS_SCHEMES, durationMs, integer, jsonObjects, jsonStringMap, text, url, type Env } from '../../../lib/config.ts';
+import { ConfigError, MONGO_SCHEMES, NATS_SCHEMES, durationMs, integer, jsonObjects, jsonStringMap, text, url, type Env } from '../../../lib/config.ts';
 import type { PodPlacement } from '../../../lib/kube/manifests.ts';
+import type { AccountSigner } from '../../../lib/queue/identity.ts';
 
 /** What the campaign controller and its runner Jobs need from the operator's configuration. */
 export interface CampaignSettings {
-  /** NATS as the operator reaches it; undefined leaves the campaign controller off. */
-  nats: { url: string; user?: string; password?: string } | undefined;
+  /**
+   * NATS as the operator reaches it; undefined leaves the campaign controller off. With `signer`
+   * (the application account and its signing seed) the operator mints its own user and each namespace's.
+   */
+  nats: { url: string; signer?: AccountSigner } | undefined;
   /** NATS as runner pods reach it (an in-cluster Service address). */
   runnerNatsUrl: string;
   /** Stream and subject prefix of the work queue (tests use their own). */
@@ -39,10 +43,9 @@ export interface CampaignSettings {
 /** Reads the campaign settings; `mongo` is the operator's own MongoDB URI and database (the runners' default). */
 export function campaignSettingsFromEnv(env: Env, mongo: { uri: string; database: string }, runAsUser: number): CampaignSettings {
   const natsUrl = url(env, 'INETSWARM_NATS_URL', NATS_SCHEMES);
-  const user = text(env, 'INETSWARM_NATS_USER');
-  const password = text(env, 'INETSWARM_NATS_PASSWORD');
+  const signer = natsSigner(env);
   return {
-    nats: natsUrl ? { url: natsUrl, ...(user ? { user } : {}), ...(password ? { password } : {}) } : undefined,
+    nats: natsUrl ? { url: natsUrl, ...(signer ? { signer } : {}) } : undefined,
     runnerNatsUrl: url(env, 'INETSWARM_RUNNER_NATS_URL', NATS_SCHEMES) ?? natsUrl ?? 'nats://inet-swarm-nats:4222',
     queuePrefix: text(env, 'INETSWARM_QUEUE_PREFIX') ?? 'INETSWARM',
     runnerMongoUri: url(env, 'INETSWARM_RUNNER_MONGO_URI', MONGO_SCHEMES, { secret: true }) ?? mongo.uri,
@@ -58,6 +61,16 @@ export function campaignSettingsFromEnv(env: Env, mongo: { uri: string; database
     ackWaitMs: durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000,
     statusIntervalMs: durationMs(env, 'INETSWARM_CAMPAIGN_STATUS_INTERVAL_SECONDS') ?? 2_000,
   };
+}
+
+/** The account and signing seed, both or neither. */
+function natsSigner(env: Env): AccountSigner | undefined {
+  const account = text(env, 'INETSWARM_NATS_ACCOUNT');
+  const signingSeed = text(env, 'INETSWARM_NATS_SIGNING_KEY');
+  if (!account && !signingSeed) return undefined;
+  if (!account || !/^A[A-Z2-7]{55}$/.test(account)) throw new ConfigError('INETSWARM_NATS_ACCOUNT', 'INETSWARM_NATS_ACCOUNT must be the public key of the NATS application account (56 characters starting with A)');
+  if (!signingSeed || !/^SA[A-Z2-7]{56}$/.test(signingSeed)) throw new ConfigError('INETSWARM_NATS_SIGNING_KEY', 'INETSWARM_NATS_SIGNING_KEY must be an account signing key seed (58 characters starting with SA)');
+  return { account, signingSeed };
 }
 
 /** The variables of each kind's placement, spelled out so that the configuration table's check finds them. */

@@ -1,18 +1,24 @@
 // nats-server with JetStream for the local stack, built from its Go module
-// (pinned) and cached, listening on loopback only with user/password auth so
-// that the code under test must pass credentials the way it will in a cluster.
-import { randomBytes } from 'node:crypto';
+// (pinned) and cached, listening on loopback only in operator mode (JWT
+// auth, the keys made fresh per stack by lib/queue/identity.ts) so that the
+// code under test authenticates and is refused the way it is in a cluster.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { goInstalledBinary, inputsKey } from '../cache.ts';
+import { createNatsTrust, mintUserCreds, operatorModeConfig, type AccountSigner, type NatsTrust } from '../../../lib/queue/identity.ts';
 import { ManagedProcess, freePort, crashLifecycle, type CrashableServer } from '../process.ts';
 
 /** The pinned nats-server release; the cache key, so changing it rebuilds. */
 export const NATS_SERVER_VERSION = 'v2.15.2';
 
-export interface NatsServer extends CrashableServer {
-  /** `nats://127.0.0.1:<port>`; pass user and password separately. */
+/** A crashable server without user and password: JWT auth has none. */
+export interface NatsServer extends Omit<CrashableServer, 'user' | 'password'> {
+  /** `nats://127.0.0.1:<port>`; connect with `creds` (credsOptions of lib/queue/identity.ts). */
   url: string;
+  /** `.creds` text of an admin user of the application account (no permission limits). */
+  creds: string;
+  /** The application account and its signing seed: what the inet-swarm operator mints namespace users with. */
+  signer: AccountSigner;
   /** The JetStream store directory, kept across restart(). */
   storeDir: string;
 }
@@ -28,14 +34,14 @@ export async function natsServerBinary(onProgress?: (line: string) => void): Pro
   });
 }
 
-function config(port: number, monitorPort: number, user: string, password: string, storeDir: string): string {
+function config(port: number, monitorPort: number, trust: NatsTrust, storeDir: string): string {
   // JSON is valid NATS config syntax, and it spares us quoting rules.
   return JSON.stringify(
     {
       server_name: `inet-swarm-test-${port}`,
       listen: `127.0.0.1:${port}`,
       http: `127.0.0.1:${monitorPort}`,
-      authorization: { user, password },
+      ...operatorModeConfig(trust),
       jetstream: { store_dir: storeDir, max_memory_store: 256 * 1024 * 1024, max_file_store: 4 * 1024 * 1024 * 1024 },
       max_payload: 8 * 1024 * 1024,
     },
@@ -52,7 +58,7 @@ async function healthy(monitorPort: number): Promise<boolean> {
 
 /**
  * Starts nats-server with JetStream on 127.0.0.1 (a free port unless `port`
- * is given) with generated credentials; its config, log and store live in
+ * is given) with fresh operator-mode keys; its config, log and store live in
  * `<dir>/nats-<port>/`. Resolves once /healthz reports JetStream ready.
  */
 export async function startNats(opts: { dir: string; port?: number; onProgress?: (line: string) => void }): Promise<NatsServer> {
@@ -62,10 +68,9 @@ export async function startNats(opts: { dir: string; port?: number; onProgress?:
   const home = join(opts.dir, `nats-${port}`);
   const storeDir = join(home, 'jetstream');
   await mkdir(storeDir, { recursive: true });
-  const user = 'inet-swarm';
-  const password = randomBytes(18).toString('base64url');
+  const trust = await createNatsTrust();
   const configFile = join(home, 'nats.conf');
-  await writeFile(configFile, config(port, monitorPort, user, password, storeDir));
+  await writeFile(configFile, config(port, monitorPort, trust, storeDir));
   const logFile = join(home, 'nats-server.log');
 
   let proc: ManagedProcess | undefined;
@@ -82,8 +87,8 @@ export async function startNats(opts: { dir: string; port?: number; onProgress?:
 
   return {
     url: `nats://127.0.0.1:${port}`,
-    user,
-    password,
+    creds: await mintUserCreds(trust.signer, 'stack-admin'),
+    signer: trust.signer,
     port,
     storeDir,
     logFile,
