@@ -324,7 +324,7 @@ describe('runnerJob', () => {
     assert.deepEqual(pod.nodeSelector, { 'inetswarm.dev/pool': 'runner' });
     assert.deepEqual(pod.tolerations, [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }]);
     // The campaign's cpu and memory go to the sandbox container, where the simulations run (manifests test).
-    assert.deepEqual(container.resources, { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } });
+    assert.deepEqual(container.resources, { requests: { memory: '128Mi' }, limits: { memory: '512Mi' } });
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext.runAsNonRoot, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);

@@ -22,8 +22,8 @@ export const LAUNCHER_SOCKET_DIR = '/var/run/inet-swarm/launcher';
 export const LAUNCHER_SOCKET = `${LAUNCHER_SOCKET_DIR}/launcher.sock`;
 /** Where the builder image has the launcher (images/Dockerfile.builder-base). */
 export const LAUNCHER_BINARY = '/usr/local/bin/inet-swarm-launcher';
-/** What the builder program itself needs: git, the packing and the upload (the compilers run in the `build` container). */
-const BUILDER_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } };
+/** What the builder program itself needs: git, the packing and the upload (the compilers run in the `build` container, which has the build's cores). */
+const BUILDER_RESOURCES = { requests: { memory: '256Mi' }, limits: { memory: '1Gi' } };
 /** Size cap of a container's termination message (the kubelet's limit is 4096 bytes). */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
 

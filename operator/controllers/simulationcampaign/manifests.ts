@@ -26,8 +26,12 @@ export const LAUNCHER_SOCKET_DIR = '/var/run/inet-swarm/launcher';
 export const LAUNCHER_SOCKET = `${LAUNCHER_SOCKET_DIR}/launcher.sock`;
 /** Where the runner image has the launcher (images/Dockerfile.runner-base). */
 export const LAUNCHER_BINARY = '/usr/local/bin/inet-swarm-launcher';
-/** What the runner process itself needs: Node, the clients, the upload of results (the simulation's resources are its container's). */
-const RUNNER_RESOURCES = { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } };
+/**
+ * What the runner process itself needs: Node, the clients, the upload of
+ * results. No CPU request: it works while the simulation waits, and so a pod
+ * still asks for exactly the campaign's cores (one pod per core).
+ */
+const RUNNER_RESOURCES = { requests: { memory: '128Mi' }, limits: { memory: '512Mi' } };
 /** The runner's own SIGTERM grace (shutdown plus kill grace, config.ts defaults) and a margin. */
 const TERMINATION_GRACE_SECONDS = 40;
 
