@@ -7,17 +7,29 @@
  * so its fork is cheap, and the runner only writes a request to a pipe. The
  * runner falls back to Node's spawn when no launcher is configured.
  *
- * Protocol (lib/engine/launcher.ts is the other side). Requests on
- * stdin, each a sequence of NUL-terminated fields:
+ * Two modes. Without arguments it speaks the protocol on stdin and stdout
+ * (a child of the runner: `run --local`, tests). With `--listen PATH` it is
+ * the program of a pod's sandbox container: it listens on a Unix socket at
+ * PATH (mode 0700 by umask: only the pod's UID may connect; the runner container
+ * reaches it through a shared volume) and serves one connection at a time.
+ * So user code runs in a container that holds no credentials and cannot see
+ * the runner's processes, while a start still costs only a socket write.
+ *
+ * Protocol (lib/engine/launcher.ts is the other side). Requests, each a
+ * sequence of NUL-terminated fields:
  *   "s" ID CWD OUTPUT ARGC ARGV[0] .. ARGV[ARGC-1]   start ARGV in CWD, stdout
  *                                                     and stderr to file OUTPUT
  *   "k" ID SIGNAL                                     send SIGNAL to run ID
- * Replies on stdout, one line each:
+ *   "e" COUNT VAR[0] .. VAR[COUNT-1]                  NAME=VALUE entries: the
+ *                                                     environment of later starts
+ * Replies, one line each:
  *   started ID PID
  *   failed ID STAGE ERRNO        STAGE is output, cwd or exec
  *   exited ID CODE SIGNAL        CODE is -1 when killed by SIGNAL, SIGNAL 0 otherwise
- * The environment of a simulation is the launcher's own. When stdin ends, or
- * the runner dies, every simulation still running is killed.
+ * Until an "e" request, a simulation gets the launcher's own environment.
+ * When the requests end (stdin, or the connection, closes), or the runner
+ * dies (pipe mode), every simulation still running is killed; in listen mode
+ * the launcher then waits for the next connection, and SIGTERM ends it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +42,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,6 +56,12 @@ struct run {
 static struct run *runs;
 static size_t run_count, run_cap;
 static pid_t launcher_pid;
+/* Where replies go: stdout, or the current connection. A failed write there ends the connection. */
+static int reply_fd = STDOUT_FILENO;
+static int reply_broken;
+/* The environment of the next starts, from an "e" request; NULL: the launcher's own. */
+static char **run_env;
+extern char **environ;
 
 static void die(const char *what) {
     fprintf(stderr, "inet-swarm-launcher: %s: %s\n", what, errno ? strerror(errno) : "protocol error");
@@ -48,10 +69,13 @@ static void die(const char *what) {
 }
 
 static void write_all(const char *buf, size_t len) {
-    while (len > 0) {
-        ssize_t n = write(STDOUT_FILENO, buf, len);
+    while (len > 0 && !reply_broken) {
+        ssize_t n = write(reply_fd, buf, len);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) die("write");
+        if (n < 0) {
+            reply_broken = 1;
+            return;
+        }
         buf += n;
         len -= (size_t)n;
     }
@@ -113,6 +137,8 @@ static void start_run(long id, const char *cwd, const char *output, char **argv)
         if (out > STDERR_FILENO) close(out);
         if (in > STDERR_FILENO) close(in);
         if (chdir(cwd) < 0) child_fail(status[1], STAGE_CWD);
+        /* execvp searches the PATH of environ, so the run's PATH decides, as with spawn. */
+        if (run_env) environ = run_env;
         execvp(argv[0], argv);
         child_fail(status[1], STAGE_EXEC);
     }
@@ -160,66 +186,207 @@ static long number(const char *field) {
     return v;
 }
 
+/* The next NUL-terminated field of buf[*pos..len), or NULL when it is not complete yet. */
+static char *next_field(char *buf, size_t len, size_t *pos) {
+    char *end = memchr(buf + *pos, '\0', len - *pos);
+    if (!end) return NULL;
+    char *field = buf + *pos;
+    *pos = (size_t)(end - buf) + 1;
+    return field;
+}
+
+/* Up to 100000 fields of a request; NULL (and nothing allocated) when they are not all there yet. */
+static char **fields_of(char *buf, size_t len, size_t *pos, const char *count_field) {
+    long count = number(count_field);
+    if (count < 0 || count > 100000) die("bad field count");
+    char **list = calloc((size_t)count + 1, sizeof *list);
+    if (!list) die("calloc");
+    for (long i = 0; i < count; i++) {
+        list[i] = next_field(buf, len, pos);
+        if (!list[i]) {
+            free(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static void clear_env(void) {
+    for (char **v = run_env; v && *v; v++) free(*v);
+    free(run_env);
+    run_env = NULL;
+}
+
+static void set_env(char **vars) {
+    clear_env();
+    size_t n = 0;
+    while (vars[n]) n++;
+    run_env = calloc(n + 1, sizeof *run_env);
+    if (!run_env) die("calloc");
+    for (size_t i = 0; i < n; i++)
+        if (!(run_env[i] = strdup(vars[i]))) die("strdup");
+}
+
 /*
  * Handles the first complete request in buf[0..len); returns the bytes it
  * used, or 0 when the request is not complete yet.
  */
 static size_t handle_request(char *buf, size_t len) {
-    char *fields[8];
-    size_t nfields = 0, pos = 0;
-    long argc = -1;
-    char **argv = NULL;
-    for (;;) {
-        char *end = memchr(buf + pos, '\0', len - pos);
-        if (!end) {
-            free(argv);
-            return 0;
-        }
-        char *field = buf + pos;
-        pos = (size_t)(end - buf) + 1;
-        if (nfields < 5) {
-            fields[nfields++] = field;
-            if (nfields == 3 && strcmp(fields[0], "k") == 0) {
-                struct run *r = find_run(number(fields[1]));
-                /* A run that already exited has nothing left to signal. */
-                if (r) kill(r->pid, (int)number(fields[2]));
-                return pos;
-            }
-            if (nfields == 1 && strcmp(fields[0], "s") != 0 && strcmp(fields[0], "k") != 0) die("unknown request");
-            if (nfields == 5) {
-                argc = number(fields[4]);
-                if (argc < 1 || argc > 100000) die("bad argument count");
-                argv = calloc((size_t)argc + 1, sizeof *argv);
-                if (!argv) die("calloc");
-            }
-            continue;
-        }
-        argv[nfields++ - 5] = field;
-        if ((long)(nfields - 5) == argc) {
-            start_run(number(fields[1]), fields[2], fields[3], argv);
-            free(argv);
-            return pos;
-        }
+    size_t pos = 0;
+    char *kind = next_field(buf, len, &pos);
+    if (!kind) return 0;
+    if (strcmp(kind, "k") == 0) {
+        char *id = next_field(buf, len, &pos);
+        char *sig = id ? next_field(buf, len, &pos) : NULL;
+        if (!sig) return 0;
+        struct run *r = find_run(number(id));
+        /* A run that already exited has nothing left to signal. */
+        if (r) kill(r->pid, (int)number(sig));
+        return pos;
     }
+    if (strcmp(kind, "e") == 0) {
+        char *count = next_field(buf, len, &pos);
+        char **vars = count ? fields_of(buf, len, &pos, count) : NULL;
+        if (!vars) return 0;
+        set_env(vars);
+        free(vars);
+        return pos;
+    }
+    if (strcmp(kind, "s") != 0) die("unknown request");
+    char *f[4];
+    for (int i = 0; i < 4; i++)
+        if (!(f[i] = next_field(buf, len, &pos))) return 0;
+    if (number(f[3]) < 1) die("bad argument count");
+    char **argv = fields_of(buf, len, &pos, f[3]);
+    if (!argv) return 0;
+    start_run(number(f[0]), f[1], f[2], argv);
+    free(argv);
+    return pos;
 }
 
-static void kill_all_and_exit(void) {
+/* Kills every run and waits for them all: the launcher has no child left after it. */
+static void kill_all(void) {
     for (size_t i = 0; i < run_count; i++) kill(runs[i].pid, SIGKILL);
     while (wait(NULL) > 0 || errno == EINTR) {
     }
+    run_count = 0;
+}
+
+/* Empties the signalfd and reaps; nonzero when a stop signal came (only listen mode asks for those). */
+static int drain_signals(int sfd) {
+    struct signalfd_siginfo info;
+    int stop = 0;
+    while (read(sfd, &info, sizeof info) == (ssize_t)sizeof info)
+        if (info.ssi_signo != SIGCHLD) stop = 1;
+    reap();
+    return stop;
+}
+
+static char *buf;
+static size_t cap = 1 << 16;
+
+/* Serves the requests read from `in` until they end (0) or a stop signal arrives (1). */
+static int serve(int in, int sfd) {
+    size_t len = 0;
+    struct pollfd fds[2] = {{.fd = in, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    for (;;) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            die("poll");
+        }
+        if ((fds[1].revents & POLLIN) && drain_signals(sfd)) return 1;
+        if (reply_broken) return 0;
+        if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            if (!buf) die("realloc");
+        }
+        ssize_t n = read(in, buf + len, cap - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return 0;
+        len += (size_t)n;
+        size_t used;
+        while (len > 0 && (used = handle_request(buf, len)) > 0) {
+            memmove(buf, buf + used, len - used);
+            len -= used;
+        }
+        if (reply_broken) return 0;
+    }
+}
+
+/* The listening socket at `path`, which only this UID may connect to. */
+static int listen_on(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof addr.sun_path) {
+        errno = ENAMETOOLONG;
+        die("socket path");
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    /* A socket left by the container's previous start would make bind fail. */
+    if (unlink(path) < 0 && errno != ENOENT) die("unlink");
+    /* Created without group and other bits, not chmod-ed afterwards: there is no moment another UID could connect. */
+    mode_t old = umask(0077);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+    umask(old);
+    if (listen(fd, 1) < 0) die("listen");
+    return fd;
+}
+
+/* One connection at a time, each with its own runs and environment; SIGTERM or SIGINT ends the launcher. */
+static void listen_mode(const char *path, int sfd) {
+    int lfd = listen_on(path);
+    fprintf(stderr, "inet-swarm-launcher: listening on %s\n", path);
+    struct pollfd fds[2] = {{.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+    for (int stop = 0; !stop;) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            die("poll");
+        }
+        if ((fds[1].revents & POLLIN) && drain_signals(sfd)) break;
+        if (!(fds[0].revents & POLLIN)) continue;
+        int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) {
+            if (errno == EINTR || errno == ECONNABORTED) continue;
+            die("accept");
+        }
+        /* The socket's mode already says so; the peer's credentials say it again. */
+        struct ucred peer;
+        socklen_t peer_len = sizeof peer;
+        if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &peer, &peer_len) < 0 || peer.uid != getuid()) {
+            close(conn);
+            continue;
+        }
+        reply_fd = conn;
+        reply_broken = 0;
+        stop = serve(conn, sfd);
+        kill_all();
+        close(conn);
+        clear_env();
+    }
+    unlink(path);
     exit(0);
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     launcher_pid = getpid();
-    /* Dies with the runner, even when the runner is killed with SIGKILL (the end
-     * of stdin says the same, unless another process holds the pipe). */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const char *listen_path = NULL;
+    if (argc == 3 && strcmp(argv[1], "--listen") == 0)
+        listen_path = argv[2];
+    else if (argc != 1) {
+        fprintf(stderr, "usage: inet-swarm-launcher [--listen SOCKET]\n");
+        return 2;
+    }
+    /* In pipe mode it dies with the runner, even when the runner is killed with SIGKILL (the
+     * end of stdin says the same, unless another process holds the pipe). */
+    if (!listen_path) prctl(PR_SET_PDEATHSIG, SIGKILL);
 
-    /* SIGCHLD arrives through a signalfd. SIGINT and SIGTERM are for the
-     * runner to handle (a Ctrl-C reaches the whole process group); a closed
-     * reply pipe shows as EPIPE. Blocked, not ignored: children reset the
-     * mask, while an ignored disposition would survive exec. */
+    /* SIGCHLD arrives through a signalfd, and in listen mode SIGTERM and SIGINT too (the
+     * container's stop). In pipe mode those are for the runner to handle (a Ctrl-C reaches the
+     * whole process group). A closed reply pipe or socket shows as EPIPE. Blocked, not ignored:
+     * children reset the mask, while an ignored disposition would survive exec. */
     sigset_t mask;
     sigemptyset(&mask);
     sigaddset(&mask, SIGCHLD);
@@ -227,42 +394,20 @@ int main(void) {
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGPIPE);
     if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0) die("sigprocmask");
-    sigset_t chld;
-    sigemptyset(&chld);
-    sigaddset(&chld, SIGCHLD);
-    int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGCHLD);
+    if (listen_path) {
+        sigaddset(&wanted, SIGINT);
+        sigaddset(&wanted, SIGTERM);
+    }
+    int sfd = signalfd(-1, &wanted, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) die("signalfd");
 
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
+    buf = malloc(cap);
     if (!buf) die("malloc");
-    struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
-    for (;;) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR) continue;
-            die("poll");
-        }
-        if (fds[1].revents & POLLIN) {
-            struct signalfd_siginfo info;
-            while (read(sfd, &info, sizeof info) > 0) {
-            }
-            reap();
-        }
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-            if (len == cap) {
-                cap *= 2;
-                buf = realloc(buf, cap);
-                if (!buf) die("realloc");
-            }
-            ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) kill_all_and_exit();
-            len += (size_t)n;
-            size_t used;
-            while (len > 0 && (used = handle_request(buf, len)) > 0) {
-                memmove(buf, buf + used, len - used);
-                len -= used;
-            }
-        }
-    }
+    if (listen_path) listen_mode(listen_path, sfd);
+    serve(STDIN_FILENO, sfd);
+    kill_all();
+    return 0;
 }

@@ -40,6 +40,12 @@ export interface RunnerConfig {
    * runner spawns simulations itself.
    */
   launcher?: string;
+  /**
+   * The Unix socket of the launcher in the pod's sandbox container
+   * (launcher.c --listen): the simulations then run in a container without
+   * the runner's credentials. Preferred over `launcher`.
+   */
+  launcherSocket?: string;
 }
 
 /** Env vars carrying credentials: the operator maps them from a Secret instead of writing values. */
@@ -90,6 +96,7 @@ function parseSimulation(text: string): SimulationSpec {
 export function runnerConfigFromEnv(env: Env): RunnerConfig {
   const creds = text(env, 'INETSWARM_NATS_CREDS');
   const launcher = text(env, 'INETSWARM_LAUNCHER');
+  const launcherSocket = text(env, 'INETSWARM_LAUNCHER_SOCKET');
   const ackWaitMs = durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000;
   const heartbeatMs = durationMs(env, 'INETSWARM_HEARTBEAT_SECONDS') ?? 15_000;
   // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
@@ -119,6 +126,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     killGraceMs: durationMs(env, 'INETSWARM_KILL_GRACE_SECONDS') ?? 5_000,
     connectTimeoutMs: durationMs(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS') ?? 60_000,
     ...(launcher ? { launcher } : {}),
+    ...(launcherSocket ? { launcherSocket } : {}),
   };
 }
 
@@ -152,6 +160,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
   };
   if (config.nats.creds) env.INETSWARM_NATS_CREDS = config.nats.creds;
   if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
+  if (config.launcherSocket) env.INETSWARM_LAUNCHER_SOCKET = config.launcherSocket;
   return env;
 }
 

@@ -14,6 +14,7 @@ import { packRuntimeTree, uploadArtifact } from '../../lib/store/artifacts.ts';
 import { PermanentError, TemporaryError } from '../../lib/errors.ts';
 import { BUILDS_COLLECTION, terminationMessage, type BuildFailure, type BuildRecord, type BuildResult } from '../../lib/store/builds.ts';
 import { prepareGitAuth } from './git-auth.ts';
+import { commandRunner, LogTail } from './commands.ts';
 import { describeCloneFailure, distccHosts, parseBuilderEnv, redactUrl, terminationLogPath, type BuilderSettings } from './plan.ts';
 
 /** A build step failed for a reason the user can act on. */
@@ -24,22 +25,6 @@ export class BuildStepError extends PermanentError {
   ) {
     super(message);
     this.name = 'BuildStepError';
-  }
-}
-
-/** Keeps the last lines of everything the build printed, for the failure's log tail. */
-class LogTail {
-  private lines: string[] = [];
-  private partial = '';
-  constructor(private readonly max = 80) {}
-  write(chunk: string): void {
-    const parts = (this.partial + chunk).split('\n');
-    this.partial = parts.pop() ?? '';
-    this.lines.push(...parts);
-    if (this.lines.length > this.max * 2) this.lines = this.lines.slice(-this.max);
-  }
-  text(): string {
-    return [...this.lines, ...(this.partial ? [this.partial] : [])].slice(-this.max).join('\n');
   }
 }
 
@@ -222,11 +207,17 @@ export async function runBuild(settings: BuilderSettings, db: Db, log: Logger): 
     await checkout(settings, src, tail, log);
     const peers = settings.distcc.enabled ? await findPeers(settings, log) : [];
     const env = await compileEnv(settings, peers, log);
-    for (const command of settings.commands) {
-      log.info({ command }, 'Running build command');
-      tail.write(`$ ${command}\n`);
-      const result = await run('sh', ['-c', command], { cwd: src, env, tail });
-      if (result.code !== 0) throw new BuildStepError('CompileFailed', `Build command \`${command}\` exited with code ${result.code}`);
+    const output = { write: (text: string) => (process.stdout.write(text), tail.write(text)) };
+    const commands = commandRunner({ socket: settings.launcherSocket, env, outputDir: join(settings.workspace, '.build-output'), output });
+    try {
+      for (const command of settings.commands) {
+        log.info({ command }, 'Running build command');
+        tail.write(`$ ${command}\n`);
+        const code = await commands.run(command, src);
+        if (code !== 0) throw new BuildStepError('CompileFailed', `Build command \`${command}\` exited with code ${code}`);
+      }
+    } finally {
+      await commands.close();
     }
     const archive = join(settings.workspace, 'artifact.tar.gz');
     try {

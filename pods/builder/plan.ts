@@ -27,6 +27,8 @@ export interface BuilderSettings {
   mongo: { uri: string; database: string };
   workspace: string;
   terminationLog: string;
+  /** The launcher of the pod's `build` container (launcher.c --listen): the build commands run there, without the credentials. */
+  launcherSocket: string | undefined;
 }
 
 const BY_OPERATOR = "the operator sets it in the Job's pod template";
@@ -59,6 +61,7 @@ export function parseBuilderEnv(env: Env): BuilderSettings {
     mongo: { uri: required(env, 'INETSWARM_MONGO_URI', BY_OPERATOR), database: text(env, 'INETSWARM_MONGO_DATABASE') ?? 'inetswarm' },
     workspace: text(env, 'INETSWARM_WORKSPACE') ?? '/workspace',
     terminationLog: terminationLogPath(env),
+    launcherSocket: text(env, 'INETSWARM_LAUNCHER_SOCKET'),
   };
 }
 

@@ -69,6 +69,12 @@ async function fetchWithRetry(config: RunnerConfig, client: MongoClient, log: Lo
   }
 }
 
+/** The sandbox container's launcher when the pod has one, else a launcher child, else none (Node spawns). */
+function launcherOf(config: RunnerConfig, simEnv: NodeJS.ProcessEnv): Launcher | undefined {
+  if (config.launcherSocket) return new Launcher({ socket: config.launcherSocket, connectTimeoutMs: config.connectTimeoutMs }, simEnv);
+  return config.launcher ? new Launcher(config.launcher, simEnv) : undefined;
+}
+
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const log = pino({ level: env.INETSWARM_LOG_LEVEL ?? 'info', base: { component: 'runner' } });
   let config: RunnerConfig;
@@ -104,7 +110,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     const root = await fetchWithRetry(config, mongo, clog, deadline);
     clog.info({ digest: config.artifact.digest, root }, 'Fetched artifact');
     const simEnv = withLibraryPath(root, config.simulation, simulationEnv(env));
-    launcher = config.launcher ? new Launcher(config.launcher, simEnv) : undefined;
+    launcher = launcherOf(config, simEnv);
     nc = await connectNats(config, clog, deadline);
     const exit = await runWorker({ config, log: clog, nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }), db, root, stop: stop.signal, simulationEnv: simEnv, launcher });
     clog.info({ exit }, exit === 'drained' ? 'Drained queue, exiting' : 'Stopped runner');

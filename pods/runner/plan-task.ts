@@ -1,6 +1,8 @@
 // The runner's plan task: expand the campaign's runs with the simulation
 // itself and publish one run task each, with what the run simulates. A model that cannot be expanded is a
 // permanent failure of the campaign, recorded as its planError.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
 import { PermanentError } from '../../lib/errors.ts';
 import { planCommand } from '../../lib/engine/command.ts';
@@ -17,7 +19,8 @@ export async function handlePlan(ctx: RunnerContext, task: PlanTask, msg: JsMsg)
   const started = Date.now();
   let runs: PlannedRun[];
   try {
-    runs = await expandRuns({ ...planCommand(ctx.root, config.simulation), env: ctx.simulationEnv });
+    const launcher = ctx.launcher ? { launcher: ctx.launcher, outputFile: join(config.workDir, `plan-${randomUUID()}.output`) } : undefined;
+    runs = await expandRuns({ ...planCommand(ctx.root, config.simulation), env: ctx.simulationEnv }, undefined, launcher);
   } catch (err) {
     if (!(err instanceof PermanentError)) throw err;
     log.error({ error: err.message }, 'Planned campaign: run expansion failed');

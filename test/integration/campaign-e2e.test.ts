@@ -70,7 +70,9 @@ describe('SimulationCampaign', { timeout: 600_000 }, () => {
     assert.ok(pod?.tolerations?.some((t) => t.key === 'inetswarm.dev/pool' && t.value === 'runner' && t.effect === 'NoSchedule'));
     assert.equal(container?.securityContext?.readOnlyRootFilesystem, true);
     assert.equal(container?.securityContext?.runAsNonRoot, true);
-    assert.deepEqual(container?.resources?.requests, { cpu: '1', memory: '256Mi' });
+    // The campaign's resources are the simulation container's, where the runs run; the runner beside it asks only memory.
+    assert.deepEqual(pod?.initContainers?.[0]?.resources?.requests, { cpu: '1', memory: '256Mi' });
+    assert.deepEqual(container?.resources?.requests, { memory: '128Mi' });
     const jobText = JSON.stringify(job);
     assert.ok(!jobText.includes(world.stack.mongo.uri) && !jobText.includes(world.stack.nats.signer.signingSeed) && !jobText.includes('-----BEGIN'), 'no credential in the Job');
 

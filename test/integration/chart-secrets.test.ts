@@ -33,16 +33,25 @@ function operatorSecretNames(docs: Doc[]): string[] {
   return [config.campaign.runnerSecretName, config.build.mongoSecretName];
 }
 
+/** The Secret the NATS keys hook Job creates (not rendered: the hook makes it once and keeps it across upgrades). */
+function hookSecretName(docs: Doc[]): string {
+  const [job] = kinds(docs, 'Job').filter((d) => d.metadata.name.endsWith('-nats-keys'));
+  const env = (job?.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
+  return env.find((e) => e.name === 'INETSWARM_NATS_KEYS_SECRET')?.value ?? assert.fail('the NATS keys hook Job names no Secret');
+}
+
 /** The Secret names the operator may read and change (its Roles' and ClusterRoles' resourceNames on secrets). */
 function grantedSecretNames(docs: Doc[]): string[] {
-  const rules = [...kinds(docs, 'ClusterRole'), ...kinds(docs, 'Role')].flatMap((r) => (r.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[]);
+  // The NATS keys hook's own Role (it makes the keys Secret) is not the operator's.
+  const roles = [...kinds(docs, 'ClusterRole'), ...kinds(docs, 'Role')].filter((r) => r.metadata.labels?.['app.kubernetes.io/component'] !== 'nats-keys');
+  const rules = roles.flatMap((r) => (r.rules ?? []) as { resources?: string[]; resourceNames?: string[] }[]);
   return rules.filter((r) => r.resources?.includes('secrets')).flatMap((r) => r.resourceNames ?? []);
 }
 
 for (const release of [DOCUMENTED.release, 'prod', 'inet-swarm-runner', 'builder']) {
   test(`release "${release}": no Secret of the chart shares a name with one the operator writes or may read`, async () => {
     const docs = await chartRenderer(stack, helm, release, DOCUMENTED.namespace).render({});
-    const chartSecrets = kinds(docs, 'Secret').map((d) => d.metadata.name);
+    const chartSecrets = [...kinds(docs, 'Secret').map((d) => d.metadata.name), hookSecretName(docs)];
     assert.ok(chartSecrets.length >= 3, `the chart's Secrets: ${chartSecrets.join(', ')}`);
     const operatorSecrets = operatorSecretNames(docs);
     assert.deepEqual(operatorSecrets, ['inet-swarm-runner', 'inet-swarm-builder']);

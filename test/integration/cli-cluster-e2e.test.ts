@@ -50,6 +50,8 @@ async function runLikeThePod(job: V1Job, pod: string, extraEnv: Record<string, s
   const container = job.spec?.template.spec?.containers[0];
   assert.ok(container?.args, `${job.metadata?.name ?? ''} has args (the image's entrypoint stays)`);
   const vars = await containerEnv(world.core, world.namespace, container, pod);
+  // The pod's sandbox container (the launcher on its socket) is not started here: the program spawns the user's code itself.
+  delete vars.INETSWARM_LAUNCHER_SOCKET;
   Object.assign(vars, extraEnv);
   const out = createWriteStream(path.join(root, `${logName}.log`));
   const { command, args } = containerCommand(container);

@@ -2,7 +2,9 @@
 // creates the distcc DaemonSet, the headless Service and the builder Job; the
 // test runs the builder entrypoint with the command and environment of the
 // Job's own pod template (kwok pods run no process), pointed at the stack's
-// distccd daemons; the operator then reports the outcome in the status.
+// distccd daemons, and the launcher of the pod's `build` container listening
+// on its socket as that container runs it, with an environment of its own;
+// the operator then reports the outcome in the status.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -23,6 +25,7 @@ import { loadConfig } from '../../operator/config.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
 import { tenantDatabase } from '../../lib/store/tenant.ts';
 import { containerCommand, containerEnv } from '../support/pod-like.ts';
+import { launcherBinary } from '../support/runner-command.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,7 +56,7 @@ async function kubectl(...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function createBuild(name: string, repository: string, revision: string): Promise<InetBuild> {
+async function createBuild(name: string, repository: string, revision: string, commands = ['make -j$JOBS']): Promise<InetBuild> {
   return (await custom.createNamespacedCustomObject({
     group: 'inetswarm.dev',
     version: 'v1alpha1',
@@ -63,7 +66,7 @@ async function createBuild(name: string, repository: string, revision: string): 
       apiVersion: 'inetswarm.dev/v1alpha1',
       kind: 'InetBuild',
       metadata: { name },
-      spec: { source: { repository, revision }, commands: ['make -j$JOBS'], distcc: { enabled: true } },
+      spec: { source: { repository, revision }, commands, distcc: { enabled: true } },
     },
   })) as InetBuild;
 }
@@ -99,8 +102,13 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
     INETSWARM_TERMINATION_LOG: join(workspace, 'termination-log'),
     INETSWARM_DISTCC_HOSTS: stack.distcc.hosts.join(','),
   });
+  // The `build` container: the launcher on a socket of its own, with no environment but PATH.
+  const sandbox = job.spec?.template.spec?.initContainers?.[0];
+  assert.deepEqual([sandbox?.name, sandbox?.args?.slice(1)], ['build', ['--listen', env.INETSWARM_LAUNCHER_SOCKET]]);
+  env.INETSWARM_LAUNCHER_SOCKET = join(workspace, 'launcher.sock');
+  const launcher = spawn(await launcherBinary(), ['--listen', env.INETSWARM_LAUNCHER_SOCKET], { env: { PATH: process.env.PATH }, stdio: 'ignore' });
   const { command, args } = containerCommand(container);
-  return new Promise((resolvePromise, reject) => {
+  return new Promise<{ code: number; output: string; terminationMessage: string }>((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -111,7 +119,7 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
         .catch(() => '')
         .then((terminationMessage) => resolvePromise({ code: code ?? -1, output, terminationMessage }));
     });
-  });
+  }).finally(() => launcher.kill('SIGTERM'));
 }
 
 async function finalStatus(name: string): Promise<InetBuild> {
@@ -259,5 +267,17 @@ describe('InetBuild', () => {
       return list.items.some((e) => e.type === 'Warning') ? list.items : undefined;
     });
     assert.ok(events.some((e) => e.reason === 'CompileFailed'));
+  });
+
+  it('runs the build commands in the build container, which gets no store URI and none of the builder\'s settings', async () => {
+    const { remoteDir, commit } = await fixtureRepo();
+    const build = await createBuild('env-probe', `file://${remoteDir}`, commit, ['env | sort; exit 3']);
+    const result = await runBuilderLikeThePod(await builderJob(build));
+    assert.notEqual(result.code, 0);
+    const done = await finalStatus('env-probe');
+    const tail = done.status?.failure?.logTail ?? '';
+    assert.match(tail, /^PATH=/m, tail);
+    assert.match(tail, /^MODE=release$/m, 'the compile environment arrives');
+    assert.doesNotMatch(tail, /INETSWARM_|mongodb:\/\//, tail);
   });
 });

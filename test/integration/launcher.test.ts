@@ -1,11 +1,14 @@
 // inet-swarm-launcher (lib/engine/launcher.c), built from this checkout
 // with the image's flags, driven through the runner's Launcher and
 // runSimulation: exits, signals, start failures, kills, its environment, and
-// what happens to runs when the launcher itself dies or is closed. Last, the
-// same guarantee for simulations spawned without a launcher.
+// what happens to runs when the launcher itself dies or is closed. Then the
+// same launcher listening on a Unix socket, as a pod's sandbox container runs
+// it: the socket's mode, the environment it is sent, a connection that ends,
+// a launcher that comes late or never. Last, the guarantee of the first part
+// for simulations spawned without a launcher.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,6 +136,77 @@ describe('inet-swarm-launcher', () => {
     await assert.rejects(broken.launch(sh('true'), output()), /no-launcher-here/);
     const outcome = await runSimulation(sh('true'), { timeoutMs: 1000, killGraceMs: 100, launcher: { launcher: broken, outputFile: output() } });
     assert.equal(outcome.kind, 'spawn-failed');
+  });
+});
+
+describe('inet-swarm-launcher --listen', () => {
+  let socket: string;
+  let listening: ChildProcess;
+  const listen = async (env: NodeJS.ProcessEnv): Promise<ChildProcess> => {
+    const child = spawn(binary, ['--listen', socket], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    await eventually('the launcher listens', async () => stat(socket).then(() => true, () => undefined), 10_000, 20);
+    return child;
+  };
+  const ended = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'launcher-listen-test-'));
+    socket = join(dir, 'launcher.sock');
+  });
+  after(async () => {
+    listening?.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('waits for a launcher that starts later, then runs with the environment it was sent, not the launcher\'s', async () => {
+    const via = new Launcher({ socket, connectTimeoutMs: 10_000 }, { PATH: process.env.PATH, SENT: 'by-the-runner' });
+    const started = via.launch(sh('env'), join(dir, 'listen-env.output'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    listening = await listen({ PATH: process.env.PATH, INETSWARM_MONGO_URI: 'mongodb://runner:hunter2@mongo/' });
+    const run = await started;
+    assert.deepEqual(await run.exited, { exitCode: 0, signal: null });
+    const env = (await readFile(join(dir, 'listen-env.output'), 'utf8')).split('\n').filter((l) => l !== '' && !l.startsWith('PWD=') && !l.startsWith('SHLVL=') && !l.startsWith('_='));
+    assert.deepEqual(env.sort(), [`PATH=${process.env.PATH}`, 'SENT=by-the-runner']);
+    await via.close();
+  });
+
+  it('creates its socket for its own UID only', async () => {
+    const mode = (await stat(socket)).mode;
+    assert.equal(mode & 0o077, 0, `no access for group or others: ${mode.toString(8)}`);
+  });
+
+  it('kills the runs of a connection that closed, and serves the next connection', async () => {
+    const first = new Launcher({ socket, connectTimeoutMs: 5_000 }, { PATH: process.env.PATH });
+    const run = await first.launch(sh('sleep 30'), output());
+    await first.close();
+    await assert.rejects(run.exited, /the connection to the launcher at .* closed/);
+    await eventually('the simulation is gone', async () => (alive(run.pid) ? undefined : true), 10_000, 50);
+    const second = new Launcher({ socket, connectTimeoutMs: 5_000 }, { PATH: process.env.PATH });
+    assert.deepEqual(await (await second.launch(sh('exit 4'), output())).exited, { exitCode: 4, signal: null });
+    assert.equal(listening.exitCode, null, 'the launcher still listens');
+    await second.close();
+  });
+
+  it('fails the runs of a launcher that died, and ends on SIGTERM with its runs and its socket', async () => {
+    const via = new Launcher({ socket, connectTimeoutMs: 5_000 }, { PATH: process.env.PATH });
+    const lost = await via.launch(sh('sleep 30'), output());
+    listening.kill('SIGKILL');
+    await assert.rejects(lost.exited, /closed/);
+    await eventually('the orphaned simulation is gone', async () => (alive(lost.pid) ? undefined : true), 10_000, 50);
+
+    listening = await listen({ PATH: process.env.PATH });
+    const run = await via.launch(sh('sleep 30'), output());
+    listening.kill('SIGTERM');
+    await assert.rejects(run.exited, /closed/);
+    assert.equal(await ended(listening), 0);
+    assert.equal(alive(run.pid), false);
+    await assert.rejects(stat(socket), { code: 'ENOENT' });
+  });
+
+  it('gives up on a socket nobody listens on after its deadline, as a failed start', async () => {
+    const none = new Launcher({ socket: join(dir, 'nobody.sock'), connectTimeoutMs: 300 }, {});
+    const outcome = await runSimulation(sh('true'), { timeoutMs: 1000, killGraceMs: 100, launcher: { launcher: none, outputFile: output() } });
+    assert.equal(outcome.kind, 'spawn-failed');
+    assert.match(outcome.errorLine ?? '', /No launcher accepted a connection at .*nobody\.sock within 0\.3 s/);
   });
 });
 

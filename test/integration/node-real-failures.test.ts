@@ -209,8 +209,10 @@ describe('real containers', { timeout: 900_000 }, () => {
     const job = await world.batch.readNamespacedJob({ name: 'deleted-runners', namespace: world.namespace });
     const pod = job.spec?.template.spec;
     assert.equal(pod?.containers[0]?.securityContext?.readOnlyRootFilesystem, true);
-    // The only writable paths: its scratch folder and the artifact cache, emptyDirs the runner wrote every run into.
-    assert.deepEqual(pod?.containers[0]?.volumeMounts?.map((m) => m.mountPath), ['/tmp', '/var/cache/inet-swarm/artifacts']);
+    assert.equal(pod?.initContainers?.[0]?.securityContext?.readOnlyRootFilesystem, true);
+    // The only writable paths: the launcher's socket, the result folders, the artifact cache and /tmp, emptyDirs
+    // the runner (and, but for the artifact cache, the simulation container) wrote every run into.
+    assert.deepEqual(pod?.containers[0]?.volumeMounts?.map((m) => m.mountPath), ['/var/run/inet-swarm/launcher', '/var/lib/inet-swarm/work', '/var/cache/inet-swarm/artifacts', '/tmp']);
     const runs = await runsOf(world.db).find({ campaignUid: (await world.getCampaign('deleted')).metadata.uid ?? '' }).toArray();
     assert.equal(runs.length, 4);
     assert.ok(runs.every((r) => r.status === 'succeeded' && (r.resultFiles?.length ?? 0) === 4), JSON.stringify(runs.map((r) => r.resultFiles)));

@@ -246,6 +246,8 @@ export class CampaignWorld {
     env.INETSWARM_ARTIFACT_CACHE = join(this.dir, pod, 'cache');
     env.INETSWARM_WORK_DIR = join(this.dir, pod, 'work');
     env.INETSWARM_DRAIN_GRACE_SECONDS = '2';
+    // The pod's sandbox container (the launcher on its socket) is not started here: the runner spawns the simulations.
+    delete env.INETSWARM_LAUNCHER_SOCKET;
     const logFile = join(this.dir, `${pod}.log`);
     const out = createWriteStream(logFile);
     const { command, args } = containerCommand(container);

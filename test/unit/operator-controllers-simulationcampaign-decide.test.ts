@@ -326,7 +326,8 @@ describe('runnerJob', () => {
   it('runs on the runner pool only, one pod per requested core, non-root with a read-only root filesystem', () => {
     assert.deepEqual(pod.nodeSelector, { 'inetswarm.dev/pool': 'runner' });
     assert.deepEqual(pod.tolerations, [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }]);
-    assert.deepEqual(container.resources, { requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '512Mi' } });
+    // The campaign's cpu and memory go to the sandbox container, where the simulations run (manifests test).
+    assert.deepEqual(container.resources, { requests: { memory: '128Mi' }, limits: { memory: '512Mi' } });
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext.runAsNonRoot, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);

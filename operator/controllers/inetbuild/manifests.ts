@@ -1,7 +1,10 @@
 // The children of an InetBuild as plain manifests: the namespace's distcc
 // DaemonSet and headless Service, the Secret with the MongoDB URI, the
 // builder pods' ServiceAccount, and the builder Job. Pure functions of the
-// build and the operator's settings.
+// build and the operator's settings. A builder pod has two containers that
+// share no process namespace: `builder` (clone, store: the MongoDB URI and the
+// git credentials) and `build` (the launcher that runs the user's build
+// commands, with neither); they share the workspace and the launcher's socket.
 import { API_VERSION, INET_BUILD } from '../../../api/v1alpha1.ts';
 import { BUILD_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
 import { controllerReference, placed, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest, type PodPlacement } from '../../../lib/kube/manifests.ts';
@@ -14,6 +17,14 @@ export const DISTCC_PORT = 3632;
 /** Where the builder reads clone credentials from, when the build names a Secret. */
 export const CREDENTIALS_DIR = '/var/run/inet-swarm/git-credentials';
 export const WORKSPACE_DIR = '/workspace';
+/** The builder's copies of the clone credentials (askpass, key): a volume of the builder container only, over the shared workspace. */
+export const PRIVATE_CREDENTIALS_DIR = `${WORKSPACE_DIR}/.credentials`;
+export const LAUNCHER_SOCKET_DIR = '/var/run/inet-swarm/launcher';
+export const LAUNCHER_SOCKET = `${LAUNCHER_SOCKET_DIR}/launcher.sock`;
+/** Where the builder image has the launcher (images/Dockerfile.builder-base). */
+export const LAUNCHER_BINARY = '/usr/local/bin/inet-swarm-launcher';
+/** What the builder program itself needs: git, the packing and the upload (the compilers run in the `build` container, which has the build's cores). */
+const BUILDER_RESOURCES = { requests: { memory: '256Mi' }, limits: { memory: '1Gi' } };
 /** Size cap of a container's termination message (the kubelet's limit is 4096 bytes). */
 export const TERMINATION_MESSAGE_LIMIT = 4096;
 /** The key of the builder Secret that holds the namespace's store login as a URI. */
@@ -137,20 +148,21 @@ function builderEnv(build: InetBuild, settings: BuildSettings): EnvVar[] {
     { name: 'INETSWARM_MONGO_URI', valueFrom: { secretKeyRef: { name: settings.mongoSecretName, key: BUILDER_SECRET_KEY } } },
     { name: 'INETSWARM_MONGO_DATABASE', value: tenantDatabase(settings.mongoDatabase, namespace) },
     { name: 'INETSWARM_WORKSPACE', value: WORKSPACE_DIR },
+    { name: 'INETSWARM_LAUNCHER_SOCKET', value: LAUNCHER_SOCKET },
     { name: 'HOME', value: `${WORKSPACE_DIR}/home` },
   ];
 }
 
+/** The folders both containers share. */
+const SHARED_MOUNTS: VolumeMount[] = [
+  { name: 'workspace', mountPath: WORKSPACE_DIR },
+  { name: 'launcher', mountPath: LAUNCHER_SOCKET_DIR },
+];
+
 /** The builder's writable folders, and the clone credentials (read-only) when the build names a Secret. */
 function builderStorage(build: InetBuild): { env: EnvVar[]; volumeMounts: VolumeMount[]; volumes: unknown[] } {
-  const volumeMounts: VolumeMount[] = [
-    { name: 'workspace', mountPath: WORKSPACE_DIR },
-    { name: 'tmp', mountPath: '/tmp' },
-  ];
-  const volumes: unknown[] = [
-    { name: 'workspace', emptyDir: {} },
-    { name: 'tmp', emptyDir: {} },
-  ];
+  const volumeMounts: VolumeMount[] = [...SHARED_MOUNTS, { name: 'tmp', mountPath: '/tmp' }, { name: 'credentials', mountPath: PRIVATE_CREDENTIALS_DIR }];
+  const volumes: unknown[] = ['workspace', 'launcher', 'tmp', 'credentials', 'build-tmp'].map((name) => ({ name, emptyDir: {} }));
   const credentials = build.spec.source.credentialsSecretRef?.name;
   if (!credentials) return { env: [], volumeMounts, volumes };
   return {
@@ -160,10 +172,24 @@ function builderStorage(build: InetBuild): { env: EnvVar[]; volumeMounts: Volume
   };
 }
 
-/** The builder container: the build's resources, a restricted security context, its result as termination message. */
-function builderContainer(build: InetBuild, settings: BuildSettings, storage: ReturnType<typeof builderStorage>) {
+/** The `build` container: a sidecar (so that the pod ends with the builder) with the build's resources, where the commands run. */
+function buildContainer(build: InetBuild, settings: BuildSettings) {
   const cpu = String(build.spec.builder?.cpu ?? '2');
   const memory = String(build.spec.builder?.memory ?? '4Gi');
+  return {
+    name: 'build',
+    image: builderImage(build, settings),
+    restartPolicy: 'Always',
+    // args, not command: the image's entrypoint, tini, stays PID 1 and forwards the kubelet's SIGTERM.
+    args: [LAUNCHER_BINARY, '--listen', LAUNCHER_SOCKET],
+    resources: { requests: { cpu, memory }, limits: { memory } },
+    securityContext: restrictedSecurityContext(settings.runAsUser),
+    volumeMounts: [...SHARED_MOUNTS, { name: 'build-tmp', mountPath: '/tmp' }],
+  };
+}
+
+/** The builder container: a restricted security context, its result as termination message. */
+function builderContainer(build: InetBuild, settings: BuildSettings, storage: ReturnType<typeof builderStorage>) {
   return {
     name: 'builder',
     image: builderImage(build, settings),
@@ -171,7 +197,7 @@ function builderContainer(build: InetBuild, settings: BuildSettings, storage: Re
     // args, not command: a command would replace the image's entrypoint, tini, which reaps and forwards signals.
     args: settings.builderArgs,
     env: [...builderEnv(build, settings), ...storage.env],
-    resources: { requests: { cpu, memory }, limits: { memory } },
+    resources: BUILDER_RESOURCES,
     securityContext: restrictedSecurityContext(settings.runAsUser),
     terminationMessagePath: '/dev/termination-log',
     terminationMessagePolicy: 'File',
@@ -199,7 +225,10 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           ...placed({}, settings.placement),
+          // Said outright: the build commands must not see the builder's processes (and their environment).
+          shareProcessNamespace: false,
           securityContext: { runAsNonRoot: true, runAsUser: settings.runAsUser, fsGroup: settings.runAsUser },
+          initContainers: [buildContainer(build, settings)],
           containers: [builderContainer(build, settings, storage)],
           volumes: storage.volumes,
         },

@@ -1,7 +1,11 @@
 // The children of a SimulationCampaign as plain manifests: the namespace's
 // runner Secret (queue and store credentials) and ServiceAccount, and the runner Job in the
 // Kubernetes work-queue pattern. Pure functions of the campaign, its build and
-// the operator's settings.
+// the operator's settings. A runner pod has two containers that share no
+// process namespace: `simulation` (the launcher, which runs the user's
+// simulations, with no credential in its environment or on its volumes) and
+// `runner` (the queue and the store); they share only the launcher's socket,
+// the result folders and the artifact cache (read-only for the simulations).
 import { posix } from 'node:path';
 import { API_VERSION, CAMPAIGN_SPEC_DEFAULTS, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
 import { CAMPAIGN_LABEL, managedLabels } from '../../../api/labels.ts';
@@ -16,7 +20,19 @@ import type { CampaignSettings } from './settings.ts';
 /** Keys of the runner Secret. */
 export const SECRET_KEYS = { natsCreds: 'nats-creds', mongoUri: 'mongodb-uri' } as const;
 export const ARTIFACT_CACHE_DIR = '/var/cache/inet-swarm/artifacts';
-export const RUNNER_WORK_DIR = '/tmp/inet-swarm';
+/** Result folders: written by the simulations, read by the runner (a volume of both containers). */
+export const RUNNER_WORK_DIR = '/var/lib/inet-swarm/work';
+/** The launcher's socket, in a folder only the two containers of the pod mount. */
+export const LAUNCHER_SOCKET_DIR = '/var/run/inet-swarm/launcher';
+export const LAUNCHER_SOCKET = `${LAUNCHER_SOCKET_DIR}/launcher.sock`;
+/** Where the runner image has the launcher (images/Dockerfile.runner-base). */
+export const LAUNCHER_BINARY = '/usr/local/bin/inet-swarm-launcher';
+/**
+ * What the runner process itself needs: Node, the clients, the upload of
+ * results. No CPU request: it works while the simulation waits, and so a pod
+ * still asks for exactly the campaign's cores (one pod per core).
+ */
+const RUNNER_RESOURCES = { requests: { memory: '128Mi' }, limits: { memory: '512Mi' } };
 /** The runner's own SIGTERM grace (shutdown plus kill grace, config.ts defaults) and a margin. */
 const TERMINATION_GRACE_SECONDS = 40;
 
@@ -116,6 +132,7 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
     shutdownGraceMs: 20_000,
     killGraceMs: 5_000,
     connectTimeoutMs: 60_000,
+    launcherSocket: LAUNCHER_SOCKET,
   };
 }
 
@@ -133,6 +150,43 @@ export function runnerPodEnv(config: RunnerConfig, settings: CampaignSettings): 
 }
 
 /**
+ * The two containers of a runner pod. `simulation` is a sidecar (an init
+ * container that keeps running), so that the pod completes when the runner
+ * exits; it has the campaign's resources, since the simulations run there.
+ */
+function runnerContainers(campaign: SimulationCampaign, build: InetBuild, settings: CampaignSettings) {
+  const execution = campaign.spec.execution ?? {};
+  const memory = String(execution.memory ?? '1Gi');
+  const image = runnerImage(build, settings);
+  const securityContext = restrictedSecurityContext(settings.runAsUser);
+  const shared = [
+    { name: 'launcher', mountPath: LAUNCHER_SOCKET_DIR },
+    { name: 'work', mountPath: RUNNER_WORK_DIR },
+  ];
+  const simulation = {
+    name: 'simulation',
+    image,
+    restartPolicy: 'Always',
+    // args, not command: the image's entrypoint, tini, stays PID 1 and forwards the kubelet's SIGTERM.
+    args: [LAUNCHER_BINARY, '--listen', LAUNCHER_SOCKET],
+    resources: { requests: { cpu: String(execution.cpu ?? '1'), memory }, limits: { memory } },
+    securityContext,
+    volumeMounts: [...shared, { name: 'artifact-cache', mountPath: ARTIFACT_CACHE_DIR, readOnly: true }, { name: 'simulation-tmp', mountPath: '/tmp' }],
+  };
+  const runner = {
+    name: 'runner',
+    image,
+    workingDir: settings.runnerWorkingDir,
+    args: settings.runnerArgs,
+    env: runnerPodEnv(runnerConfig(campaign, build, settings), settings),
+    resources: RUNNER_RESOURCES,
+    securityContext,
+    volumeMounts: [...shared, { name: 'artifact-cache', mountPath: ARTIFACT_CACHE_DIR }, { name: 'tmp', mountPath: '/tmp' }],
+  };
+  return { initContainers: [simulation], containers: [runner] };
+}
+
+/**
  * The runner Job: the work-queue pattern (completions unset, so the Job is
  * complete once a pod exits 0 after the queue drained), one pod per core,
  * on the runner pool only, non-root with a read-only root filesystem.
@@ -141,9 +195,6 @@ export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settin
   const namespace = campaign.metadata.namespace ?? '';
   const name = campaign.metadata.name ?? '';
   const labels = { ...managedLabels('runner'), [CAMPAIGN_LABEL]: name };
-  const execution = campaign.spec.execution ?? {};
-  const cpu = String(execution.cpu ?? '1');
-  const memory = String(execution.memory ?? '1Gi');
   const user = settings.runAsUser;
   return {
     apiVersion: 'batch/v1',
@@ -161,29 +212,13 @@ export function runnerJob(campaign: SimulationCampaign, build: InetBuild, settin
           serviceAccountName: settings.runnerServiceAccount,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          // Said outright: the simulations must not see the runner's processes (and their environment).
+          shareProcessNamespace: false,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
           ...placed({ nodeSelector: RUNNER_POOL_SELECTOR, tolerations: [RUNNER_POOL_TOLERATION] }, settings.runnerPlacement),
           securityContext: { runAsNonRoot: true, runAsUser: user, runAsGroup: user, fsGroup: user, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [
-            {
-              name: 'runner',
-              image: runnerImage(build, settings),
-              workingDir: settings.runnerWorkingDir,
-              // args, not command: a command would replace the image's entrypoint, tini, which reaps and forwards signals.
-              args: settings.runnerArgs,
-              env: runnerPodEnv(runnerConfig(campaign, build, settings), settings),
-              resources: { requests: { cpu, memory }, limits: { memory } },
-              securityContext: restrictedSecurityContext(user),
-              volumeMounts: [
-                { name: 'tmp', mountPath: '/tmp' },
-                { name: 'artifact-cache', mountPath: ARTIFACT_CACHE_DIR },
-              ],
-            },
-          ],
-          volumes: [
-            { name: 'tmp', emptyDir: {} },
-            { name: 'artifact-cache', emptyDir: {} },
-          ],
+          ...runnerContainers(campaign, build, settings),
+          volumes: ['launcher', 'work', 'artifact-cache', 'tmp', 'simulation-tmp'].map((volume) => ({ name: volume, emptyDir: {} })),
         },
       },
     },

@@ -197,13 +197,19 @@ function capacityLeft(deps: ObserveDeps, namespace: string, jobName: string): nu
   return Math.max(0, deps.settings.capacity - others);
 }
 
+/** Why a pod's containers wait: the first reason of the sandbox or the runner, not the runner's wait for the sandbox. */
+function waitingOf(p: V1Pod): { reason?: string; message?: string } | undefined {
+  const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
+  return statuses.map((s) => s.state?.waiting).find((w) => w?.reason && w.reason !== 'PodInitializing');
+}
+
 /** The campaign's runner pods from the cache, with the reason their container waits, if it does. */
 function runnerPodsOf(pods: ResilientInformer<V1Pod>, namespace: string, campaign: string): ObservedRunnerPod[] {
   return pods
     .list(namespace)
     .filter((p) => p.metadata?.labels?.[CAMPAIGN_LABEL] === campaign && !p.metadata?.deletionTimestamp)
     .map((p) => {
-      const waiting = p.status?.containerStatuses?.[0]?.state?.waiting;
+      const waiting = waitingOf(p);
       return { name: p.metadata?.name ?? '', ...(waiting?.reason ? { waiting: { reason: waiting.reason, message: waiting.message ?? '' } } : {}) };
     });
 }
