@@ -13,7 +13,7 @@ type Container = { name: string; restartPolicy?: string; args: string[]; env?: {
 type PodSpec = { shareProcessNamespace?: boolean; initContainers: Container[]; containers: Container[]; volumes: { name: string; emptyDir?: unknown }[] };
 
 const settings = campaignSettingsFromEnv(
-  { INETSWARM_NATS_URL: 'nats://nats:4222', INETSWARM_NATS_USER: 'op', INETSWARM_NATS_PASSWORD: 'secret-nats' },
+  { INETSWARM_NATS_URL: 'nats://nats:4222', INETSWARM_NATS_ACCOUNT: `A${'B'.repeat(55)}`, INETSWARM_NATS_SIGNING_KEY: `SA${'C'.repeat(56)}` },
   { uri: 'mongodb://root:secret-mongo@db:27017', database: 'inetswarm' },
   1000,
 );
@@ -47,7 +47,7 @@ describe('the runner pod', () => {
     assert.equal(simulation?.env, undefined);
     assert.ok(pod.volumes.every((v) => v.emptyDir !== undefined), 'only emptyDirs: no Secret, no host path');
     const byRef = (runner?.env ?? []).filter((e) => e.valueFrom !== undefined && JSON.stringify(e.valueFrom).includes('secretKeyRef')).map((e) => e.name);
-    assert.deepEqual(byRef, ['INETSWARM_MONGO_URI', 'INETSWARM_NATS_PASSWORD']);
+    assert.deepEqual(byRef.sort(), ['INETSWARM_MONGO_URI', 'INETSWARM_NATS_CREDS']);
   });
 
   it('shares the socket, the result folders and the artifact cache (read-only for the simulations), each container its own /tmp', () => {
