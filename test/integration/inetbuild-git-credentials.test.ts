@@ -9,8 +9,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -23,7 +23,8 @@ import { useStack } from '../stack/env.ts';
 import { GIT_PACKAGES, ensureDebianPackages } from '../stack/system-packages.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { eventually } from '../support/eventually.ts';
-import { containerCommand, containerEnv } from '../support/pod-like.ts';
+import { containerEnv } from '../support/pod-like.ts';
+import { runBuilderContainer } from '../support/builder-process.ts';
 import { cliEnv, runCli } from '../support/cli.ts';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.ts';
 import { makeFixtureRepo } from '../fixtures/fixture.ts';
@@ -114,19 +115,7 @@ async function runBuilder(job: V1Job): Promise<{ code: number; output: string; t
     INETSWARM_TERMINATION_LOG: join(workspace, 'termination-log'),
     INETSWARM_GIT_CREDENTIALS_DIR: await mountSecretVolume(job, container, env.INETSWARM_GIT_CREDENTIALS_DIR ?? ''),
   });
-  const { command, args } = containerCommand(container);
-  return new Promise((done, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      void readFile(join(workspace, 'termination-log'), 'utf8')
-        .catch(() => '')
-        .then((terminationMessage) => done({ code: code ?? -1, output, terminationMessage }));
-    });
-  });
+  return runBuilderContainer(container, env, workspace);
 }
 
 async function finished(name: string): Promise<InetBuild> {

@@ -7,7 +7,7 @@
 // the operator then reports the outcome in the status.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,8 +24,8 @@ import { startOperator, type RunningOperator } from '../../operator/main.ts';
 import { loadConfig } from '../../operator/config.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
 import { tenantDatabase } from '../../lib/store/tenant.ts';
-import { containerCommand, containerEnv } from '../support/pod-like.ts';
-import { launcherBinary } from '../support/runner-command.ts';
+import { containerEnv } from '../support/pod-like.ts';
+import { runBuilderContainer } from '../support/builder-process.ts';
 
 const run = promisify(execFile);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -105,21 +105,7 @@ async function runBuilderLikeThePod(job: V1Job): Promise<{ code: number; output:
   // The `build` container: the launcher on a socket of its own, with no environment but PATH.
   const sandbox = job.spec?.template.spec?.initContainers?.[0];
   assert.deepEqual([sandbox?.name, sandbox?.args?.slice(1)], ['build', ['--listen', env.INETSWARM_LAUNCHER_SOCKET]]);
-  env.INETSWARM_LAUNCHER_SOCKET = join(workspace, 'launcher.sock');
-  const launcher = spawn(await launcherBinary(), ['--listen', env.INETSWARM_LAUNCHER_SOCKET], { env: { PATH: process.env.PATH }, stdio: 'ignore' });
-  const { command, args } = containerCommand(container);
-  return new Promise<{ code: number; output: string; terminationMessage: string }>((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      void readFile(join(workspace, 'termination-log'), 'utf8')
-        .catch(() => '')
-        .then((terminationMessage) => resolvePromise({ code: code ?? -1, output, terminationMessage }));
-    });
-  }).finally(() => launcher.kill('SIGTERM'));
+  return runBuilderContainer(container, env, workspace);
 }
 
 async function finalStatus(name: string): Promise<InetBuild> {

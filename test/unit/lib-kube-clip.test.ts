@@ -11,8 +11,7 @@ import { loadYaml, type V1CustomResourceDefinition, type V1JSONSchemaProps } fro
 import { BUILD_STATUS_LIMITS, CAMPAIGN_STATUS_LIMITS, type StringLimit } from '../../api/status-limits.ts';
 import { clipText, clipToLimits } from '../../lib/kube/clip.ts';
 import { decideBuild } from '../../operator/controllers/inetbuild/decide.ts';
-import type { BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
-import { NO_PLACEMENT } from '../../lib/kube/manifests.ts';
+import { buildSettings } from '../support/build-settings.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -108,18 +107,6 @@ describe('clipText', () => {
 });
 
 describe('the InetBuild decision', () => {
-  const settings: BuildSettings = {
-    builderImageTemplate: 'builder:{version}',
-    distccImage: 'distccd:1',
-    mongoSecretName: 'm',
-    mongoUri: 'mongodb://db:27017',
-    mongoDatabase: 'inetswarm',
-    builderWorkingDir: '/app',
-    builderArgs: ['node', 'pods/builder/main.js'],
-    placement: NO_PLACEMENT,
-    runAsUser: 1000,
-    serviceAccountName: 'builder',
-  };
 
   it('writes a failure whose log is longer than the CRD allows with its last lines, within the limit', () => {
     const logTail = Array.from({ length: 8000 }, (_, i) => `g++: error ${i}: a long compiler message`).join('\n');
@@ -136,7 +123,7 @@ describe('the InetBuild decision', () => {
       pods: [],
       record: { _id: 'u', name: 'b', namespace: 'team', phase: 'Failed', startedAt: now, failure: { reason: 'CompileFailed', message: 'make failed', logTail } },
       now,
-      settings,
+      settings: buildSettings(),
       storeUri: 'mongodb://tenant-team:pw@mongo:27017/inetswarm_team?authSource=inetswarm_team',
     });
     const tail = decision.status?.failure?.logTail ?? '';

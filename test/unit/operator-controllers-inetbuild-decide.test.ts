@@ -1,24 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildEvents, completionTimeOf, decideBuild, READY_BY_PHASE, RESULT_GRACE_MS, startTimeOf, type BuildObservation, type ObservedJob } from '../../operator/controllers/inetbuild/decide.ts';
-import type { BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
 import { durationSeconds } from '../../lib/time.ts';
-import { NO_PLACEMENT } from '../../lib/kube/manifests.ts';
+import { buildSettings } from '../support/build-settings.ts';
 import { parseTerminationMessage, terminationMessage } from '../../lib/store/builds.ts';
 import type { InetBuild } from '../../api/v1alpha1.ts';
 
-const settings: BuildSettings = {
-  builderImageTemplate: 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
-  distccImage: 'ghcr.io/inet-swarm/distccd:1',
-  mongoSecretName: 'inet-swarm-mongodb',
-  mongoUri: 'mongodb://db:27017',
-  mongoDatabase: 'inetswarm',
-  builderWorkingDir: '/app',
-  builderArgs: ['node', 'pods/builder/main.js'],
-  placement: NO_PLACEMENT,
-  runAsUser: 1000,
-  serviceAccountName: 'inet-swarm-builder',
-};
+const settings = buildSettings();
 const now = new Date('2026-01-01T12:00:00Z');
 const digest = `sha256:${'a'.repeat(64)}`;
 
@@ -153,7 +141,7 @@ describe('decideBuild', () => {
 
   it('adds the operator\'s builder node labels and tolerations to builder and distccd pods', () => {
     const toleration = { key: 'inetswarm.dev/test-node', operator: 'Exists', effect: 'NoSchedule' };
-    const placedSettings: BuildSettings = { ...settings, placement: { nodeSelector: { 'inetswarm.dev/test-node': 'real' }, tolerations: [toleration] } };
+    const placedSettings = buildSettings({ placement: { nodeSelector: { 'inetswarm.dev/test-node': 'real' }, tolerations: [toleration] } });
     const pods = decideBuild(observe({ settings: placedSettings }))
       .apply.filter((m) => m.kind === 'DaemonSet' || m.kind === 'Job')
       .map((m) => (m as unknown as { spec: { template: { spec: { nodeSelector?: unknown; tolerations?: unknown[] } } } }).spec.template.spec);

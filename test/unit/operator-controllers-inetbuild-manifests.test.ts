@@ -4,25 +4,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InetBuild } from '../../api/v1alpha1.ts';
-import { NO_PLACEMENT } from '../../lib/kube/manifests.ts';
-import { builderJob, LAUNCHER_SOCKET, PRIVATE_CREDENTIALS_DIR, type BuildSettings } from '../../operator/controllers/inetbuild/manifests.ts';
+import { buildSettings } from '../support/build-settings.ts';
+import { builderJob, LAUNCHER_SOCKET, PRIVATE_CREDENTIALS_DIR } from '../../operator/controllers/inetbuild/manifests.ts';
 
 type Mount = { name: string; mountPath: string; readOnly?: boolean };
 type Container = { name: string; restartPolicy?: string; args: string[]; env?: { name: string; value?: string; valueFrom?: unknown }[]; resources: unknown; securityContext: Record<string, unknown>; volumeMounts: Mount[] };
 type PodSpec = { shareProcessNamespace?: boolean; initContainers: Container[]; containers: Container[]; volumes: { name: string; emptyDir?: unknown; secret?: unknown }[] };
 
-const settings: BuildSettings = {
-  builderImageTemplate: 'ghcr.io/inet-swarm/builder:omnetpp-{version}',
-  distccImage: 'ghcr.io/inet-swarm/distccd:1',
-  mongoSecretName: 'inet-swarm-mongodb',
-  mongoUri: 'mongodb://root:secret-mongo@db:27017',
-  mongoDatabase: 'inetswarm',
-  builderWorkingDir: '/app',
-  builderArgs: ['node', 'pods/builder/main.js'],
-  placement: NO_PLACEMENT,
-  runAsUser: 1000,
-  serviceAccountName: 'inet-swarm-builder',
-};
+const settings = buildSettings({ mongoUri: 'mongodb://root:secret-mongo@db:27017' });
 const build: InetBuild = {
   apiVersion: 'inetswarm.dev/v1alpha1',
   kind: 'InetBuild',
