@@ -24,6 +24,7 @@ import { GIT_PACKAGES, ensureDebianPackages } from '../stack/system-packages.ts'
 import type { StackInfo } from '../stack/types.ts';
 import { eventually } from '../support/eventually.ts';
 import { containerEnv } from '../support/pod-like.ts';
+import { tenantDatabase } from '../../lib/store/tenant.ts';
 import { runBuilderContainer } from '../support/builder-process.ts';
 import { cliEnv, runCli } from '../support/cli.ts';
 import { startGitHttpServer, type GitHttpServer } from '../support/git-http-server.ts';
@@ -146,9 +147,16 @@ async function everyPlace(buildName: string, builder: { output: string; terminat
     "the builder's log lines": builder.output,
     'the termination message': builder.terminationMessage,
     "the operator's log lines": operatorLog.join(''),
-    'the builds record': await db.collection('builds').find({ name: buildName }).toArray(),
+    'the builds record': await buildRecords(buildName),
     'kubectl get inetbuilds -o wide': (await exec(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, '-n', namespace, 'get', 'inetbuilds', '-o', 'wide'])).stdout,
   };
+}
+
+/** The builder's records of a build: there is one, or the search for the token in them would prove nothing. */
+async function buildRecords(name: string): Promise<unknown[]> {
+  const records = await db.collection('builds').find({ name }).toArray();
+  assert.ok(records.length > 0, `no builds record of ${name} in ${db.databaseName}`);
+  return records;
 }
 
 before(async () => {
@@ -167,7 +175,8 @@ before(async () => {
   other = await startGitHttpServer({ root, host: '127.0.0.2' });
   own = await startGitHttpServer({ root, host: '127.0.0.1', accept: `${USER}:${TOKEN}`, redirects: { '/moved/': `${other.url}/` } });
   mongo = new MongoClient(stack.mongo.uri);
-  db = mongo.db(database);
+  // The operator's prefix is `database`; the namespace's records live in its own database.
+  db = mongo.db(tenantDatabase(database, namespace));
   const sink = new Writable({ write: (chunk: Buffer, _encoding, next) => (operatorLog.push(chunk.toString()), next()) });
   const config = loadConfig(
     {
