@@ -4,7 +4,7 @@
 // outcome twice: in the MongoDB `builds` collection (keyed by the build's
 // uid) and as the container's termination message. Exit code 0 on success.
 import { spawn } from 'node:child_process';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { lookup } from 'node:dns/promises';
 import { cpus } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -72,7 +72,17 @@ export async function checkout(settings: BuilderSettings, dir: string, tail: Log
   try {
     await clone(settings, dir, await gitEnv(settings, privateDir), tail, log);
   } finally {
+    await removeCredentials(privateDir);
+  }
+}
+
+/** Deletes the private folder; in a pod it is the mount point of a volume of its own (EBUSY), so only its content goes. */
+async function removeCredentials(privateDir: string): Promise<void> {
+  try {
     await rm(privateDir, { recursive: true, force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EBUSY') throw error;
+    for (const entry of await readdir(privateDir)) await rm(join(privateDir, entry), { recursive: true, force: true });
   }
 }
 
