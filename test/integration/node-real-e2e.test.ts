@@ -31,6 +31,7 @@ import { cliEnv, collect, git, spawnCli, withoutElapsed, type CliRun } from '../
 import { notYet } from '../support/eventually.ts';
 import { installOnRealNode, startGitDaemon, type GitDaemon, type RealRelease } from '../support/real-release.ts';
 import { getAs, serviceAccountKubeconfig } from '../support/results-service.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../../api/labels.ts';
 
 const GROUP = { group: 'inetswarm.dev', version: 'v1alpha1' } as const;
 const APISERVICE = `${RESULTS_VERSION}.${RESULTS_GROUP}`;
@@ -112,7 +113,8 @@ describe('inet-swarm on the real node', { timeout: 600_000 }, () => {
     assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
     assert.match(done.status?.artifact?.digest ?? '', /^sha256:[0-9a-f]{64}$/);
     // The operator wrote the namespace's policy set before the builder's Job (listed, not enforced: see above).
-    const policies = await world.kubectl('get', 'networkpolicies', '-n', world.namespace, '-o', 'jsonpath={.items[*].metadata.name}');
+    // The operator's policies (labelled as its own); the chart's results Deployment has one of its own in this namespace.
+    const policies = await world.kubectl('get', 'networkpolicies', '-n', world.namespace, '-l', `${MANAGED_BY_LABEL}=${MANAGED_BY}`, '-o', 'jsonpath={.items[*].metadata.name}');
     assert.deepEqual(policies.split(' ').sort(), ['inet-swarm-builder', 'inet-swarm-default-deny', 'inet-swarm-distccd', 'inet-swarm-runner'], policies);
 
     // The build is marked from the store's record, which the builder writes just before it exits.
