@@ -35,8 +35,8 @@ export interface BuildControllerState {
    * and deciding from the older status would write it again and repeat its Events.
    */
   written: Map<string, { key: string; status: InetBuildStatus }>;
-  /** The artifact checks made, per build uid and digest: an artifact is read back and hashed once. */
-  checked: Map<string, ArtifactCheck>;
+  /** The artifact check made per build uid (with the digest it checked): an artifact is read back and hashed once. */
+  checked: Map<string, { digest: string; check: ArtifactCheck }>;
 }
 
 /** One build as observed: the cached object (what act writes to), its Job, and decide's input. */
@@ -80,7 +80,7 @@ export async function observeBuild(key: string, deps: ObserveDeps, state: BuildC
     for (const [uid, entry] of state.written) {
       if (entry.key !== key) continue;
       state.written.delete(uid);
-      for (const checked of state.checked.keys()) if (checked.startsWith(`${uid}/`)) state.checked.delete(checked);
+      state.checked.delete(uid);
     }
     return undefined;
   }
@@ -133,11 +133,11 @@ async function readRecord(db: Db, build: InetBuild, key: string): Promise<BuildR
 async function checkArtifact(build: InetBuild, seen: Pick<BuildObservation, 'record' | 'pods'>, db: Db, state: BuildControllerState): Promise<ArtifactCheck | undefined> {
   const result = recordedResult(seen);
   if (result?.phase !== 'Succeeded' || build.status?.phase === 'Succeeded') return undefined;
-  const id = `${build.metadata.uid ?? ''}/${result.artifact.digest}`;
-  const known = state.checked.get(id);
-  if (known) return known;
+  const uid = build.metadata.uid ?? '';
+  const known = state.checked.get(uid);
+  if (known?.digest === result.artifact.digest) return known.check;
   const check = await verifyStoredArtifact(db, result.artifact, build.metadata.namespace ?? '');
-  state.checked.set(id, check);
+  state.checked.set(uid, { digest: result.artifact.digest, check });
   return check;
 }
 
