@@ -149,11 +149,14 @@ describe('real containers', { timeout: 900_000 }, () => {
     assert.ok(containerId, JSON.stringify(pod.status));
     // The container's init process, as the kernel's OOM killer or a node problem would end it: no SIGTERM first.
     await run('ctr', ['--address', release.node.containerdSocket, '-n', 'k8s.io', 'tasks', 'kill', '--signal', 'SIGKILL', containerId]);
+    // Seen before the campaign ends: its end scales the Job to zero, which deletes the pod.
+    const after = await eventually('the killed container restarted in place', async () => {
+      const status = (await world.core.readNamespacedPod({ name: pod.metadata?.name ?? '', namespace: world.namespace })).status?.containerStatuses?.[0];
+      return (status?.restartCount ?? 0) >= 1 ? status : notYet(status);
+    }, 60_000, 200);
+    assert.equal(after?.lastState?.terminated?.exitCode, 137, JSON.stringify(after));
     const campaign = await finished('killed');
     await everyRunSucceededOnce(campaign, 4);
-    const after = (await world.core.readNamespacedPod({ name: pod.metadata?.name ?? '', namespace: world.namespace })).status?.containerStatuses?.[0];
-    assert.equal(after?.lastState?.terminated?.exitCode, 137, JSON.stringify(after));
-    assert.ok((after?.restartCount ?? 0) >= 1);
   });
 
   it('ends a run whose model outgrows the pod\'s memory limit as OOMKilled', async () => {
