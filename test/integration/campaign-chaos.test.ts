@@ -32,10 +32,11 @@ process.stderr.write(`chaos: seed ${SEED} (replay with INETSWARM_CHAOS_SEED=${SE
 
 const TOTAL = 42;
 const CONFIG = 'Aloha';
-// 3 s runs on 4 runners: at least 32 s of campaign, in which the plan's first five faults (one of each kind) surely fall.
+// 3 s runs on 4 runners: at least 32 s of campaign after the first run begins, in which the plan's first five
+// faults (one of each kind, at most 17.5 s) surely fall.
 const ARGS = ['--**.oppsim.durationMs=3000'];
 const ACK_WAIT_S = 4;
-const PLAN = chaosPlan(SEED, { count: 8, gapMs: [1500, 4000], downMs: [300, 2500], freezeMs: (ACK_WAIT_S + 3) * 1000 });
+const PLAN = chaosPlan(SEED, { count: 10, gapMs: [1500, 3500], downMs: [300, 2500], freezeMs: (ACK_WAIT_S + 3) * 1000 });
 
 /** Reads back everything the store holds for the campaign. */
 async function readStored(world: CampaignWorld, uid: string): Promise<Stored> {
@@ -101,7 +102,7 @@ describe(`chaos during a ${TOTAL}-run campaign (seed ${SEED})`, { timeout: 900_0
     });
     const uid = campaign.metadata.uid ?? '';
     const job = await world.runnerJob('chaos');
-    driver = new ChaosDriver({ world, nats, mongo, job, runners: 4, operatorEnv, log: (line) => process.stderr.write(`chaos: ${line}\n`) });
+    driver = new ChaosDriver({ world, nats, mongo, campaignUid: uid, job, runners: 4, operatorEnv, log: (line) => process.stderr.write(`chaos: ${line}\n`) });
     const finished = async () => (await runsOf(world.db).countDocuments({ campaignUid: uid, status: { $in: ['succeeded', 'failed'] } }).catch(() => 0)) >= TOTAL;
     const started = Date.now();
     await driver.run(PLAN, finished, 420_000);

@@ -15,6 +15,7 @@
 // the runner too).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Job } from '@kubernetes/client-node';
+import { runsOf } from '../../lib/store/store.ts';
 import type { MongoServer } from '../stack/servers/mongo.ts';
 import type { NatsServer } from '../stack/servers/nats.ts';
 import type { CampaignWorld, Runner } from './campaign.ts';
@@ -44,6 +45,8 @@ export interface ChaosTargets {
   world: CampaignWorld;
   nats: NatsServer;
   mongo: MongoServer;
+  /** The campaign's uid: which runners are busy is read from its run records. */
+  campaignUid: string;
   /** The runner Job, whose pod template every runner process is started from. */
   job: V1Job;
   /** Runner processes kept alive while the campaign runs. */
@@ -99,13 +102,29 @@ export class ChaosDriver {
     }
   }
 
+  /** The pods of the runners that hold a run now, as the run records say; empty when the store cannot say. */
+  private async busyPods(): Promise<Set<string>> {
+    const running = await runsOf(this.t.world.db)
+      .find({ campaignUid: this.t.campaignUid, status: 'running' }, { projection: { runnerPod: 1 } })
+      .toArray()
+      .catch(() => []);
+    return new Set(running.map((r) => r.runnerPod ?? ''));
+  }
+
   /**
-   * Starts the runners, then carries out the faults at their offsets while
-   * `finished` says the campaign is not; keeps tending until it is or until `timeoutMs`.
+   * Starts the runners and, once the first run has begun (the plan is done),
+   * carries out the faults at their offsets while `finished` says the
+   * campaign is not; keeps tending until it is or until `timeoutMs`.
    */
   async run(plan: Fault[], finished: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     this.started = Date.now();
     await this.tend();
+    while ((await this.busyPods()).size === 0 && Date.now() - this.started < timeoutMs) {
+      await this.tend();
+      await sleep(250);
+    }
+    this.t.log(`${this.elapsed()}: the first run began; faults start`);
+    this.started = Date.now();
     let at = 0;
     const wait = async (until: number): Promise<boolean> => {
       while (Date.now() - this.started < until) {
@@ -150,7 +169,10 @@ export class ChaosDriver {
       await this.t.world.startOperator(this.t.operatorEnv);
       this.operatorKilled = false;
     } else {
-      const candidates = this.live().filter((r) => !r.frozen);
+      // A runner busy with a run, where a fault costs an attempt; any live one when none is.
+      const busy = await this.busyPods();
+      const idle = this.live().filter((r) => !r.frozen);
+      const candidates = idle.some((r) => busy.has(r.runner.pod)) ? idle.filter((r) => busy.has(r.runner.pod)) : idle;
       const target = candidates[Math.floor(fault.pick * candidates.length)];
       if (!target) return;
       if (kind === 'runner-kill') {
