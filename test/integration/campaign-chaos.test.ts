@@ -56,7 +56,7 @@ async function readStored(world: CampaignWorld, uid: string): Promise<Stored> {
   }
   const of = { campaignUid: uid };
   const [scalars, scaRuns, statistics] = await Promise.all([scalarsOf(db).find(of).toArray(), scaRunsOf(db).find(of).toArray(), statisticsOf(db).find(of).toArray()]);
-  return { runs, files, contents, scalars: scalars as unknown as Stored['scalars'], scaRuns: scaRuns as unknown as Stored['scaRuns'], statistics };
+  return { runs, files, contents, scalars, scaRuns, statistics };
 }
 
 /** Each run's own output, executed again as a user would, with the tag of the runner its record names. */

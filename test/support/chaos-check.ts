@@ -23,8 +23,8 @@ export interface Stored {
   /** The bytes of each referenced file by id, or the error its download ended with. */
   contents: Map<string, Buffer | Error>;
   /** Documents of `scalars`, `scaRuns` and `statistics`, with their run and file. */
-  scalars: Array<Record<string, unknown> & { run: number; file: string }>;
-  scaRuns: Array<Record<string, unknown> & { run: number; file: string }>;
+  scalars: Array<{ run: number; file: string }>;
+  scaRuns: Array<{ run: number; file: string }>;
   statistics: Array<{ run: number; file: string }>;
 }
 
@@ -102,8 +102,8 @@ export function checkNoStrayFiles(s: Stored): string[] {
 }
 
 /** The fields of a stored document that its expected counterpart has (the store may add its own). */
-function like(doc: Record<string, unknown>, want: object): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(want).map((k) => [k, doc[k]]));
+function like(doc: object, want: object): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(want).map((k) => [k, (doc as Record<string, unknown>)[k]]));
 }
 
 /** A scalar row as a comparable string: what it says, whatever else its document holds. */
