@@ -133,6 +133,11 @@ describe(`chaos during a ${TOTAL}-run campaign (seed ${SEED})`, { timeout: 900_0
     assert.ok(total >= 6, `${total} faults`);
   });
 
+  it('keeps what the store held across each of its crashes', () => {
+    assert.ok(driver.storeKills.length >= 1);
+    for (const k of driver.storeKills) assert.ok(k.after >= k.before, `${k.before} runs succeeded before the kill, ${k.after} after the restart`);
+  });
+
   it('ends the campaign Succeeded with every run succeeded exactly once', () => {
     assert.equal(phase, 'Succeeded');
     assert.deepEqual(counts, { total: TOTAL, pending: 0, running: 0, succeeded: TOTAL, failed: 0 });

@@ -67,6 +67,8 @@ export class ChaosDriver {
   /** Processes that died without a fault: runners that exited non-zero, operators that exited. */
   readonly unprovoked: string[] = [];
   readonly runners: Tracked[] = [];
+  /** Per kill of the store: the succeeded runs it held just before, and just after it came back. */
+  readonly storeKills: Array<{ before: number; after: number }> = [];
   private started = 0;
   private count = 0;
   private operatorKilled = false;
@@ -155,12 +157,20 @@ export class ChaosDriver {
 
   private async inject(fault: Fault): Promise<void> {
     const { kind, downMs } = fault;
-    if (kind === 'nats' || kind === 'store') {
-      const server = kind === 'nats' ? this.t.nats : this.t.mongo;
-      this.t.log(`${this.elapsed()}: SIGKILL ${kind === 'nats' ? 'nats-server' : 'the store (FerretDB)'}, down ${downMs} ms`);
-      await server.kill();
+    if (kind === 'nats') {
+      this.t.log(`${this.elapsed()}: SIGKILL nats-server, down ${downMs} ms`);
+      await this.t.nats.kill();
       await sleep(downMs);
-      await server.restart();
+      await this.t.nats.restart();
+    } else if (kind === 'store') {
+      // What the store acknowledged before its crash is still there after it: it restarts on its own data folder.
+      const succeeded = () => runsOf(this.t.world.db).countDocuments({ campaignUid: this.t.campaignUid, status: 'succeeded' });
+      const before = await succeeded();
+      this.t.log(`${this.elapsed()}: SIGKILL the store (FerretDB, ${before} runs succeeded), down ${downMs} ms`);
+      await this.t.mongo.kill();
+      await sleep(downMs);
+      await this.t.mongo.restart();
+      this.storeKills.push({ before, after: await succeeded() });
     } else if (kind === 'operator') {
       this.t.log(`${this.elapsed()}: SIGKILL the operator, down ${downMs} ms`);
       this.operatorKilled = true;
