@@ -63,6 +63,6 @@ export INETSWARM_STACK="$state"
 mapfile -t tests < <(find test/unit test/integration -name '*.test.ts' 2>/dev/null | sort)
 log "Running ${#tests[@]} test files"
 # --test-timeout also bounds each test file as a whole: 30 min leaves the
-# slowest file (the 2,000-run chaos test) room on a busy machine, while each
-# test keeps its own tighter limit.
+# slowest files room on a busy machine, while each test keeps its own tighter
+# limit.
 npx tsx --test --test-reporter=spec --test-timeout=1800000 "${tests[@]}"
