@@ -69,16 +69,7 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
     watchNamespace: text(env, 'INETSWARM_WATCH_NAMESPACE'),
     metricsPort: integer(env, 'INETSWARM_METRICS_PORT', { max: 65_535 }) ?? 8080,
     metricsHost: text(env, 'INETSWARM_METRICS_HOST') ?? '0.0.0.0',
-    leaderElection: {
-      enabled: boolean(env, 'INETSWARM_LEADER_ELECT') ?? true,
-      namespace: text(env, 'INETSWARM_POD_NAMESPACE') ?? 'inet-swarm-system',
-      name: text(env, 'INETSWARM_LEASE_NAME') ?? 'inet-swarm-operator',
-      identity,
-      // The Lease object holds whole seconds.
-      leaseDurationSeconds: integer(env, 'INETSWARM_LEASE_DURATION_SECONDS', { min: 1 }) ?? 15,
-      renewDeadlineMs: durationMs(env, 'INETSWARM_LEASE_RENEW_DEADLINE_SECONDS') ?? 10_000,
-      retryPeriodMs: durationMs(env, 'INETSWARM_LEASE_RETRY_PERIOD_SECONDS') ?? 2_000,
-    },
+    leaderElection: leaderElection(env, identity),
     mongo: { uri: mongoUri, database },
     workers: integer(env, 'INETSWARM_WORKERS', { min: 1 }) ?? 4,
     build: {
@@ -96,6 +87,27 @@ export function loadConfig(processEnv: Env, argv: string[]): OperatorConfig {
     campaign,
     network: networkSettingsFromEnv(env, { natsUrl: campaign.runnerNatsUrl, mongoUris: [builderMongoUri, campaign.runnerMongoUri] }),
   };
+}
+
+/** The Lease's timings, refused unless retry period < renew deadline < lease duration (leader.ts says why). */
+function leaderElection(env: Env, identity: string): OperatorConfig['leaderElection'] {
+  const election = {
+    enabled: boolean(env, 'INETSWARM_LEADER_ELECT') ?? true,
+    namespace: text(env, 'INETSWARM_POD_NAMESPACE') ?? 'inet-swarm-system',
+    name: text(env, 'INETSWARM_LEASE_NAME') ?? 'inet-swarm-operator',
+    identity,
+    // The Lease object holds whole seconds.
+    leaseDurationSeconds: integer(env, 'INETSWARM_LEASE_DURATION_SECONDS', { min: 1 }) ?? 15,
+    renewDeadlineMs: durationMs(env, 'INETSWARM_LEASE_RENEW_DEADLINE_SECONDS') ?? 10_000,
+    retryPeriodMs: durationMs(env, 'INETSWARM_LEASE_RETRY_PERIOD_SECONDS') ?? 2_000,
+  };
+  if (!(election.retryPeriodMs < election.renewDeadlineMs && election.renewDeadlineMs < election.leaseDurationSeconds * 1000)) {
+    throw new ConfigError(
+      'INETSWARM_LEASE_RENEW_DEADLINE_SECONDS',
+      `needs INETSWARM_LEASE_RETRY_PERIOD_SECONDS < INETSWARM_LEASE_RENEW_DEADLINE_SECONDS < INETSWARM_LEASE_DURATION_SECONDS (got ${election.retryPeriodMs / 1000}, ${election.renewDeadlineMs / 1000}, ${election.leaseDurationSeconds})`,
+    );
+  }
+  return election;
 }
 
 /** INETSWARM_MONGO_DATABASE: the prefix of every namespace's database (lib/store/tenant.ts). */

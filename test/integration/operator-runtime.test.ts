@@ -29,15 +29,25 @@ let stack: StackInfo;
 let kubeConfig: KubeConfig;
 let core: CoreV1Api;
 
-/** A TCP proxy to the API server whose connections the test can cut, and refuse for a while. */
-async function startProxy(target: URL): Promise<{ port: number; cut(refuseMs: number): Promise<void>; close(): void }> {
+/**
+ * A TCP proxy to the API server whose connections the test can cut and refuse for a while, or freeze: then every
+ * open connection and every new one is held without a byte passing, as by an API server that hangs.
+ */
+async function startProxy(target: URL): Promise<{ port: number; cut(refuseMs: number): Promise<void>; freeze(): void; close(): void }> {
   const sockets = new Set<Socket>();
   let server: Server;
+  let frozen = false;
+  const links: [Socket, Socket][] = [];
   const listen = (port: number) =>
     new Promise<number>((resolve) => {
       server = createServer((client) => {
+        sockets.add(client);
+        if (frozen) {
+          client.on('error', () => client.destroy());
+          return;
+        }
         const upstream = connect(Number(target.port), target.hostname);
-        sockets.add(client).add(upstream);
+        sockets.add(upstream);
         client.pipe(upstream).pipe(client);
         const drop = () => {
           client.destroy();
@@ -47,6 +57,7 @@ async function startProxy(target: URL): Promise<{ port: number; cut(refuseMs: nu
         };
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
+        links.push([client, upstream]);
       });
       server.listen(port, '127.0.0.1', () => {
         const address = server.address();
@@ -64,11 +75,43 @@ async function startProxy(target: URL): Promise<{ port: number; cut(refuseMs: nu
       await sleep(refuseMs);
       await listen(port);
     },
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of links) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     close() {
       server.close();
       for (const socket of sockets) socket.destroy();
     },
   };
+}
+
+/** The test's kubeconfig, but reaching the API server through the proxy on `port`. */
+function throughProxy(port: number): KubeConfig {
+  const cluster = kubeConfig.getCurrentCluster();
+  assert.ok(cluster);
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ ...cluster, server: `https://127.0.0.1:${port}` }],
+    users: kubeConfig.users,
+    contexts: kubeConfig.contexts,
+    currentContext: kubeConfig.currentContext,
+  });
+  return config;
+}
+
+/** Samples both candidates every 20 ms; `overlapped` says whether both ever led at once. */
+function watchBoth(a: LeaderElector, b: LeaderElector): { overlapped(): boolean; stop(): void } {
+  let both = false;
+  const timer = setInterval(() => {
+    if (a.isLeader && b.isLeader) both = true;
+  }, 20);
+  return { overlapped: () => both, stop: () => clearInterval(timer) };
 }
 
 before(async () => {
@@ -88,13 +131,7 @@ describe('ResilientInformer', () => {
     const cluster = kubeConfig.getCurrentCluster();
     assert.ok(cluster);
     const proxy = await startProxy(new URL(cluster.server));
-    const viaProxy = new KubeConfig();
-    viaProxy.loadFromOptions({
-      clusters: [{ ...cluster, server: `https://127.0.0.1:${proxy.port}` }],
-      users: kubeConfig.users,
-      contexts: kubeConfig.contexts,
-      currentContext: kubeConfig.currentContext,
-    });
+    const viaProxy = throughProxy(proxy.port);
     const proxiedCore = viaProxy.makeApiClient(CoreV1Api);
     const keys = new Set<string>();
     const informer = new ResilientInformer<V1ConfigMap>({
@@ -172,6 +209,67 @@ describe('LeaderElector', () => {
       await second.release();
     }
     assert.equal(both, false, 'two candidates never led at once');
+  });
+});
+
+describe('LeaderElector against skew and a hung API server', () => {
+  const options = { namespace, leaseDurationSeconds: 2, retryPeriodMs: 200, renewDeadlineMs: 1500, log };
+
+  it('keeps a follower waiting while a leader whose wall clock is an hour behind renews', async () => {
+    const lease = 'skewed-test';
+    const behind = { monotonic: () => performance.now(), wall: () => Date.now() - 3_600_000 };
+    const leader = new LeaderElector({ ...options, kubeConfig, name: lease, identity: 'behind', clock: behind });
+    const follower = new LeaderElector({ ...options, kubeConfig, name: lease, identity: 'follower' });
+    const watch = watchBoth(leader, follower);
+    try {
+      assert.equal(await leader.acquire(), true);
+      let followerLeads = false;
+      const followed = follower.acquire().then((ok) => {
+        followerLeads = ok;
+      });
+      // Longer than the lease duration: the renewTime the leader writes is an hour old, yet it renews.
+      await sleep(3000);
+      assert.equal(followerLeads, false, 'the follower did not take over from a renewing leader');
+      assert.equal(leader.isLeader, true);
+      await leader.release();
+      await followed;
+      assert.equal(followerLeads, true, 'the follower took over once the leader released');
+    } finally {
+      watch.stop();
+      await leader.release();
+      await follower.release();
+    }
+    assert.equal(watch.overlapped(), false, 'the two never led at once');
+  });
+
+  it('steps down within the renew deadline when its API calls hang, before a follower takes over', { timeout: 60_000 }, async () => {
+    const lease = 'hung-test';
+    const cluster = kubeConfig.getCurrentCluster();
+    assert.ok(cluster);
+    const proxy = await startProxy(new URL(cluster.server));
+    const leader = new LeaderElector({ ...options, kubeConfig: throughProxy(proxy.port), name: lease, identity: 'hung' });
+    const follower = new LeaderElector({ ...options, kubeConfig, name: lease, identity: 'follower' });
+    const watch = watchBoth(leader, follower);
+    let lost = false;
+    void leader.lost.then(() => {
+      lost = true;
+    });
+    try {
+      assert.equal(await leader.acquire(), true);
+      const followed = follower.acquire();
+      await sleep(1000);
+      proxy.freeze();
+      await eventually('the leader whose calls hang gave up leading', () => lost, 10_000, 20);
+      assert.equal(leader.isLeader, false);
+      assert.equal(await followed, true, 'the follower took over the lease');
+      assert.equal((await kubeConfig.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: lease, namespace })).spec?.holderIdentity, 'follower');
+    } finally {
+      watch.stop();
+      await follower.release();
+      await leader.release();
+      proxy.close();
+    }
+    assert.equal(watch.overlapped(), false, 'the two never led at once');
   });
 });
 

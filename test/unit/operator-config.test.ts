@@ -22,4 +22,11 @@ describe('loadConfig', () => {
     }
     assert.throws(() => loadConfig(base, ['--mongodb-database', 'A']), ConfigError);
   });
+  it('refuses lease timings under which a stepping-down leader could overlap its successor', () => {
+    const timings = (retry: string, deadline: string, duration: string) => ({ ...base, INETSWARM_LEASE_RETRY_PERIOD_SECONDS: retry, INETSWARM_LEASE_RENEW_DEADLINE_SECONDS: deadline, INETSWARM_LEASE_DURATION_SECONDS: duration });
+    assert.deepEqual(loadConfig(timings('2', '10', '15'), []).leaderElection.renewDeadlineMs, 10_000);
+    for (const [retry, deadline, duration] of [['2', '15', '15'], ['2', '20', '15'], ['10', '10', '15']] as const) {
+      assert.throws(() => loadConfig(timings(retry, deadline, duration), []), (error: unknown) => error instanceof ConfigError && /RETRY_PERIOD_SECONDS < .*RENEW_DEADLINE_SECONDS < .*DURATION_SECONDS/.test(error.message));
+    }
+  });
 });
