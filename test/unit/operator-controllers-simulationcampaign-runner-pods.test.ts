@@ -21,7 +21,11 @@ describe('runnerTrouble', () => {
   it('names a container that keeps exiting', () => assert.equal(troubleOf([healthy, crashing]), 'RunnerCrashLoopBackOff'));
   it('puts a pod that cannot start before one that keeps exiting', () => assert.equal(troubleOf([crashing, pulling]), 'RunnerImageUnavailable'));
   it('quotes the container\'s last exit code, reason and termination message', () =>
-    assert.equal(runnerTrouble([crashing])?.message, 'Runner pod r-crash: container runner keeps exiting: exit code 1, Error: ConfigError: INETSWARM_QUEUE_PREFIX is empty (restarted 3 times)'));
+    assert.equal(runnerTrouble([crashing])?.message, 'Runner pod r-crash: container runner keeps exiting: exit code 1, Error: ConfigError: INETSWARM_QUEUE_PREFIX is empty'));
+  it('quotes only the last line of a termination message made of the log\'s tail', () => {
+    const logTail = { ...crashing, lastTermination: { ...crashing.lastTermination!, message: '{"msg":"Starting runner"}\n{"msg":"Stopped runner","err":"MongoParseError: Invalid scheme"}\n' } };
+    assert.match(runnerTrouble([logTail])?.message ?? '', /Error: \{"msg":"Stopped runner","err":"MongoParseError: Invalid scheme"\}$/);
+  });
   it('says a crash loop of a container killed for its memory is one', () => assert.match(runnerTrouble([oomLooping])?.message ?? '', /exit code 137, OOMKilled/));
   it('names evictions that left no runner pod', () => assert.equal(troubleOf([evicted]), 'RunnerEvicted'));
   it('sees none when an evicted pod was replaced', () => assert.equal(troubleOf([evicted, healthy]), undefined));

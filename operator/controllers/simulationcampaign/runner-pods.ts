@@ -57,9 +57,15 @@ export interface RunnerIncident {
 const MESSAGE_LIMIT = 512;
 const clip = (text: string): string => clipText(text, MESSAGE_LIMIT, 'start');
 
-/** How a container last ended, in words: "exit code 1, Error: <message>". */
+/** Of a termination message (with FallbackToLogsOnError, the log's tail), its last line: where a program says why it stopped. */
+function lastLine(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return clipText(lines.at(-1) ?? '', 400, 'start');
+}
+
+/** How a container last ended, in words: "exit code 1, Error: <last line of its message>". */
 function endedWith(t: NonNullable<ObservedRunnerPod['lastTermination']>): string {
-  const message = t.message.trim();
+  const message = lastLine(t.message);
   return `exit code ${t.exitCode}${t.reason ? `, ${t.reason}` : ''}${message ? `: ${message}` : ''}`;
 }
 
@@ -73,7 +79,8 @@ function crashLooping(pod: ObservedRunnerPod): RunnerTrouble | undefined {
   if (pod.waiting?.reason !== CRASH_LOOP) return undefined;
   const last = pod.lastTermination;
   const container = pod.waiting.container ?? last?.container ?? 'runner';
-  const how = last ? `: ${endedWith(last)} (restarted ${last.restarts} times)` : `: ${pod.waiting.message}`;
+  // Not the restart count: the message stays the same across restarts, so the status is not rewritten at each.
+  const how = last ? `: ${endedWith(last)}` : `: ${pod.waiting.message}`;
   return { pod: pod.name, reason: 'RunnerCrashLoopBackOff', message: clip(`Runner pod ${pod.name}: container ${container} keeps exiting${how}`) };
 }
 
