@@ -5,7 +5,8 @@
 // condition and Warning Events, and into a Failed campaign once its progress
 // deadline passed; a runner Job that exhausts its backoffLimit fails its
 // campaign with the Job's reason; a deleted runner Secret is applied again on
-// the next reconcile, without an operator restart.
+// the next reconcile, without an operator restart, and so is the builder
+// Secret while a build is under way.
 //
 // Node kind: kwok nodes (pods run nothing; their status is the test's to write).
 import assert from 'node:assert/strict';
@@ -144,5 +145,23 @@ describe('the namespace of the runners', { timeout: 120_000 }, () => {
     assert.equal(again.data?.['mongodb-uri'], before.data?.['mongodb-uri'], 'the namespace keeps its store login');
     await world.core.deleteNamespacedServiceAccount({ name: 'inet-swarm-runner', namespace: world.namespace });
     await eventually('the runner ServiceAccount exists again', () => world.core.readNamespacedServiceAccount({ name: 'inet-swarm-runner', namespace: world.namespace }), 30_000);
+  });
+
+  it('gets its builder Secret back while a build is under way', async () => {
+    // A build with no record of its result stays Building, and its controller looks at it every few seconds.
+    await world.custom.createNamespacedCustomObject({
+      group: 'inetswarm.dev',
+      version: 'v1alpha1',
+      namespace: world.namespace,
+      plural: 'inetbuilds',
+      body: { apiVersion: 'inetswarm.dev/v1alpha1', kind: 'InetBuild', metadata: { name: 'building' }, spec: { source: { repository: 'file:///fixture', revision: 'd'.repeat(40) } } },
+    });
+    const first = await eventually('the builder Secret exists', () => world.core.readNamespacedSecret({ name: 'inet-swarm-builder', namespace: world.namespace }));
+    await world.core.deleteNamespacedSecret({ name: 'inet-swarm-builder', namespace: world.namespace });
+    const again = await eventually('the builder Secret exists again', async () => {
+      const s = await world.core.readNamespacedSecret({ name: 'inet-swarm-builder', namespace: world.namespace });
+      return s.metadata?.uid !== first.metadata?.uid ? s : undefined;
+    }, 30_000);
+    assert.equal(again.data?.uri, first.data?.uri, 'the namespace keeps its store login');
   });
 });
