@@ -1,8 +1,10 @@
 // What the SimulationCampaign controller sees: its informers (campaigns, the
-// builds they name, runner Jobs, all enqueueing campaign keys), and for one
-// key the campaign, its build, its runner Job, its progress in MongoDB
-// (throttled: a slow store is read less often) and the capacity other
-// campaigns leave, turned into the plain observation decideCampaign takes.
+// builds they name, runner Jobs and pods, all enqueueing campaign keys), and
+// for one key the campaign, its build, its runner Job and pods, its progress
+// in MongoDB (throttled: a slow store is read less often), whether the
+// namespace still holds the runner Secret and ServiceAccount, and the
+// capacity other campaigns leave, turned into the plain observation
+// decideCampaign takes.
 import type { CoreV1Api, CustomObjectsApi, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
