@@ -39,7 +39,7 @@ export const pureModules = [
   // The namespace's NetworkPolicies: manifests and the settings and CIDR arithmetic they are built from.
   '^operator/controllers/shared/(network|network-settings|cidr)\\.ts$',
   // The named steps a controller's decide module is split into.
-  '^operator/controllers/simulationcampaign/outcome\\.ts$',
+  '^operator/controllers/simulationcampaign/(outcome|events|runner-pods)\\.ts$',
   '^operator/controllers/inetbuild/phase\\.ts$',
   '^operator/controllers/capacity/scale\\.ts$',
   // The results service's request parsing, routes and documents.

@@ -42,16 +42,7 @@ export const INET_BUILD_PHASES = ['Pending', 'Building', 'Succeeded', 'Failed'] 
 export type InetBuildPhase = (typeof INET_BUILD_PHASES)[number];
 
 /** Phases of a SimulationCampaign. */
-export const CAMPAIGN_PHASES = [
-  'Pending',
-  'Building',
-  'Planning',
-  'Running',
-  'Succeeded',
-  'Failed',
-  'Cancelled',
-  'Suspended',
-] as const;
+export const CAMPAIGN_PHASES = ['Pending', 'Building', 'Planning', 'Running', 'Succeeded', 'Failed', 'Cancelled', 'Suspended'] as const;
 export type CampaignPhase = (typeof CAMPAIGN_PHASES)[number];
 
 /** Status of a condition, per the Kubernetes API conventions. */
@@ -181,6 +172,8 @@ export interface ExecutionSpec {
   maxAttempts?: number;
   /** Default false. */
   retrySimulationErrors?: boolean;
+  /** Seconds the runners may be in trouble with no run started or finished before the campaign fails; default 600; 30..604800. */
+  progressDeadlineSeconds?: number;
 }
 
 export interface ResultsSpec {
@@ -238,6 +231,8 @@ export interface SimulationCampaignStatus {
   startTime?: string;
   completionTime?: string;
   estimatedCompletionTime?: string;
+  /** When a run last started or finished (or the runners were first wanted); the progress deadline counts from it. */
+  lastProgressTime?: string;
   conditions?: Condition[];
   /** At most MAX_FAILED_RUNS entries. */
   failedRuns?: FailedRun[];
@@ -282,7 +277,7 @@ export const CAMPAIGN_SPEC_DEFAULTS = {
   workingDir: '.',
   iniFiles: ['omnetpp.ini'],
   simulation: { executable: 'opp_run' },
-  execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false },
+  execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false, progressDeadlineSeconds: 600 },
   results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true },
   suspend: false,
 } as const satisfies SpecDefaults<SimulationCampaignSpec>;

@@ -4,11 +4,13 @@
 // outgrows its pod's memory limit ends its run as OOMKilled; the runner
 // image's init process (tini) stays PID 1 under the operator's pod spec,
 // forwards the kubelet's SIGTERM and reaps orphans, where a pod `command`
-// that bypasses it leaves a zombie; a missing runner image or Secret turns
-// the campaign's Progressing condition False with a Warning Event of the
-// kubelet's reason; the read-only root filesystem leaves the runner every
-// path it writes. The campaigns use the fixture build recorded
-// in the store (CampaignWorld), so no build runs here.
+// that bypasses it leaves a zombie; a missing runner image turns the
+// campaign's Progressing condition False with a Warning Event of the
+// kubelet's reason; a runner that exits at start is a RunnerCrashLoopBackOff
+// quoting its last log lines, then a Failed campaign at its progress
+// deadline; a deleted runner Secret is applied again; the read-only root
+// filesystem leaves the runner every path it writes. The campaigns use the
+// fixture build recorded in the store (CampaignWorld), so no build runs here.
 //
 // Node kind: the real node (kubelet + containerd), not the kwok nodes.
 import assert from 'node:assert/strict';
@@ -200,12 +202,30 @@ describe('real containers', { timeout: 900_000 }, () => {
     await world.kubectl('delete', 'simulationcampaign', 'no-image', '-n', world.namespace, '--wait=true', '--timeout=30s');
   });
 
-  it('says in a condition and an Event that a Secret the runner pods need is missing', async () => {
-    // The operator writes the runner Secret once per namespace; deleted afterwards, the next pods cannot start.
+  it('says in a condition quoting its last log lines that a runner exits at start, and fails the campaign at its progress deadline', async () => {
+    // A store URI the runner refuses: it exits at start and the kubelet restarts it with a growing delay. The
+    // operator checks that the Secret holds its keys, not what they say, so it leaves this one as it is.
+    await world.kubectl('patch', 'secret', 'inet-swarm-runner', '-n', world.namespace, '--type=merge', '-p', JSON.stringify({ stringData: { 'mongodb-uri': 'not-a-uri' } }));
+    await world.createCampaign('bad-config', { config: 'Aloha', runFilter: '0', execution: { parallelism: 1, cpu: '250m', progressDeadlineSeconds: 30 } });
+    const campaign = await cannotStart('bad-config', 'RunnerCrashLoopBackOff');
+    // The runner's last log line, its termination message (FallbackToLogsOnError): the store client refused the URI.
+    assert.match(campaign.progressing?.message ?? '', /container runner keeps exiting: exit code \d+, Error: .*Invalid scheme/);
+    const failed = await eventually('campaign bad-config fails at its progress deadline', async () => {
+      const c = await world.getCampaign('bad-config');
+      return c.status?.phase === 'Failed' ? c : notYet(c.status?.phase);
+    }, 120_000, 1000);
+    assert.equal(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'RunnerCrashLoopBackOff');
+  });
+
+  it('applies a deleted runner Secret again on the next reconcile, so that the next campaign runs', async () => {
+    const before = await world.core.readNamespacedSecret({ name: 'inet-swarm-runner', namespace: world.namespace });
     await world.core.deleteNamespacedSecret({ name: 'inet-swarm-runner', namespace: world.namespace });
-    await world.createCampaign('no-secret', { config: 'Aloha', execution: { parallelism: 1, cpu: '250m' } });
-    const campaign = await cannotStart('no-secret', 'RunnerConfigError');
-    assert.match(campaign.progressing?.message ?? '', /cannot start \(CreateContainerConfigError\): secret "inet-swarm-runner" not found/);
+    await world.createCampaign('secret-back', { config: 'Aloha', runFilter: '0', execution: { parallelism: 1, cpu: '250m' } });
+    const done = await finished('secret-back');
+    assert.equal(done.status?.phase, 'Succeeded');
+    const again = await world.core.readNamespacedSecret({ name: 'inet-swarm-runner', namespace: world.namespace });
+    assert.notEqual(again.metadata?.uid, before.metadata?.uid, 'a new Secret');
+    assert.notEqual(again.data?.['mongodb-uri'], before.data?.['mongodb-uri'], 'with the store URI the operator writes, not the broken one');
   });
 
   it('runs every run on a read-only root filesystem, which leaves the runner the paths it writes', async () => {

@@ -309,6 +309,53 @@ describe('runner pods that cannot start', () => {
   });
 });
 
+describe('runner pods in other trouble', () => {
+  const oom = { container: 'runner', reason: 'OOMKilled', exitCode: 137, message: '', restarts: 1 };
+  it('reports a runner container killed for its memory once, though the next reconcile sees it again', () => {
+    const first = decideCampaign(observe({ runnerPods: [{ name: 'aloha-runners-x', lastTermination: oom }] }));
+    assert.deepEqual(first.events.map((e) => [e.type, e.reason]), [['Warning', 'RunnerOOMKilled']]);
+    assert.deepEqual(first.incidents, ['aloha-runners-x/runner/1']);
+    const again = decideCampaign(observe({ runnerPods: [{ name: 'aloha-runners-x', lastTermination: oom }], reportedIncidents: new Set(first.incidents) }));
+    assert.deepEqual(again.events.filter((e) => e.reason === 'RunnerOOMKilled'), []);
+  });
+  it('reports an evicted pod though the Job replaced it before the reconcile', () => {
+    const pods = [{ name: 'aloha-runners-x', evicted: { reason: 'Evicted', message: 'The node was low on resource: memory.' }, finished: true }, { name: 'aloha-runners-y' }];
+    const d = decideCampaign(observe({ runnerPods: pods }));
+    assert.deepEqual(d.events.map((e) => [e.type, e.reason]), [['Warning', 'RunnerEvicted']]);
+    assert.notEqual(condition(d.status, 'Progressing')?.reason, 'RunnerEvicted');
+  });
+  it('fails the campaign with a Warning Event when the runner Job gave up', () => {
+    const d = decideCampaign(observe({ progress: progress({ total: 42, pending: 40, succeeded: 2 }), job: { parallelism: 5, active: 0, failed: { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } } }));
+    assert.equal(d.status?.phase, 'Failed');
+    assert.equal(condition(d.status, 'Failed')?.reason, 'BackoffLimitExceeded');
+    assert.deepEqual(d.events.filter((e) => e.type === 'Warning').map((e) => e.reason), ['Failed']);
+    assert.equal((d.job as { spec?: { parallelism?: number } } | undefined)?.spec?.parallelism, 0, 'the runner Job is scaled to zero');
+  });
+});
+
+describe('the namespace of the runners', () => {
+  it('is prepared again when its runner Secret or ServiceAccount is missing, though the Job needs no change', () => {
+    const d = decideCampaign(observe({ progress: progress({ total: 42, pending: 40 }), job: { parallelism: 40, active: 40 }, namespaceReady: false }));
+    assert.equal(d.job, undefined);
+    assert.equal(d.prepareNamespace, true);
+  });
+  it('is left alone while all is there', () => {
+    assert.equal(decideCampaign(observe({ progress: progress({ total: 42, pending: 40 }), job: { parallelism: 40, active: 40 }, namespaceReady: true })).prepareNamespace, false);
+  });
+  it('is not prepared for a finished campaign', () => {
+    assert.equal(decideCampaign(observe({ progress: progress({ total: 2, succeeded: 2 }), namespaceReady: false })).prepareNamespace, false);
+  });
+});
+
+describe('status.lastProgressTime', () => {
+  it('is stamped when the runners are first wanted and kept while the counts stand still', () => {
+    const first = decideCampaign(observe({ progress: progress({ total: 42, pending: 42 }) }));
+    assert.equal(first.status?.lastProgressTime, '2026-01-01T12:00:00Z');
+    const later = decideCampaign(observe({ campaign: campaign({ status: first.status }), progress: progress({ total: 42, pending: 42 }), now: new Date(now.getTime() + 120_000), lastStatusWrite: now }));
+    assert.equal(later.status, undefined, 'nothing changed, nothing written');
+  });
+});
+
 describe('runnerJob', () => {
   const job = runnerJob(campaign(), build('Succeeded'), settings, 7) as unknown as {
     metadata: { ownerReferences: { controller: boolean; uid: string }[] };

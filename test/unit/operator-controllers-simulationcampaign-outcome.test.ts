@@ -11,7 +11,10 @@ import {
   clip,
   notPlanned,
   planFailed,
-  runnersCannotStart,
+  runnersInTrouble,
+  runnerJobFailed,
+  progressDeadlineExceeded,
+  lastProgressTime,
   runsInProgress,
   someRunsFailed,
   type Outcome,
@@ -91,9 +94,11 @@ describe('planFailed', () => {
   ]);
 });
 
-describe('runnersCannotStart', () => {
+const evicted = { name: 'aloha-runners-a', evicted: { reason: 'Evicted', message: 'The node was low on resource: memory.' }, finished: true };
+
+describe('runnersInTrouble', () => {
   const waiting = (reason: string, message = 'x') => [{ name: 'aloha-runners-a' }, { name: 'aloha-runners-b', waiting: { reason, message } }];
-  table(runnersCannotStart, [
+  table(runnersInTrouble, [
     ['stops progressing while planning when a runner image cannot be pulled', input({ runnerPods: waiting('ImagePullBackOff') }), 'Planning open True/BuildSucceeded False/Planning False/RunnerImageUnavailable False/Planning False/NoFailure'],
     ['says the same of an image that may not be pulled and is not on the node', input({ runnerPods: waiting('ErrImageNeverPull') }), 'Planning open True/BuildSucceeded False/Planning False/RunnerImageUnavailable False/Planning False/NoFailure'],
     ['stops progressing while running when a pod names a missing Secret', input({ progress: runs({ total: 42, succeeded: 3 }), runnerPods: waiting('CreateContainerConfigError') }), 'Running open True/BuildSucceeded True/Planned False/RunnerConfigError False/RunsRemaining False/NoFailure'],
@@ -101,11 +106,61 @@ describe('runnersCannotStart', () => {
     ['passes without runner pods', input(), undefined],
     ['passes when suspended', input({ suspend: true, runnerPods: waiting('ErrImagePull') }), undefined],
     ['passes once every run finished', input({ progress: runs({ total: 3, succeeded: 3 }), runnerPods: waiting('ErrImagePull') }), undefined],
+    ['stops progressing while a runner container keeps exiting', input({ progress: runs({ total: 42 }), runnerPods: waiting('CrashLoopBackOff') }), 'Running open True/BuildSucceeded True/Planned False/RunnerCrashLoopBackOff False/RunsRemaining False/NoFailure'],
+    ['stops progressing when every runner pod was evicted', input({ progress: runs({ total: 42 }), runnerPods: [evicted] }), 'Running open True/BuildSucceeded True/Planned False/RunnerEvicted False/RunsRemaining False/NoFailure'],
+    ['passes when an evicted pod was replaced', input({ progress: runs({ total: 42 }), runnerPods: [evicted, { name: 'aloha-runners-c' }] }), undefined],
   ]);
   it('names the pod, the kubelet\'s reason and its message', () => {
     const message = 'secret "inet-swarm-runner" not found';
-    assert.equal(runnersCannotStart(input({ runnerPods: waiting('CreateContainerConfigError', message) }))!.message, `Runner pod aloha-runners-b cannot start (CreateContainerConfigError): ${message}`);
+    assert.equal(runnersInTrouble(input({ runnerPods: waiting('CreateContainerConfigError', message) }))!.message, `Runner pod aloha-runners-b cannot start (CreateContainerConfigError): ${message}`);
   });
+});
+
+const jobFailed = { failed: { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' } };
+
+describe('runnerJobFailed', () => {
+  table(runnerJobFailed, [
+    ['fails for good with the Job\'s reason when the Job gave up while running', input({ progress: runs({ total: 42, succeeded: 3 }), job: jobFailed }), 'Failed final True/BuildSucceeded True/Planned False/BackoffLimitExceeded False/BackoffLimitExceeded True/BackoffLimitExceeded'],
+    ['fails for good when the Job gave up before the plan', input({ job: jobFailed }), 'Failed final True/BuildSucceeded False/BackoffLimitExceeded False/BackoffLimitExceeded False/BackoffLimitExceeded True/BackoffLimitExceeded'],
+    ['passes once every run finished', input({ progress: runs({ total: 3, succeeded: 3 }), job: jobFailed }), undefined],
+    ['passes while the Job has not failed', input({ progress: runs({ total: 42 }), job: {} }), undefined],
+  ]);
+  it('quotes the Job\'s reason and message', () =>
+    assert.equal(runnerJobFailed(input({ job: jobFailed }))!.message, 'The runner Job failed (BackoffLimitExceeded): Job has reached the specified backoff limit'));
+});
+
+const t0 = new Date('2026-12-01T10:00:00Z');
+const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+/** A running campaign whose status says it last progressed at t0 with 3 of 42 runs done. */
+function progressedAt0(o: { now: Date; runnerPods?: OutcomeInput['runnerPods']; deadline?: number; succeeded?: number; suspend?: boolean }): OutcomeInput {
+  const c = campaign(o.suspend);
+  c.spec.execution = o.deadline ? { progressDeadlineSeconds: o.deadline } : {};
+  c.status = { lastProgressTime: t0.toISOString().replace('.000', ''), runs: { total: 42, running: 1, succeeded: 3, failed: 0 } };
+  return { campaign: c, build: build('Succeeded'), progress: runs({ total: 42, running: 1, succeeded: o.succeeded ?? 3 }), runnerPods: o.runnerPods, now: o.now };
+}
+const crashing = [{ name: 'aloha-runners-a', waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s', container: 'runner' }, lastTermination: { container: 'runner', reason: 'Error', exitCode: 1, message: 'INETSWARM_NATS_URL must be a nats:// URL', restarts: 7 } }];
+
+describe('progressDeadlineExceeded', () => {
+  table(progressDeadlineExceeded, [
+    ['fails for good with the trouble\'s reason when runners crash and no run moved for the default 600 s', progressedAt0({ now: at(600), runnerPods: crashing }), 'Failed final True/BuildSucceeded True/Planned False/RunnerCrashLoopBackOff False/RunnerCrashLoopBackOff True/RunnerCrashLoopBackOff'],
+    ['passes a second before the deadline', progressedAt0({ now: at(599), runnerPods: crashing }), undefined],
+    ['keeps to the campaign\'s own deadline', progressedAt0({ now: at(30), deadline: 30, runnerPods: crashing }), 'Failed final True/BuildSucceeded True/Planned False/RunnerCrashLoopBackOff False/RunnerCrashLoopBackOff True/RunnerCrashLoopBackOff'],
+    ['passes however long it has been while the runners are healthy (a long run)', progressedAt0({ now: at(86_400), runnerPods: [{ name: 'aloha-runners-a' }] }), undefined],
+    ['passes when a run finished since, even with troubled runners', progressedAt0({ now: at(900), succeeded: 4, runnerPods: crashing }), undefined],
+    ['passes while suspended', progressedAt0({ now: at(900), suspend: true, runnerPods: crashing }), undefined],
+  ]);
+  it('says how long nothing moved, under which field, and what the runners suffer', () =>
+    assert.equal(
+      progressDeadlineExceeded(progressedAt0({ now: at(600), runnerPods: crashing }))!.message,
+      'No run started or finished for 600 s (spec.execution.progressDeadlineSeconds): Runner pod aloha-runners-a: container runner keeps exiting: exit code 1, Error: INETSWARM_NATS_URL must be a nats:// URL',
+    ));
+});
+
+describe('lastProgressTime', () => {
+  it('keeps the time of the last progress while the counts stand still', () => assert.equal(lastProgressTime(progressedAt0({ now: at(300) })), '2026-12-01T10:00:00Z'));
+  it('moves to now when a run finished', () => assert.equal(lastProgressTime(progressedAt0({ now: at(300), succeeded: 4 })), '2026-12-01T10:05:00Z'));
+  it('starts at now when the campaign had none', () => assert.equal(lastProgressTime(input({ now: at(60) })), '2026-12-01T10:01:00Z'));
+  it('is absent while suspended, so that a resume starts the deadline afresh', () => assert.equal(lastProgressTime(progressedAt0({ now: at(300), suspend: true })), undefined));
 });
 
 describe('notPlanned', () => {
@@ -145,7 +200,7 @@ describe('runsInProgress', () => {
 
 describe('campaignOutcome', () => {
   it('asks the checks in the order of a campaign life: build, plan, runs', () => {
-    assert.deepEqual(OUTCOME_CHECKS, [buildMissing, buildFailed, buildNotReady, planFailed, runnersCannotStart, notPlanned, allRunsSucceeded, someRunsFailed]);
+    assert.deepEqual(OUTCOME_CHECKS, [buildMissing, buildFailed, buildNotReady, planFailed, runnerJobFailed, progressDeadlineExceeded, runnersInTrouble, notPlanned, allRunsSucceeded, someRunsFailed]);
   });
   table(campaignOutcome, [
     ['a missing build wins over everything else', input({ build: undefined, progress: runs({ planError: 'x' }) }), summary(buildMissing(input({ build: undefined })))],

@@ -1,7 +1,8 @@
 // What the SimulationCampaign controller does with a decision, in order: the
 // finalizer, the queue state in NATS JetStream (removed on deletion, ensured
-// and planned otherwise), the runner Secret, ServiceAccount and Job, the
-// status when changed, then the Events.
+// and planned otherwise), the runner Secret and ServiceAccount when observe
+// found them missing, the runner Job, the status when changed, then the
+// Events.
 import {
   BatchV1Api,
   CoreV1Api,
@@ -29,6 +30,7 @@ import type { NamespaceGuard } from '../shared/tenancy.ts';
 import type { CampaignDecision } from './decide.ts';
 import { attemptPolicy, runnerSecret } from './manifests.ts';
 import type { CampaignControllerState, ObservedCampaign } from './observe.ts';
+import { markPrepared } from './namespace-check.ts';
 import type { CampaignSettings } from './settings.ts';
 import { tenantUri } from '../../../lib/store/tenant.ts';
 import type { TenantStores } from '../../runtime/tenant-store.ts';
@@ -78,10 +80,13 @@ export async function actOnCampaign(observed: ObservedCampaign, decision: Campai
     return {};
   }
   if (decision.ensureQueue) await ensureQueue(observed, decision.publishPlan, deps, state);
-  if (decision.job) await applyRunnerJob(decision.job as KubernetesObject, observed, deps, state);
+  if (decision.prepareNamespace) await prepareNamespace(observed.ref.namespace, deps, state);
+  if (decision.job) await applyRunnerJob(decision.job as KubernetesObject, observed, deps);
   if (decision.status) await writeStatus(observed, decision, deps);
   // After the status write: a crash between the two loses the Event rather than repeating it (at most once).
   for (const event of decision.events) await emitEvent(deps.clients.core, SIMULATION_CAMPAIGN, campaign, event, deps);
+  // Incidents no longer seen are forgotten, so that the memory holds only what the cache holds.
+  observed.memory.reportedIncidents = new Set(decision.incidents);
   return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
 }
 
@@ -129,26 +134,32 @@ async function ensureQueue(observed: ObservedCampaign, publishPlan: boolean, dep
 }
 
 /**
- * A fresh NATS user of the namespace's runners (a new one each time the Secret is applied, once per
- * operator start and namespace: earlier users stay valid, so running pods keep theirs).
+ * A fresh NATS user of the namespace's runners (a new one each time the Secret is applied: when it is
+ * missing or incomplete; earlier users stay valid, so running pods keep theirs).
  */
 async function namespaceCreds(deps: ActDeps, namespace: string): Promise<string | undefined> {
   const signer = deps.settings.nats?.signer;
   return signer ? mintUserCreds(signer, `runners of ${namespace}`, runnerPermissions(deps.names, namespace)) : undefined;
 }
 
-async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign, deps: ActDeps, state: CampaignControllerState): Promise<void> {
-  const { namespace } = observed.ref;
-  if (!state.namespacesPrepared.has(namespace)) {
-    await deps.namespaces.prepare(namespace);
-    const login = await deps.stores.login(namespace).catch((error: unknown) => {
-      throw classify(error, `ensuring the store login of namespace ${namespace}`);
-    });
-    const secret = runnerSecret(namespace, deps.settings, tenantUri(deps.settings.runnerMongoUri, login), await namespaceCreds(deps, namespace));
-    await apply(deps, secret as KubernetesObject, `applying the runner Secret in ${namespace}`);
-    await apply(deps, podServiceAccount(deps.settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
-    state.namespacesPrepared.add(namespace);
-  }
+/**
+ * What the namespace's runner pods need before the Job: its policies and label (once per process, shared/tenancy.ts),
+ * the runner Secret with the namespace's store login and a fresh NATS user, and the runner ServiceAccount. Run when
+ * observe found the Secret or ServiceAccount missing or incomplete, so a deleted Secret is back on the next reconcile.
+ */
+async function prepareNamespace(namespace: string, deps: ActDeps, state: CampaignControllerState): Promise<void> {
+  await deps.namespaces.prepare(namespace);
+  const login = await deps.stores.login(namespace).catch((error: unknown) => {
+    throw classify(error, `ensuring the store login of namespace ${namespace}`);
+  });
+  const secret = runnerSecret(namespace, deps.settings, tenantUri(deps.settings.runnerMongoUri, login), await namespaceCreds(deps, namespace));
+  await apply(deps, secret as KubernetesObject, `applying the runner Secret in ${namespace}`);
+  await apply(deps, podServiceAccount(deps.settings.runnerServiceAccount, namespace, 'runner') as KubernetesObject, `applying the runner ServiceAccount in ${namespace}`);
+  markPrepared(state.namespaceChecks, namespace, deps.now());
+  deps.log.info({ namespace, secret: deps.settings.runnerSecretName }, 'Applied the runner Secret and ServiceAccount');
+}
+
+async function applyRunnerJob(job: KubernetesObject, observed: ObservedCampaign, deps: ActDeps): Promise<void> {
   try {
     await deps.clients.objects.patch(job, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
   } catch (error) {

@@ -30,12 +30,15 @@ import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
 import { consumerName, namespaceTaskStream, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
 import { runnerJob } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
-import { campaignOutcome, clip, STUCK_RUNNER_REASONS, type ConditionInput, type ObservedRunnerPod, type Outcome } from './outcome.ts';
+import { campaignOutcome, clip, lastProgressTime, type ConditionInput, type ObservedRunnerPod, type Outcome } from './outcome.ts';
+import { eventsFor, incidentEvents } from './events.ts';
 
 /** What the operator saw of the runner Job. */
 export interface ObservedRunnerJob {
   parallelism: number;
   active: number;
+  /** The Job's Failed condition (its backoffLimit exhausted): no runner pod comes again. */
+  failed?: { reason: string; message: string };
 }
 
 /** A campaign's progress as read from MongoDB (lib/store/progress.ts plus the plan record). */
@@ -56,6 +59,10 @@ export interface CampaignObservation {
   runnerPods?: readonly ObservedRunnerPod[];
   /** Streams, consumer and plan task were ensured by this operator process. */
   queueReady: boolean;
+  /** The namespace's runner Secret (with its keys) and ServiceAccount exist; undefined when not looked at. */
+  namespaceReady?: boolean;
+  /** Keys of the runner incidents already reported by an Event (per campaign, in this process). */
+  reportedIncidents?: ReadonlySet<string>;
   /** Runner pods the cluster can still take for this campaign (capacity minus other campaigns); undefined: no limit. */
   capacity: number | undefined;
   /** When this controller last wrote the campaign's status. */
@@ -72,6 +79,10 @@ export interface CampaignDecision {
   /** Ensure the streams and the campaign's consumer, and publish the plan task when `publishPlan`. */
   ensureQueue: boolean;
   publishPlan: boolean;
+  /** Apply the namespace's runner Secret and ServiceAccount (and its policies) before the Job. */
+  prepareNamespace: boolean;
+  /** The runner incidents seen now, to remember as reported once their Events are out. */
+  incidents: readonly string[];
   /** The runner Job to apply, if any. */
   job: Manifest | undefined;
   /** The status to write, or undefined when it is unchanged (or its write is deferred). */
@@ -116,33 +127,6 @@ export function runnerParallelism(input: ParallelismInput): number {
   return Math.max(keep, Math.max(0, grow));
 }
 
-function eventsFor(old: SimulationCampaignStatus, status: SimulationCampaignStatus, result: Outcome, suspendedNow: boolean): UserEvent[] {
-  const events: UserEvent[] = [];
-  const reasonOf = (s: SimulationCampaignStatus, type: string) => s.conditions?.find((c) => c.type === type);
-  const before = { buildReady: reasonOf(old, 'BuildReady'), planned: reasonOf(old, 'Planned'), progressing: reasonOf(old, 'Progressing') };
-  const stuck = Object.values(STUCK_RUNNER_REASONS) as string[];
-  if (result.progressing.reason !== before.progressing?.reason && stuck.includes(result.progressing.reason)) {
-    events.push({ type: 'Warning', reason: result.progressing.reason, message: result.progressing.message });
-  }
-  if (result.buildReady.reason !== before.buildReady?.reason) {
-    if (result.buildReady.reason === 'BuildNotFound') events.push({ type: 'Warning', reason: 'BuildNotFound', message: result.buildReady.message });
-    if (result.buildReady.reason === 'BuildFailed') events.push({ type: 'Warning', reason: 'BuildFailed', message: result.buildReady.message });
-  }
-  if (result.planned.reason !== before.planned?.reason) {
-    if (result.planned.reason === 'Planned') events.push({ type: 'Normal', reason: 'Planned', message: result.planned.message });
-    if (result.planned.reason === 'PlanFailed') events.push({ type: 'Warning', reason: 'PlanFailed', message: result.planned.message });
-  }
-  if (status.phase !== old.phase && result.final) {
-    if (status.phase === 'Succeeded') events.push({ type: 'Normal', reason: 'Completed', message: result.message });
-    else if (result.failed.reason === 'RunsFailed') events.push({ type: 'Warning', reason: 'Failed', message: result.message });
-  }
-  if (status.phase !== old.phase && old.phase !== undefined) {
-    if (suspendedNow && status.phase === 'Suspended') events.push({ type: 'Normal', reason: 'Suspended', message: 'spec.suspend is true: runner pods stopped' });
-    if (old.phase === 'Suspended' && !suspendedNow && !result.final) events.push({ type: 'Normal', reason: 'Resumed', message: 'spec.suspend is false: runner pods started again' });
-  }
-  return events;
-}
-
 /** A finished campaign never changes again (its spec's run definition is immutable); the reconciler asks it here. */
 export { isFinal };
 
@@ -163,19 +147,34 @@ export function decideCampaign(o: CampaignObservation): CampaignDecision {
   const status = statusOf(o, result, buildReady);
   const { write, requeueAfterMs } = writePlan(o, old, status, buildReady && !result.final);
   const prepare = buildReady && !result.final && !o.queueReady;
+  const job = runnerJobOf(o, result, buildReady, planning);
+  const incidents = incidentEvents(o.runnerPods ?? [], o.reportedIncidents);
   return {
     finalizer,
     cleanupQueue: false,
     ensureQueue: prepare,
     publishPlan: prepare && planning,
-    job: runnerJobOf(o, result, buildReady, planning),
+    prepareNamespace: buildReady && !result.final && (o.namespaceReady === false || (job !== undefined && o.namespaceReady === undefined)),
+    incidents: incidents.keys,
+    job,
     status: write ? status : undefined,
-    events: write ? eventsFor(old, status, result, o.campaign.spec.suspend === true) : [],
+    events: [...(write ? eventsFor(old, status, result, o.campaign.spec.suspend === true) : []), ...incidents.events],
     requeueAfterMs,
   };
 }
 
-const NOTHING: CampaignDecision = { finalizer: undefined, cleanupQueue: false, ensureQueue: false, publishPlan: false, job: undefined, status: undefined, events: [], requeueAfterMs: undefined };
+const NOTHING: CampaignDecision = {
+  finalizer: undefined,
+  cleanupQueue: false,
+  ensureQueue: false,
+  publishPlan: false,
+  prepareNamespace: false,
+  incidents: [],
+  job: undefined,
+  status: undefined,
+  events: [],
+  requeueAfterMs: undefined,
+};
 
 /** A finished campaign: its runners scale to zero (its queue is drained, their work is stored), and runners: 0 is noted once. */
 function finished(o: CampaignObservation): CampaignDecision {
@@ -245,6 +244,7 @@ function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean):
   const startTime = old.startTime ?? (result.phase === 'Running' ? isoSeconds(now) : undefined);
   const eta = !result.final && result.phase === 'Running' ? estimatedCompletion(progress, now) : undefined;
   const failedRuns = listedFailedRuns(progress?.failedRuns ?? []);
+  const progressTime = buildReady && !result.final ? lastProgressTime(o) : old.lastProgressTime;
   return clipToLimits<SimulationCampaignStatus>({
     phase: result.phase,
     progress: progressText(counts ?? { total: 0 }),
@@ -254,6 +254,7 @@ function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean):
     ...(startTime ? { startTime } : {}),
     ...(result.final ? { completionTime: old.completionTime ?? isoSeconds(now) } : {}),
     ...(eta ? { estimatedCompletionTime: eta } : {}),
+    ...(progressTime ? { lastProgressTime: progressTime } : {}),
     conditions: conditionsOf(old, result, generation, now),
     ...(failedRuns.length ? { failedRuns } : {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),

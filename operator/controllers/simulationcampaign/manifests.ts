@@ -180,6 +180,9 @@ function runnerContainers(campaign: SimulationCampaign, build: InetBuild, settin
     args: settings.runnerArgs,
     env: runnerPodEnv(runnerConfig(campaign, build, settings), settings),
     resources: RUNNER_RESOURCES,
+    // A runner that exits at start (a bad setting) leaves its last log lines as its termination message, which the
+    // campaign's RunnerCrashLoopBackOff condition quotes; the runner logs no credential.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext,
     volumeMounts: [...shared, { name: 'artifact-cache', mountPath: ARTIFACT_CACHE_DIR }, { name: 'tmp', mountPath: '/tmp' }],
   };

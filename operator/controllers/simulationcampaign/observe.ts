@@ -1,9 +1,11 @@
 // What the SimulationCampaign controller sees: its informers (campaigns, the
-// builds they name, runner Jobs, all enqueueing campaign keys), and for one
-// key the campaign, its build, its runner Job, its progress in MongoDB
-// (throttled: a slow store is read less often) and the capacity other
-// campaigns leave, turned into the plain observation decideCampaign takes.
-import type { CustomObjectsApi, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
+// builds they name, runner Jobs and pods, all enqueueing campaign keys), and
+// for one key the campaign, its build, its runner Job and pods, its progress
+// in MongoDB (throttled: a slow store is read less often), whether the
+// namespace still holds the runner Secret and ServiceAccount, and the
+// capacity other campaigns leave, turned into the plain observation
+// decideCampaign takes.
+import type { CoreV1Api, CustomObjectsApi, KubeConfig, V1Job, V1Pod } from '@kubernetes/client-node';
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import { GROUP, INET_BUILD, SIMULATION_CAMPAIGN, VERSION, type InetBuild, type SimulationCampaign, type SimulationCampaignStatus } from '../../../api/v1alpha1.ts';
@@ -16,9 +18,11 @@ import { readCampaignProgress } from '../../../lib/store/progress.ts';
 import { readCampaign } from '../../../lib/store/campaigns.ts';
 import { controllerKeys, labelKeys, type ResilientInformer } from '../../runtime/informer.ts';
 import { customResourceInformer, jobInformer, podInformer } from '../../runtime/informers.ts';
-import { isFinal, type CampaignObservation, type ObservedProgress } from './decide.ts';
+import { isFinal, type CampaignObservation, type ObservedProgress, type ObservedRunnerJob } from './decide.ts';
 import { runnerJobName } from './manifests.ts';
-import type { ObservedRunnerPod } from './outcome.ts';
+import type { ObservedRunnerPod } from './runner-pods.ts';
+import { observedRunnerPod } from './observe-pods.ts';
+import { namespaceReady, type NamespaceChecks } from './namespace-check.ts';
 import type { CampaignSettings } from './settings.ts';
 import type { TenantStores } from '../../runtime/tenant-store.ts';
 
@@ -40,14 +44,16 @@ export interface CampaignMemory {
   lastStatusWrite?: Date;
   /** The status last written and the resourceVersion it produced: the cache may lag behind it. */
   written?: { status: SimulationCampaignStatus; resourceVersion: string };
+  /** Keys of the runner incidents reported by an Event, among those still seen. */
+  reportedIncidents: Set<string>;
 }
 
 /** What the reconcile remembers across calls. */
 export interface CampaignControllerState {
   /** Per campaign uid. */
   memory: Map<string, CampaignMemory>;
-  /** Namespaces where the runner Secret and ServiceAccount were applied. */
-  namespacesPrepared: Set<string>;
+  /** Per namespace: when its runner Secret and ServiceAccount were last looked at, and whether both were there. */
+  namespaceChecks: NamespaceChecks;
   /** Namespaces whose work-queue streams were ensured. */
   streamsReady: Set<string>;
 }
@@ -66,6 +72,8 @@ export interface ObserveDeps {
   custom: CustomObjectsApi;
   /** Each namespace's database: a campaign's progress is read in its own namespace's only. */
   stores: Pick<TenantStores, 'db'>;
+  /** Reads the namespace's runner Secret and ServiceAccount by name (the RBAC grants get on those names only). */
+  core: CoreV1Api;
   settings: CampaignSettings;
   log: Logger;
   now: () => Date;
@@ -120,13 +128,16 @@ export async function observeCampaign(key: string, deps: ObserveDeps, state: Cam
   const cachedJob = deps.informers.jobs.get(jobName, namespace);
   const job = cachedJob?.metadata?.ownerReferences?.some((r) => r.uid === uid) ? cachedJob : undefined;
   const wantsProgress = !deleting && !isFinal(campaign.status) && build?.status?.phase === 'Succeeded';
+  const wantsRunners = wantsProgress && Boolean(build?.status?.artifact?.digest);
   const observation: CampaignObservation = {
     campaign,
     build,
-    job: job ? { parallelism: job.spec?.parallelism ?? 1, active: job.status?.active ?? 0 } : undefined,
+    job: job ? observedJob(job) : undefined,
     progress: wantsProgress ? await progressOf(deps, memory, uid, key) : undefined,
     runnerPods: runnerPodsOf(deps.informers.pods, namespace, name),
     queueReady: memory.queueReady,
+    ...(wantsRunners ? { namespaceReady: await namespaceReady(deps, state.namespaceChecks, namespace) } : {}),
+    reportedIncidents: memory.reportedIncidents,
     capacity: capacityLeft(deps, namespace, jobName),
     lastStatusWrite: memory.lastStatusWrite,
     now: deps.now(),
@@ -138,7 +149,7 @@ export async function observeCampaign(key: string, deps: ObserveDeps, state: Cam
 function memoryOf(state: CampaignControllerState, uid: string, key: string): CampaignMemory {
   let memory = state.memory.get(uid);
   if (!memory) {
-    memory = { key, queueReady: false };
+    memory = { key, queueReady: false, reportedIncidents: new Set() };
     state.memory.set(uid, memory);
   }
   return memory;
@@ -197,19 +208,21 @@ function capacityLeft(deps: ObserveDeps, namespace: string, jobName: string): nu
   return Math.max(0, deps.settings.capacity - others);
 }
 
-/** Why a pod's containers wait: the first reason of the sandbox or the runner, not the runner's wait for the sandbox. */
-function waitingOf(p: V1Pod): { reason?: string; message?: string } | undefined {
-  const statuses = [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])];
-  return statuses.map((s) => s.state?.waiting).find((w) => w?.reason && w.reason !== 'PodInitializing');
-}
-
-/** The campaign's runner pods from the cache, with the reason their container waits, if it does. */
+/** The campaign's runner pods from the cache, as far as they tell what keeps a runner from working. */
 function runnerPodsOf(pods: ResilientInformer<V1Pod>, namespace: string, campaign: string): ObservedRunnerPod[] {
   return pods
     .list(namespace)
     .filter((p) => p.metadata?.labels?.[CAMPAIGN_LABEL] === campaign && !p.metadata?.deletionTimestamp)
-    .map((p) => {
-      const waiting = waitingOf(p);
-      return { name: p.metadata?.name ?? '', ...(waiting?.reason ? { waiting: { reason: waiting.reason, message: waiting.message ?? '' } } : {}) };
-    });
+    .map(observedRunnerPod);
+}
+
+/** The Job's Failed condition, when the Job gave up. */
+function jobFailure(job: V1Job): { reason: string; message: string } | undefined {
+  const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  return failed ? { reason: failed.reason ?? 'JobFailed', message: failed.message ?? '' } : undefined;
+}
+
+function observedJob(job: V1Job): ObservedRunnerJob {
+  const failed = jobFailure(job);
+  return { parallelism: job.spec?.parallelism ?? 1, active: job.status?.active ?? 0, ...(failed ? { failed } : {}) };
 }

@@ -4,37 +4,25 @@
 // first that answers wins, and the chain read top to bottom is the campaign's
 // life: its build, its plan, its runs. No I/O here.
 import { clipText } from '../../../lib/kube/clip.ts';
-import type { CampaignPhase, Condition, ConditionStatus, InetBuild, SimulationCampaign } from '../../../api/v1alpha1.ts';
+import { isoSeconds } from '../../../lib/time.ts';
+import { CAMPAIGN_SPEC_DEFAULTS, type CampaignPhase, type Condition, type ConditionStatus, type InetBuild, type RunCounts, type SimulationCampaign } from '../../../api/v1alpha1.ts';
+import { runnerTrouble, type ObservedRunnerPod } from './runner-pods.ts';
+
+export { STUCK_RUNNER_REASONS, type ObservedRunnerPod } from './runner-pods.ts';
 
 /** What the checks read of the observation (a part of decide.ts's CampaignObservation). */
 export interface OutcomeInput {
   campaign: SimulationCampaign;
   build: InetBuild | undefined;
   /** Undefined before the build is ready. */
-  progress: { total: number | undefined; succeeded: number; failed: number; planError: string | undefined } | undefined;
+  progress: { total: number | undefined; running?: number; succeeded: number; failed: number; planError: string | undefined } | undefined;
   /** The campaign's runner pods, as far as they tell why a container is not running. */
   runnerPods?: readonly ObservedRunnerPod[];
+  /** The runner Job, when it exists: its Failed condition once the Job gave up (backoffLimit exhausted). */
+  job?: { failed?: { reason: string; message: string } } | undefined;
+  /** The clock: how long the campaign made no progress. */
+  now?: Date;
 }
-
-/** A runner pod: its name and, while its container waits, the kubelet's reason and message. */
-export interface ObservedRunnerPod {
-  name: string;
-  waiting?: { reason: string; message: string };
-}
-
-/**
- * Waiting reasons of a container that will not start by waiting longer: the
- * image cannot be had, or the pod's configuration (a Secret or key it names)
- * is missing. Others (ContainerCreating, a CrashLoopBackOff of a runner that
- * cannot reach its store) pass or are the runner's own to report.
- */
-export const STUCK_RUNNER_REASONS: Readonly<Record<string, 'RunnerImageUnavailable' | 'RunnerConfigError'>> = {
-  ErrImagePull: 'RunnerImageUnavailable',
-  ImagePullBackOff: 'RunnerImageUnavailable',
-  ErrImageNeverPull: 'RunnerImageUnavailable',
-  InvalidImageName: 'RunnerImageUnavailable',
-  CreateContainerConfigError: 'RunnerConfigError',
-};
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
@@ -178,18 +166,73 @@ export const someRunsFailed: OutcomeCheck = (o) => {
   });
 };
 
+/** Every run finished: what the runners do no longer matters. */
+const allRunsFinished = (o: OutcomeInput): boolean => allRunsSucceeded(o) !== undefined || someRunsFailed(o) !== undefined;
+
+/** Planned of a campaign stopped for `reason`: its total when it was planned. */
+const plannedOrStopped = (o: OutcomeInput, reason: string): Part =>
+  o.progress?.total !== undefined ? plannedInto(o.progress.total) : ['False', reason, 'The runs were not planned'];
+
 /**
- * Runner pods whose container cannot start: the campaign keeps the phase it
- * would have (fixing the image or the Secret lets it go on), but Progressing
- * turns False with the kubelet's reason, and the summary says which pod and why.
+ * The runner Job gave up (its backoffLimit is exhausted, or another Failed
+ * condition): no runner pod comes again, so the campaign fails with the Job's
+ * reason rather than stay Running.
  */
-export const runnersCannotStart: OutcomeCheck = (o) => {
-  const stuck = (o.runnerPods ?? []).find((p) => p.waiting && STUCK_RUNNER_REASONS[p.waiting.reason]);
-  if (!stuck?.waiting || suspended(o) || allRunsSucceeded(o) || someRunsFailed(o)) return undefined;
-  const reason = STUCK_RUNNER_REASONS[stuck.waiting.reason] ?? 'RunnerConfigError';
-  const message = clip(`Runner pod ${stuck.name} cannot start (${stuck.waiting.reason}): ${stuck.waiting.message}`);
+export const runnerJobFailed: OutcomeCheck = (o) => {
+  const failed = o.job?.failed;
+  if (!failed || allRunsFinished(o)) return undefined;
+  const message = clip(`The runner Job failed (${failed.reason}): ${failed.message}`);
+  return outcomeOf('Failed', true, message, { buildReady: buildIsReady(o), planned: plannedOrStopped(o, failed.reason), ...stoppedBy(failed.reason) });
+};
+
+/** spec.execution.progressDeadlineSeconds, in milliseconds. */
+export function progressDeadlineMs(campaign: SimulationCampaign): number {
+  return (campaign.spec.execution?.progressDeadlineSeconds ?? CAMPAIGN_SPEC_DEFAULTS.execution.progressDeadlineSeconds) * 1000;
+}
+
+/** The run counts that move when a run starts or finishes. */
+const countsKey = (runs: RunCounts | undefined): string => (runs ? [runs.total, runs.running, runs.succeeded, runs.failed].join('/') : '');
+
+/**
+ * status.lastProgressTime: when a run last started or finished (or the
+ * runners were first wanted). Kept in the status so that an operator restart
+ * does not restart the deadline; none while suspended, so that a resume
+ * starts it afresh.
+ */
+export function lastProgressTime(o: OutcomeInput): string | undefined {
+  if (suspended(o) || !o.now) return undefined;
+  const old = o.campaign.status;
+  const runs = o.progress?.total !== undefined ? { total: o.progress.total, running: o.progress.running, succeeded: o.progress.succeeded, failed: o.progress.failed } : undefined;
+  return old?.lastProgressTime && countsKey(old.runs) === countsKey(runs) ? old.lastProgressTime : isoSeconds(o.now);
+}
+
+/**
+ * Nothing can make progress: the runners are in trouble now and no run
+ * started or finished for the campaign's progress deadline. The campaign
+ * fails with the trouble's reason; a trouble that clears before the
+ * deadline only shows in Progressing.
+ */
+export const progressDeadlineExceeded: OutcomeCheck = (o) => {
+  const trouble = runnerTrouble(o.runnerPods ?? []);
+  const since = lastProgressTime(o);
+  if (!trouble || !since || !o.now || allRunsFinished(o)) return undefined;
+  const deadline = progressDeadlineMs(o.campaign);
+  if (o.now.getTime() - Date.parse(since) < deadline) return undefined;
+  const message = clip(`No run started or finished for ${deadline / 1000} s (spec.execution.progressDeadlineSeconds): ${trouble.message}`);
+  return outcomeOf('Failed', true, message, { buildReady: buildIsReady(o), planned: plannedOrStopped(o, trouble.reason), ...stoppedBy(trouble.reason) });
+};
+
+/**
+ * Runner pods in trouble (a container that cannot start or keeps crashing,
+ * evictions that left no pod): the campaign keeps the phase it would have
+ * (fixing the image or the Secret lets it go on), but Progressing turns False
+ * with the trouble's reason, and the summary says which pod and why.
+ */
+export const runnersInTrouble: OutcomeCheck = (o) => {
+  const trouble = runnerTrouble(o.runnerPods ?? []);
+  if (!trouble || suspended(o) || allRunsFinished(o)) return undefined;
   const rest = notPlanned(o) ?? runsInProgress(o);
-  return { ...rest, progressing: { type: 'Progressing', status: 'False', reason, message }, message };
+  return { ...rest, progressing: { type: 'Progressing', status: 'False', reason: trouble.reason, message: trouble.message }, message: trouble.message };
 };
 
 /** The end of the chain: runs remain, running or suspended. */
@@ -208,7 +251,18 @@ export function runsInProgress(o: OutcomeInput): Outcome {
 }
 
 /** The checks in the order they are asked; each assumes the ones before it passed. */
-export const OUTCOME_CHECKS: readonly OutcomeCheck[] = [buildMissing, buildFailed, buildNotReady, planFailed, runnersCannotStart, notPlanned, allRunsSucceeded, someRunsFailed];
+export const OUTCOME_CHECKS: readonly OutcomeCheck[] = [
+  buildMissing,
+  buildFailed,
+  buildNotReady,
+  planFailed,
+  runnerJobFailed,
+  progressDeadlineExceeded,
+  runnersInTrouble,
+  notPlanned,
+  allRunsSucceeded,
+  someRunsFailed,
+];
 
 /** The first answer of the chain, or runs in progress when every check passed. */
 export function campaignOutcome(o: OutcomeInput): Outcome {

@@ -36,7 +36,7 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
   });
   const informers = campaignInformers(kubeConfig, context.enqueue, log, config.watchNamespace);
   const clients = campaignClients(kubeConfig);
-  const observeDeps = { informers, custom: kubeConfig.makeApiClient(CustomObjectsApi), stores: context.stores, settings, log, now };
+  const observeDeps = { informers, custom: kubeConfig.makeApiClient(CustomObjectsApi), core: clients.core, stores: context.stores, settings, log, now };
   const names = queueNames(settings.queuePrefix);
   const actDeps = {
     clients,
@@ -50,7 +50,7 @@ export async function registerCampaigns(context: ControllerContext, now: () => D
     now,
     namespaces: namespaceGuard(clients.objects, config.network),
   };
-  const state: CampaignControllerState = { memory: new Map(), namespacesPrepared: new Set(), streamsReady: new Set() };
+  const state: CampaignControllerState = { memory: new Map(), namespaceChecks: new Map(), streamsReady: new Set() };
   const campaigns = () => (informers.campaigns.hasSynced ? informers.campaigns.list() : undefined);
   metrics.refreshOnScrape(metrics.campaigns, () => countPhases(metrics, campaigns()));
   metrics.refreshOnScrape(metrics.runs, () => countRuns(metrics, campaigns()));
