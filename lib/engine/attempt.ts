@@ -36,8 +36,8 @@ export async function simulateAttempt(a: AttemptInput): Promise<RunOutcome> {
     resultDir: a.resultDir,
     ...(a.launcher ? { launcher: a.launcher } : {}),
   });
-  // A terminal's Ctrl-C reaches the simulations too: one that exits of it before
-  // our own stop request was still stopped, not crashed.
+  // A simulation that ended otherwise once the attempt was told to stop (a signal
+  // from outside its process group) was still stopped, not crashed.
   return interruptedBy(a.signal, outcome);
 }
 
