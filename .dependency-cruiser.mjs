@@ -24,7 +24,7 @@ export const pureModules = [
   '^api/',
   '^lib/(time|errors|config)\\.ts$',
   '^lib/canonical\\.ts$',
-  '^lib/kube/(conditions|manifests|keys|clip)\\.ts$',
+  '^lib/kube/(conditions|manifests|keys|clip|quantity)\\.ts$',
   '^lib/queue/(subjects|permissions)\\.ts$',
   '^lib/capacity/demand\\.ts$',
   '^lib/engine/(command|cmdenv-output)\\.ts$',

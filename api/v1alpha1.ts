@@ -3,6 +3,7 @@
 // its optionality, type or enum values differ between them and these types.
 // Fields the CRD defaults are optional here: an object read back from the API
 // server has them, one being written may leave them out.
+/* eslint-disable max-lines -- every type the CRDs declare in one file, which api-v1alpha1.test.ts holds to crds/ */
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 
 /** API group of both kinds. */
@@ -181,6 +182,9 @@ export interface ResultsSpec {
   include?: string[];
   /** Default true. */
   storeScalars?: boolean;
+  /** A run's result folder may hold at most maxFiles files (default 10000) of maxSize bytes (default 10Gi); more fails the run as ResultsTooLarge. */
+  maxFiles?: number;
+  maxSize?: Quantity;
 }
 
 export interface SimulationCampaignSpec {
@@ -278,7 +282,7 @@ export const CAMPAIGN_SPEC_DEFAULTS = {
   iniFiles: ['omnetpp.ini'],
   simulation: { executable: 'opp_run' },
   execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false, progressDeadlineSeconds: 600 },
-  results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true },
+  results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true, maxFiles: 10_000, maxSize: '10Gi' },
   suspend: false,
 } as const satisfies SpecDefaults<SimulationCampaignSpec>;
 

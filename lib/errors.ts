@@ -16,3 +16,11 @@ export class PermanentError extends Error {
     this.name = 'PermanentError';
   }
 }
+
+/** A run's result folder over its limits (spec.results.maxFiles, maxSize): the run fails as ResultsTooLarge, not retried. */
+export class ResultsTooLargeError extends PermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultsTooLargeError';
+  }
+}

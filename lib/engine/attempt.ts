@@ -4,6 +4,7 @@
 // and the ack / nak / term as data from decide.ts. The caller acts on that
 // settlement with its own queue (JetStream or the in-process one), and may let
 // the conclusion run behind its next simulation (Tails).
+import { ResultsTooLargeError } from '../errors.ts';
 import { runCommand, type SimulationSpec } from './command.ts';
 import { decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from './decide.ts';
 import { restoreResultHeaders } from './result-files.ts';
@@ -36,8 +37,8 @@ export async function simulateAttempt(a: AttemptInput): Promise<RunOutcome> {
     resultDir: a.resultDir,
     ...(a.launcher ? { launcher: a.launcher } : {}),
   });
-  // A terminal's Ctrl-C reaches the simulations too: one that exits of it before
-  // our own stop request was still stopped, not crashed.
+  // A simulation that ended otherwise once the attempt was told to stop (a signal
+  // from outside its process group) was still stopped, not crashed.
   return interruptedBy(a.signal, outcome);
 }
 
@@ -51,8 +52,8 @@ export function interruptedBy(signal: AbortSignal, outcome: RunOutcome): RunOutc
  * (no scratch folder, no runner options in their headers): the first step of
  * keeping them, whether stored or moved.
  */
-export async function restoreUserRun(resultDir: string): Promise<void> {
-  await restoreResultHeaders(resultDir, { resultDir });
+export async function restoreUserRun(resultDir: string, paths?: readonly string[]): Promise<void> {
+  await restoreResultHeaders(resultDir, { resultDir }, paths);
 }
 
 /** How an attempt ends: the decision, the outcome it was made on, and the message recorded with it. */
@@ -67,7 +68,8 @@ export interface Settlement extends AttemptDecision {
 
 /**
  * Keeps a successful attempt's results with `keep` (a throw makes the attempt
- * `upload-failed`, retried like any infrastructure failure), then decides.
+ * `upload-failed`, retried like any infrastructure failure; a
+ * ResultsTooLargeError `results-too-large`, failed at once), then decides.
  */
 export async function concludeAttempt(outcome: RunOutcome, attempt: number, policy: RetryPolicy, keep: () => Promise<void>): Promise<Settlement> {
   let final: AttemptOutcome = outcome;
@@ -77,8 +79,8 @@ export async function concludeAttempt(outcome: RunOutcome, attempt: number, poli
     try {
       await keep();
     } catch (err) {
-      final = { kind: 'upload-failed' };
-      message = `storing the results failed: ${(err as Error).message}`;
+      final = { kind: err instanceof ResultsTooLargeError ? 'results-too-large' : 'upload-failed' };
+      message = err instanceof ResultsTooLargeError ? err.message : `storing the results failed: ${(err as Error).message}`;
     }
   }
   const keepMs = performance.now() - started;

@@ -11,7 +11,8 @@ export type AttemptOutcomeKind =
   | 'spawn-failed'
   | 'interrupted'
   | 'signalled'
-  | 'upload-failed';
+  | 'upload-failed'
+  | 'results-too-large';
 
 export interface AttemptOutcome {
   kind: AttemptOutcomeKind;
@@ -39,6 +40,7 @@ export type RunReason =
   | 'SpawnFailed'
   | 'Interrupted'
   | 'UploadFailed'
+  | 'ResultsTooLarge'
   | 'RunnerLost';
 
 export interface AttemptDecision {
@@ -84,6 +86,8 @@ export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retr
   // a model which always exits 2 fails after maxAttempts instead of coming back forever.
   signalled: { reason: 'Interrupted', retry: 'backoff' },
   'upload-failed': { reason: 'UploadFailed', retry: 'backoff' },
+  // More result files or bytes than spec.results allows: the model wrote them, another attempt writes them again.
+  'results-too-large': { reason: 'ResultsTooLarge', retry: 'never' },
 };
 
 /** Maps an outcome to the reason recorded for it. */
@@ -104,7 +108,7 @@ export function decideAttempt(outcome: AttemptOutcome, attempt: number, policy: 
   if (outcome.kind === 'succeeded') return { action: 'ack', runStatus: 'succeeded', reason };
   const { retry } = OUTCOME_TABLE[outcome.kind];
   if (retry === 'at-once') return { action: 'nak', delayMs: 0, runStatus: 'pending', reason, refundAttempt: true };
-  const retryable = retry === 'backoff' || policy.retrySimulationErrors;
+  const retryable = retry === 'backoff' || (policy.retrySimulationErrors && outcome.kind === 'simulation-error');
   if (retryable && attempt < policy.maxAttempts) {
     return { action: 'nak', delayMs: backoffMs(attempt, policy), runStatus: 'pending', reason };
   }

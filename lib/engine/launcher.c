@@ -30,6 +30,12 @@
  * When the requests end (stdin, or the connection, closes), or the runner
  * dies (pipe mode), every simulation still running is killed; in listen mode
  * the launcher then waits for the next connection, and SIGTERM ends it.
+ *
+ * Each simulation leads a session and process group of its own (setsid), and
+ * every signal goes to the whole group: a model that forks cannot leave a
+ * child running past its timeout, its stop or the end of the launcher. When a
+ * simulation exits, what is left of its group is killed too (its run is
+ * over). A process that makes a session of its own escapes this.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -129,6 +135,8 @@ static void start_run(long id, const char *cwd, const char *output, char **argv)
         /* A simulation must not outlive the launcher (and so the runner). */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != launcher_pid) _exit(127);
+        /* Its own group, signalled as one; done before exec, so before "started" is replied. */
+        setsid();
         int out = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (out < 0) child_fail(status[1], STAGE_OUTPUT);
         int in = open("/dev/null", O_RDONLY);
@@ -159,12 +167,19 @@ static void start_run(long id, const char *cwd, const char *output, char **argv)
     reply("started %ld %d\n", id, (int)pid);
 }
 
+/* Signals a run's process group; a group whose processes all exited has nothing left to signal. */
+static void signal_group(pid_t leader, int sig) {
+    kill(-leader, sig);
+}
+
 static void reap(void) {
     int st;
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
         for (size_t i = 0; i < run_count; i++) {
             if (runs[i].pid != pid) continue;
+            /* The group outlives its leader while a member runs, so its id is not reused yet. */
+            signal_group(pid, SIGKILL);
             if (WIFSIGNALED(st))
                 reply("exited %ld -1 %d\n", runs[i].id, WTERMSIG(st));
             else
@@ -241,7 +256,7 @@ static size_t handle_request(char *buf, size_t len) {
         if (!sig) return 0;
         struct run *r = find_run(number(id));
         /* A run that already exited has nothing left to signal. */
-        if (r) kill(r->pid, (int)number(sig));
+        if (r) signal_group(r->pid, (int)number(sig));
         return pos;
     }
     if (strcmp(kind, "e") == 0) {
@@ -264,9 +279,9 @@ static size_t handle_request(char *buf, size_t len) {
     return pos;
 }
 
-/* Kills every run and waits for them all: the launcher has no child left after it. */
+/* Kills every run with its group and waits for them all: the launcher has no child left after it. */
 static void kill_all(void) {
-    for (size_t i = 0; i < run_count; i++) kill(runs[i].pid, SIGKILL);
+    for (size_t i = 0; i < run_count; i++) signal_group(runs[i].pid, SIGKILL);
     while (wait(NULL) > 0 || errno == EINTR) {
     }
     run_count = 0;

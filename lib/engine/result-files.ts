@@ -4,10 +4,11 @@
 // old one, so a crash leaves either version whole; a `.vec` keeps its mtime,
 // which its `.vci` records. Files that are not OMNeT++'s text format (SQLite
 // result files, event logs, anything a model writes) are left as they are.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { openRegular } from '../store/regular-file.ts';
 import { headerLength, rewriteHeader, rewriteIndex, type RunnerOptions } from './result-header.ts';
 
 const CHUNK = 64 * 1024;
@@ -27,9 +28,9 @@ export async function resultPaths(dir: string): Promise<string[]> {
     .sort();
 }
 
-/** Rewrites the headers of every `.sca`, `.vec` and `.vci` under `dir` (a `.vci` after its `.vec`). */
-export async function restoreResultHeaders(dir: string, own: RunnerOptions): Promise<void> {
-  const paths = await resultPaths(dir);
+/** Rewrites the headers of every `.sca`, `.vec` and `.vci` under `dir` (a `.vci` after its `.vec`), or of those among `only`. */
+export async function restoreResultHeaders(dir: string, own: RunnerOptions, only?: readonly string[]): Promise<void> {
+  const paths = only ?? (await resultPaths(dir));
   const shifts = new Map<string, number>();
   for (const p of paths.filter((n) => n.endsWith('.sca') || n.endsWith('.vec'))) {
     const shift = await rewriteFileHeader(join(dir, p), own);
@@ -37,7 +38,7 @@ export async function restoreResultHeaders(dir: string, own: RunnerOptions): Pro
   }
   for (const p of paths.filter((n) => n.endsWith('.vci'))) {
     const file = join(dir, p);
-    const text = await readFile(file, 'latin1');
+    const text = await readRegular(file);
     const updated = rewriteIndex(text, own, shifts.get(p.slice(0, -4)) ?? 0);
     if (updated !== text) await replaceWith(file, async (tmp) => writeFile(tmp, updated, 'latin1'));
   }
@@ -57,7 +58,7 @@ async function rewriteFileHeader(file: string, own: RunnerOptions): Promise<numb
   await replaceWith(file, async (tmp) => {
     const out = createWriteStream(tmp);
     out.write(Buffer.from(updated, 'latin1'));
-    await pipeline(createReadStream(file, { start: header.length }), out);
+    await pipeline((await openRegular(file)).createReadStream({ start: header.length }), out);
     await utimes(tmp, mtime, mtime);
   });
   return updated.length - header.length;
@@ -65,7 +66,7 @@ async function rewriteFileHeader(file: string, own: RunnerOptions): Promise<numb
 
 /** The header of a text-format result file, or undefined for any other file. */
 async function readHeader(file: string): Promise<string | undefined> {
-  const handle = await open(file, 'r');
+  const handle = await openRegular(file);
   try {
     let text = '';
     for (;;) {
@@ -77,6 +78,15 @@ async function readHeader(file: string): Promise<string | undefined> {
       if (end !== undefined) return text.slice(0, end);
       if (text.length > MAX_HEADER) return undefined;
     }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readRegular(file: string): Promise<string> {
+  const handle = await openRegular(file);
+  try {
+    return await handle.readFile('latin1');
   } finally {
     await handle.close();
   }

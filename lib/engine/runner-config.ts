@@ -3,7 +3,7 @@
 // and `runnerConfigFromEnv` (runner side) live together so they cannot drift.
 // Credentials arrive as env vars that the pod takes from a Secret
 // (`secretEnv`); they are never logged (see `describeRunnerConfig`).
-import { ConfigError, NATS_SCHEMES, boolean, durationMs, list, required, text, url, type Env } from '../config.ts';
+import { ConfigError, NATS_SCHEMES, boolean, durationMs, integer, list, required, text, url, type Env } from '../config.ts';
 import { DEFAULT_RESULT_INCLUDE } from '../store/include.ts';
 import type { SimulationSpec } from './command.ts';
 
@@ -25,7 +25,8 @@ export interface RunnerConfig {
   /** Scratch space for result folders. */
   workDir: string;
   simulation: SimulationSpec;
-  results: { include: string[]; storeScalars: boolean };
+  /** maxFiles and maxBytes (DEFAULT_RESULT_LIMITS when unset): a run's result folder past either fails it as ResultsTooLarge. */
+  results: { include: string[]; storeScalars: boolean; maxFiles?: number; maxBytes?: number };
   /** The runner exits 0 once the queue has been empty this long. */
   drainGraceMs: number;
   /** On SIGTERM the current run may finish within this time, else it is killed and handed back. */
@@ -47,6 +48,12 @@ export interface RunnerConfig {
    */
   launcherSocket?: string;
 }
+
+/** `{ [key]: value }`, or nothing for an unset value. */
+const defined = <K extends string, V>(key: K, value: V | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+
+/** A run's result limits when none are set: the CRD's defaults of spec.results.maxFiles and maxSize (10Gi). */
+export const DEFAULT_RESULT_LIMITS = { maxFiles: 10_000, maxBytes: 10 * 2 ** 30 } as const;
 
 /** Env vars carrying credentials: the operator maps them from a Secret instead of writing values. */
 export const SECRET_ENV = ['INETSWARM_NATS_CREDS', 'INETSWARM_MONGO_URI'] as const;
@@ -120,6 +127,8 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     results: {
       include: list(env, 'INETSWARM_RESULTS_INCLUDE') ?? [...DEFAULT_RESULT_INCLUDE],
       storeScalars: boolean(env, 'INETSWARM_STORE_SCALARS') ?? true,
+      ...defined('maxFiles', integer(env, 'INETSWARM_RESULTS_MAX_FILES', { min: 1 })),
+      ...defined('maxBytes', integer(env, 'INETSWARM_RESULTS_MAX_BYTES', { min: 1 })),
     },
     drainGraceMs: durationMs(env, 'INETSWARM_DRAIN_GRACE_SECONDS') ?? 10_000,
     shutdownGraceMs: durationMs(env, 'INETSWARM_SHUTDOWN_GRACE_SECONDS') ?? 20_000,
@@ -158,6 +167,8 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
     INETSWARM_KILL_GRACE_SECONDS: String(config.killGraceMs / 1000),
     INETSWARM_CONNECT_TIMEOUT_SECONDS: String(config.connectTimeoutMs / 1000),
   };
+  if (config.results.maxFiles !== undefined) env.INETSWARM_RESULTS_MAX_FILES = String(config.results.maxFiles);
+  if (config.results.maxBytes !== undefined) env.INETSWARM_RESULTS_MAX_BYTES = String(config.results.maxBytes);
   if (config.nats.creds) env.INETSWARM_NATS_CREDS = config.nats.creds;
   if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
   if (config.launcherSocket) env.INETSWARM_LAUNCHER_SOCKET = config.launcherSocket;

@@ -146,22 +146,42 @@ export function classify(exit: LaunchedExit, stopping: 'timed-out' | 'interrupte
 }
 
 /**
- * Children still running, killed if this process exits first (the CLI quits at
- * once on a second Ctrl-C): a simulation must not outlive what started it, as
- * the launcher's do not (PR_SET_PDEATHSIG).
+ * Signals a simulation's process group: the simulation and whatever it forked
+ * (each is spawned as the leader of its own group, `detached`), so that a
+ * child it leaves behind cannot outlive a stop, or hold the output pipes open
+ * after the run. A group already gone has nothing left to signal.
+ */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: every process of the group has exited.
+  }
+}
+
+/**
+ * Children still running, killed with their groups if this process exits
+ * first (the CLI quits at once on a second Ctrl-C): a simulation must not
+ * outlive what started it, as the launcher's do not (PR_SET_PDEATHSIG).
  */
 const liveChildren = new Set<ChildProcess>();
 let killChildrenOnExit: (() => void) | undefined;
 
 /** A child of this process, its output through pipes (and to onOutput as it comes). */
 function childProcess(cmd: SimulationCommand, onOutput: SimulationOptions['onOutput']): SimulationProcess {
-  const child = spawn(cmd.executable, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A group of its own (setsid): a terminal's Ctrl-C reaches the runner, which stops it (attempt.ts), not the simulation directly.
+  const child = spawn(cmd.executable, cmd.args, { cwd: cmd.cwd, env: cmd.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (!killChildrenOnExit) {
-    killChildrenOnExit = () => liveChildren.forEach((c) => c.kill('SIGKILL'));
+    killChildrenOnExit = () => liveChildren.forEach((c) => signalGroup(c, 'SIGKILL'));
     process.on('exit', killChildrenOnExit);
   }
   liveChildren.add(child);
-  child.once('exit', () => liveChildren.delete(child));
+  // What the simulation left behind ends with it: its run is over, and its leftovers would hold the pipes.
+  child.once('exit', () => {
+    signalGroup(child, 'SIGKILL');
+    liveChildren.delete(child);
+  });
   let tail = '';
   let report: ErrorReport = {};
   const partial = { stdout: '', stderr: '' };
@@ -182,7 +202,7 @@ function childProcess(cmd: SimulationCommand, onOutput: SimulationOptions['onOut
     child.once('close', (code, signal) => resolve({ exitCode: code, signal }));
   });
   const output = async () => ({ tail, report: [partial.stdout, partial.stderr].map(findErrorReport).reduce(mergeReports, report) });
-  return { exited, kill: (signal) => child.kill(signal), output };
+  return { exited, kill: (signal) => signalGroup(child, signal), output };
 }
 
 /** A process the launcher started, its output in a file beside the result folder. */

@@ -9,10 +9,10 @@
 //
 // Chunks are written before their files documents, as the driver does: a
 // reader that finds a files document always finds all of its chunks.
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Binary, GridFSBucket, ObjectId, type Db, type Document } from 'mongodb';
+import { openRegular } from './regular-file.ts';
 
 /** The driver's default chunk size (255 KiB), so that batched and streamed files look alike. */
 export const CHUNK_SIZE = 255 * 1024;
@@ -69,8 +69,18 @@ export function chunkDocuments(filesId: ObjectId, data: Buffer, chunkSize = CHUN
   return chunks;
 }
 
+/** A file's bytes; only a regular file is read (regular-file.ts), so a swapped-in FIFO or link fails the store. */
+async function readWhole(path: string): Promise<Buffer> {
+  const handle = await openRegular(path);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
 async function writeBatch(db: Db, bucketName: string, files: Sized[], now: Date): Promise<StoredFile[]> {
-  const contents = await Promise.all(files.map((f) => readFile(f.path)));
+  const contents = await Promise.all(files.map((f) => readWhole(f.path)));
   const ids = files.map(() => new ObjectId());
   // The size is that of the bytes read: a file may have changed since stat().
   const chunks = contents.flatMap((data, i) => chunkDocuments(ids[i]!, data));
@@ -104,7 +114,7 @@ async function writeStreamed(db: Db, bucketName: string, f: Sized): Promise<Stor
   const bucket = new GridFSBucket(db, { bucketName });
   const upload = bucket.openUploadStream(f.filename, { metadata: f.metadata, chunkSizeBytes: CHUNK_SIZE });
   try {
-    await pipeline(createReadStream(f.path), upload);
+    await pipeline((await openRegular(f.path)).createReadStream(), upload);
   } catch (err) {
     await bucket.delete(upload.id).catch(() => undefined);
     throw err;
@@ -124,7 +134,7 @@ export async function storeFiles(
   opts: { now?: Date; batchBytes?: number } = {},
 ): Promise<StoredFile[]> {
   const now = opts.now ?? new Date();
-  const sized: Sized[] = await Promise.all(files.map(async (f) => ({ ...f, size: (await stat(f.path)).size })));
+  const sized: Sized[] = await Promise.all(files.map(async (f) => ({ ...f, size: (await lstat(f.path)).size })));
   const { batches, streamed } = planBatches(sized, opts.batchBytes);
   const stored: StoredFile[] = [];
   try {

@@ -1,7 +1,14 @@
 // Parser of OMNeT++ scalar files (`.sca`): version 3 (OMNeT++ 6) and version 2
 // (OMNeT++ 5, which has `param` lines instead of `config`). Pure and total: a
 // malformed line is reported with its number and skipped, so one odd line
-// never loses a run's other scalars.
+// never loses a run's other scalars. Line by line (sca-stream.ts feeds it a
+// file of any size), and what it keeps is bounded whatever the file holds:
+// the first MAX_PROBLEMS problems and their count, at most SCA_CAPS entries
+// per run header, attribute list, field list and histogram; the rest is
+// dropped and counted as a problem.
+import { parseScaNumber, tokenize } from './sca-tokens.ts';
+
+export { parseScaNumber, tokenize } from './sca-tokens.ts';
 
 export interface ScaScalar {
   module: string;
@@ -47,65 +54,27 @@ export interface ScaProblem {
 export interface ScaFile {
   version: number | undefined;
   runs: ScaRun[];
+  /** The first MAX_PROBLEMS problems. */
   problems: ScaProblem[];
+  /** Every problem, those not kept included. */
+  problemCount: number;
 }
 
-/** Splits a line into whitespace-separated fields; `"..."` fields may contain spaces and backslash escapes. */
-export function tokenize(line: string): string[] | string {
-  const out: string[] = [];
-  let i = 0;
-  while (i < line.length) {
-    const c = line[i]!;
-    if (c === ' ' || c === '\t') {
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      let value = '';
-      i++;
-      let closed = false;
-      while (i < line.length) {
-        const d = line[i]!;
-        if (d === '\\') {
-          const e = line[i + 1];
-          if (e === undefined) return 'backslash at end of line';
-          value += e === 'n' ? '\n' : e === 't' ? '\t' : e;
-          i += 2;
-          continue;
-        }
-        if (d === '"') {
-          closed = true;
-          i++;
-          break;
-        }
-        value += d;
-        i++;
-      }
-      if (!closed) return 'unterminated quoted field';
-      out.push(value);
-      continue;
-    }
-    let j = i;
-    while (j < line.length && line[j] !== ' ' && line[j] !== '\t') j++;
-    out.push(line.slice(i, j));
-    i = j;
-  }
-  return out;
-}
+/** Problems kept per file; a file of bad lines costs a count, not a list. */
+export const MAX_PROBLEMS = 100;
+/** Characters of a bad line kept with its problem. */
+const PROBLEM_TEXT = 200;
 
-/** Parses a number the way OMNeT++ writes it, including `inf`, `-inf` and `nan`. */
-export function parseScaNumber(text: string): number | undefined {
-  const t = text.toLowerCase();
-  if (t === 'inf' || t === '+inf' || t === 'infinity') return Infinity;
-  if (t === '-inf' || t === '-infinity') return -Infinity;
-  if (t === 'nan' || t === '-nan') return NaN;
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return undefined;
-  return Number(text);
-}
+/** The most entries kept per run (runs per file, header entries), per attribute and field list, per histogram. */
+export const SCA_CAPS = { runs: 1000, header: 10_000, attrs: 100, fields: 100, bins: 10_000 } as const;
 
 /** What the parser carries from one line to the next. */
-interface ParseState {
+export interface ParseState {
   file: ScaFile;
+  /** `par` lines are kept only when asked: INET records thousands per run, and nothing stored uses them. */
+  keepParams: boolean;
+  /** Header entries (attr, itervar, config) of the current run. */
+  headerEntries: number;
   run: ScaRun | undefined;
   /** `attr` lines belong to the most recent run header, scalar or statistic. */
   attrTarget: Record<string, string> | undefined;
@@ -123,8 +92,28 @@ interface ScaLine {
 
 type LineHandler = (state: ParseState, line: ScaLine) => void;
 
+/** Records a problem of line `no`: counted always, kept while fewer than MAX_PROBLEMS are. */
+export function addProblem(file: ScaFile, no: number, message: string, text: string): void {
+  file.problemCount++;
+  if (file.problems.length < MAX_PROBLEMS) file.problems.push({ line: no, message, text: text.slice(0, PROBLEM_TEXT) });
+}
+
 function problem(state: ParseState, line: ScaLine, message: string): void {
-  state.file.problems.push({ line: line.no, message, text: line.raw });
+  addProblem(state.file, line.no, message, line.raw);
+}
+
+/** Whether a list already holding `size` entries may take one more under `cap`; reports the line dropped when not. */
+function room(state: ParseState, line: ScaLine, size: number, cap: number, what: string): boolean {
+  if (size < cap) return true;
+  problem(state, line, `${line.kind} line dropped: more than ${cap} ${what}`);
+  return false;
+}
+
+/** Room for one more header entry of the current run. */
+function headerRoom(state: ParseState, line: ScaLine): boolean {
+  if (!room(state, line, state.headerEntries, SCA_CAPS.header, 'header entries in a run')) return false;
+  state.headerEntries++;
+  return true;
 }
 
 function hasArity(state: ParseState, line: ScaLine, n: number): boolean {
@@ -153,34 +142,39 @@ function onVersion(state: ParseState, line: ScaLine): void {
 }
 
 function onRun(state: ParseState, line: ScaLine): void {
-  if (!hasArity(state, line, 1)) return;
+  if (!hasArity(state, line, 1) || !room(state, line, state.file.runs.length, SCA_CAPS.runs, 'runs in a file')) return;
   const run: ScaRun = { runId: line.args[0]!, attrs: {}, itervars: {}, config: [], params: [], scalars: [], statistics: [] };
   state.file.runs.push(run);
   state.run = run;
   state.attrTarget = run.attrs;
   state.statistic = undefined;
+  state.headerEntries = 0;
 }
 
 function onAttr(state: ParseState, line: ScaLine): void {
   if (!hasArity(state, line, 2) || !currentRun(state, line)) return;
-  if (!state.attrTarget) return problem(state, line, 'attr line without a target');
-  state.attrTarget[line.args[0]!] = line.args[1]!;
+  const target = state.attrTarget;
+  if (!target) return problem(state, line, 'attr line without a target');
+  const isHeader = target === state.run?.attrs;
+  if (!(line.args[0]! in target) && !(isHeader ? headerRoom(state, line) : room(state, line, Object.keys(target).length, SCA_CAPS.attrs, 'attributes'))) return;
+  target[line.args[0]!] = line.args[1]!;
 }
 
 function onItervar(state: ParseState, line: ScaLine): void {
   const run = runWithArity(state, line, 2);
-  if (run) run.itervars[line.args[0]!] = line.args[1]!;
+  if (run && headerRoom(state, line)) run.itervars[line.args[0]!] = line.args[1]!;
 }
 
 /** `config` (v3) and `param` (v2) lines: the effective ini settings. */
 function onConfig(state: ParseState, line: ScaLine): void {
-  runWithArity(state, line, 2)?.config.push([line.args[0]!, line.args[1]!]);
+  const run = runWithArity(state, line, 2);
+  if (run && headerRoom(state, line)) run.config.push([line.args[0]!, line.args[1]!]);
 }
 
 function onPar(state: ParseState, line: ScaLine): void {
   const run = runWithArity(state, line, 3);
   if (!run) return;
-  run.params.push({ module: line.args[0]!, name: line.args[1]!, value: line.args[2]! });
+  if (state.keepParams) run.params.push({ module: line.args[0]!, name: line.args[1]!, value: line.args[2]! });
   // A parameter's attributes are not kept.
   state.attrTarget = {};
 }
@@ -210,7 +204,9 @@ function onField(state: ParseState, line: ScaLine): void {
   if (!state.statistic) return problem(state, line, 'field line outside a statistic');
   const value = parseScaNumber(line.args[1]!);
   if (value === undefined) return problem(state, line, `field value ${JSON.stringify(line.args[1])} is not a number`);
-  state.statistic.fields[line.args[0]!] = value;
+  const { fields } = state.statistic;
+  if (!(line.args[0]! in fields) && !room(state, line, Object.keys(fields).length, SCA_CAPS.fields, 'fields')) return;
+  fields[line.args[0]!] = value;
 }
 
 function onBin(state: ParseState, line: ScaLine): void {
@@ -219,7 +215,7 @@ function onBin(state: ParseState, line: ScaLine): void {
   const lower = parseScaNumber(line.args[0]!);
   const count = parseScaNumber(line.args[1]!);
   if (lower === undefined || count === undefined) return problem(state, line, 'bin line needs two numbers');
-  state.statistic.bins.push([lower, count]);
+  if (room(state, line, state.statistic.bins.length, SCA_CAPS.bins, 'bins')) state.statistic.bins.push([lower, count]);
 }
 
 /** Vector declarations belong in `.vec` files; tolerated, not stored (nor their attributes). */
@@ -243,10 +239,11 @@ const lineHandlers = new Map<string, LineHandler>([
   ['vector', onVector],
 ]);
 
-function parseLine(state: ParseState, raw: string, no: number): void {
+/** Parses one line (numbered from 1) into the state. */
+export function parseLine(state: ParseState, raw: string, no: number): void {
   if (raw.trim() === '' || raw.trimStart().startsWith('#')) return;
   const tokens = tokenize(raw);
-  if (typeof tokens === 'string') return void state.file.problems.push({ line: no, message: tokens, text: raw });
+  if (typeof tokens === 'string') return addProblem(state.file, no, tokens, raw);
   const [kind, ...args] = tokens as [string, ...string[]];
   const line: ScaLine = { no, raw, kind, args };
   const handler = lineHandlers.get(kind);
@@ -254,12 +251,22 @@ function parseLine(state: ParseState, raw: string, no: number): void {
   else problem(state, line, `unknown line type ${JSON.stringify(kind)}`);
 }
 
-/** Parses the text of a `.sca` file. */
-export function parseSca(text: string): ScaFile {
-  const state: ParseState = { file: { version: undefined, runs: [], problems: [] }, run: undefined, attrTarget: undefined, statistic: undefined };
-  text.split(/\r?\n/).forEach((raw, index) => parseLine(state, raw, index + 1));
-  if (state.file.version === undefined) state.file.problems.push({ line: 0, message: 'no version line', text: '' });
+/** A parser's state before the first line. */
+export function parseState(keepParams: boolean): ParseState {
+  return { file: { version: undefined, runs: [], problems: [], problemCount: 0 }, keepParams, headerEntries: 0, run: undefined, attrTarget: undefined, statistic: undefined };
+}
+
+/** The parsed file once every line went in. */
+export function endOfFile(state: ParseState): ScaFile {
+  if (state.file.version === undefined) addProblem(state.file, 0, 'no version line', '');
   return state.file;
+}
+
+/** Parses the text of a `.sca` file, `par` lines kept. */
+export function parseSca(text: string): ScaFile {
+  const state = parseState(true);
+  text.split(/\r?\n/).forEach((raw, index) => parseLine(state, raw, index + 1));
+  return endOfFile(state);
 }
 
 /** One row per scalar and per statistic field (`name:field`), the shape stored in the `scalars` collection. */
@@ -272,8 +279,8 @@ export interface ScalarRow {
   attrs?: string[];
 }
 
-/** Flattens a parsed run into the rows stored for export; statistics become `name:count`, `name:mean`, ... */
-export function scalarRows(run: ScaRun): ScalarRow[] {
+/** Flattens a parsed run (or a part of its scalars and statistics) into the rows stored for export; statistics become `name:count`, `name:mean`, ... */
+export function scalarRows(run: Pick<ScaRun, 'scalars' | 'statistics'>): ScalarRow[] {
   const rows: ScalarRow[] = run.scalars.map((s) => {
     const attrs = Object.entries(s.attrs)
       .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))

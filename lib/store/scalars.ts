@@ -19,6 +19,9 @@ export interface FileScalars {
   /** Absent for a file stored by an older runner, or when its caller keeps only the rows. */
   header?: RunHeader;
   statistics?: StatisticRecord[];
+  /** The index in the file of the first row and statistic here, when a large file is stored in parts; 0 by default. */
+  firstRow?: number;
+  firstStatistic?: number;
 }
 
 /** What a run stores as scalars: its identity, its iteration variables and what each result file holds. */
@@ -32,8 +35,8 @@ export interface RunScalars {
 /** The documents of a run's scalars, `_id` `<campaignUid>/<run>/<file>/<index>`. */
 export function scalarDocs(s: RunScalars): ScalarDoc[] {
   const _id = runId(s.campaignUid, s.run);
-  return s.scalars.flatMap(({ file, rows }) =>
-    rows.map((row, i) => ({ _id: `${_id}/${file}/${i}`, campaignUid: s.campaignUid, run: s.run, file, ...row, iterationVars: s.iterationVars })),
+  return s.scalars.flatMap(({ file, rows, firstRow = 0 }) =>
+    rows.map((row, i) => ({ _id: `${_id}/${file}/${firstRow + i}`, campaignUid: s.campaignUid, run: s.run, file, ...row, iterationVars: s.iterationVars })),
   );
 }
 
@@ -46,8 +49,8 @@ export function scaRunDocs(s: RunScalars): ScaRunDoc[] {
 /** The statistics of a run's files, `_id` `<campaignUid>/<run>/<file>/<index>`. */
 export function statisticDocs(s: RunScalars): StatisticDoc[] {
   const _id = runId(s.campaignUid, s.run);
-  return s.scalars.flatMap(({ file, statistics }) =>
-    (statistics ?? []).map((st, i) => ({ _id: `${_id}/${file}/${i}`, campaignUid: s.campaignUid, run: s.run, file, ...st })),
+  return s.scalars.flatMap(({ file, statistics, firstStatistic = 0 }) =>
+    (statistics ?? []).map((st, i) => ({ _id: `${_id}/${file}/${firstStatistic + i}`, campaignUid: s.campaignUid, run: s.run, file, ...st })),
   );
 }
 

@@ -1,32 +1,38 @@
 // A runner's result folders: a successful run's files stored (the include
 // patterns pick the files, in subfolders too; scalars and iteration variables
-// come from every .sca), and a folder removed once its run is settled.
-import { readdir, readFile, rm, rmdir, unlink } from 'node:fs/promises';
+// come from every .sca), and a folder removed once its run is settled. The
+// folder is listed first, within the run's limits (result-scan.ts): only its
+// regular files are ever opened, and a run past a limit fails as
+// ResultsTooLarge. Each .sca is read as a stream (sca-results.ts).
+import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resultPaths } from '../../lib/engine/result-files.ts';
-import { identityFromSca, type RunIdentity } from '../../lib/engine/run-identity.ts';
+import { restoreUserRun } from '../../lib/engine/attempt.ts';
+import { DEFAULT_RESULT_LIMITS } from '../../lib/engine/runner-config.ts';
+import { scanResultDir } from '../../lib/engine/result-scan.ts';
+import type { RunIdentity } from '../../lib/engine/run-identity.ts';
 import { includeMatcher } from '../../lib/store/include.ts';
-import { runHeaderOf, statisticRecordOf } from '../../lib/store/csv-r.ts';
-import { parseSca, scalarRows } from '../../lib/store/sca.ts';
 import type { FileScalars } from '../../lib/store/scalars.ts';
 import type { AttemptResult } from '../../lib/store/attempts.ts';
 import { recordSuccess } from '../../lib/store/success.ts';
 import type { RunnerContext } from './deps.ts';
+import { readScaResults } from './sca-results.ts';
 
+/** Makes a successful run's files read as the user's own (restoreUserRun) and stores them, its scalars and its record. */
 export async function storeResults(ctx: RunnerContext, result: AttemptResult, resultDir: string): Promise<{ won: boolean }> {
-  const { config } = ctx;
-  const all = await resultPaths(resultDir);
+  const { config, log } = ctx;
+  const scan = await scanResultDir(resultDir, { maxFiles: config.results.maxFiles ?? DEFAULT_RESULT_LIMITS.maxFiles, maxBytes: config.results.maxBytes ?? DEFAULT_RESULT_LIMITS.maxBytes });
+  if (scan.skippedCount > 0) log.warn({ run: result.run, count: scan.skippedCount, entries: scan.skipped }, 'Skipped result entries that are not regular files');
+  const all = scan.files.map((f) => f.name);
+  await restoreUserRun(resultDir, all);
   const names = all.filter(includeMatcher(config.results.include));
   const scalars: FileScalars[] = [];
   let identity: RunIdentity | undefined;
   // Scalars and the run's identity come from every .sca, stored as a file or not.
   for (const name of all.filter((n) => n.endsWith('.sca'))) {
-    const parsed = parseSca(await readFile(join(resultDir, name), 'utf8'));
-    if (parsed.problems.length) ctx.log.warn({ run: result.run, file: name, problems: parsed.problems.slice(0, 5) }, 'Parsed scalar file with problems');
-    for (const r of parsed.runs) {
-      identity ??= identityFromSca(r);
-      if (config.results.storeScalars) scalars.push({ file: name, rows: scalarRows(r), header: runHeaderOf(r), statistics: r.statistics.map(statisticRecordOf) });
-    }
+    const read = await readScaResults(ctx.db, result, name, join(resultDir, name), config.results.storeScalars);
+    if (read.problemCount > 0) log.warn({ run: result.run, file: name, count: read.problemCount, problems: read.problems.slice(0, 5) }, 'Parsed scalar file with problems');
+    identity ??= read.identity;
+    if (read.rest) scalars.push(read.rest);
   }
   const files = names.map((name) => ({ path: join(resultDir, name), name }));
   return recordSuccess(ctx.db, { ...result, files, iterationVars: {}, ...identity, scalars });

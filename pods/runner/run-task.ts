@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
-import { concludeAttempt, describeOutcome, restoreUserRun, simulateAttempt } from '../../lib/engine/attempt.ts';
+import { concludeAttempt, describeOutcome, simulateAttempt } from '../../lib/engine/attempt.ts';
 import { localCommandLine } from '../../lib/engine/command.ts';
 import type { AttemptDecision } from '../../lib/engine/decide.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
@@ -137,11 +137,10 @@ async function finishRun(
   const result = attemptResult(ctx, task, begun, outcome);
   const settlement = await concludeAttempt(outcome, attempt, task.policy, async () => {
     try {
-      await restoreUserRun(r.resultDir);
       const stored = await storeResults(ctx, result, r.resultDir);
       if (!stored.won) log.info({ run, attempt }, 'Stored nothing: another attempt stored the run first');
     } catch (err) {
-      log.warn({ run, attempt, err: String(err) }, 'Stored no result: upload failed');
+      log.warn({ run, attempt, err: String(err) }, 'Stored no result');
       throw err;
     }
   });

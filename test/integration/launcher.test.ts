@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { simulationEnv } from '../../lib/engine/runner-config.ts';
 import { Launcher } from '../../lib/engine/launcher.ts';
 import { runSimulation } from '../../lib/engine/simulate.ts';
+import { buildFixture, makeFixtureRepo } from '../fixtures/fixture.ts';
 import { childProcesses, procStat } from '../support/proc.ts';
 import { launcherBinary } from '../support/runner-command.ts';
 import { eventually } from '../support/eventually.ts';
@@ -222,5 +223,83 @@ describe('simulations spawned without a launcher', () => {
     const pid = Number(stdout.trim());
     assert.ok(pid > 0, stdout);
     await eventually('the simulation is gone', async () => (alive(pid) ? undefined : true), 10_000, 50);
+  });
+});
+
+describe('a simulation that forks a child which ignores SIGTERM', () => {
+  let work: string;
+  let oppsim: string;
+  let socket: string;
+  let listening: ChildProcess;
+  // One of each: the listening launcher serves one connection at a time.
+  const launcherOf = new Map<'pipe' | 'listen', Launcher>();
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'launcher-tree-test-'));
+    const { repoDir } = await makeFixtureRepo({ dir: join(work, 'model') });
+    oppsim = (await buildFixture(repoDir)).executable;
+    binary = await launcherBinary();
+    socket = join(work, 'launcher.sock');
+    listening = spawn(binary, ['--listen', socket], { env: { PATH: process.env.PATH }, stdio: 'ignore' });
+    await eventually('the launcher listens', async () => stat(socket).then(() => true, () => undefined), 10_000, 20);
+  });
+  after(async () => {
+    await Promise.all([...launcherOf.values()].map((l) => l.close()));
+    listening?.kill('SIGTERM');
+    await rm(work, { recursive: true, force: true });
+  });
+
+  let runs = 0;
+  /** A run of the fixture that forks a 30 s child as it starts and itself runs `durationMs`. */
+  const forking = (durationMs: number) => ({
+    executable: oppsim,
+    args: ['-s', '-u', 'Cmdenv', '-c', 'General', '--**.oppsim.forkChildMs=30000', `--**.oppsim.durationMs=${durationMs}`, `--result-dir=results-${runs++}`],
+    cwd: dirname(oppsim),
+  });
+  const via = (mode: 'direct' | 'pipe' | 'listen') => {
+    if (mode === 'direct') return {};
+    let launcher = launcherOf.get(mode);
+    if (!launcher) {
+      launcher = new Launcher(mode === 'pipe' ? binary : { socket, connectTimeoutMs: 5_000 }, { PATH: process.env.PATH });
+      launcherOf.set(mode, launcher);
+    }
+    return { launcher: { launcher, outputFile: join(work, `tree-${runs}.output`) } };
+  };
+  /** The forked child's pid from the run's output; gone (or a zombie) soon, never having reached its own end. */
+  const childGone = async (outputTail: string) => {
+    const pid = Number(/oppsim: forked child (\d+)/.exec(outputTail)?.[1]);
+    assert.ok(pid > 0, `the child said its pid: ${outputTail}`);
+    await eventually('no process of the tree runs', async () => (alive(pid) ? undefined : true), 5_000, 50);
+    assert.doesNotMatch(outputTail, /forked child \d+ ended/, 'the child was killed, it did not end on its own');
+  };
+
+  for (const mode of ['direct', 'pipe', 'listen'] as const) {
+    it(`kills the whole tree at the timeout (${mode === 'direct' ? 'spawned directly' : `launcher, ${mode} mode`})`, async () => {
+      const outcome = await runSimulation(forking(60_000), { timeoutMs: 500, killGraceMs: 500, ...via(mode) });
+      assert.equal(outcome.kind, 'timed-out');
+      await childGone(outcome.outputTail);
+    });
+  }
+
+  for (const mode of ['direct', 'listen'] as const) {
+    it(`kills the whole tree when the run is stopped, and what a run left behind when it ends (${mode})`, async () => {
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 300);
+      const stopped = await runSimulation(forking(60_000), { timeoutMs: 60_000, killGraceMs: 500, signal: abort.signal, ...via(mode) });
+      assert.equal(stopped.kind, 'interrupted');
+      await childGone(stopped.outputTail);
+      const ended = await runSimulation(forking(100), { timeoutMs: 60_000, killGraceMs: 500, ...via(mode) });
+      assert.equal(ended.kind, 'succeeded');
+      await childGone(ended.outputTail);
+    });
+  }
+
+  it('kills the whole tree of a run still going when the launcher is closed', async () => {
+    const launcher = new Launcher(binary, { PATH: process.env.PATH });
+    const file = join(work, 'closed.output');
+    const run = await launcher.launch(forking(60_000), file);
+    await eventually('the child started', async () => ((await readFile(file, 'utf8')).includes('forked child') ? true : undefined), 10_000, 20);
+    await launcher.close();
+    await assert.rejects(run.exited, /the launcher exited/);
+    await childGone(await readFile(file, 'utf8'));
   });
 });

@@ -175,10 +175,10 @@ describe('batched GridFS writes', () => {
   it('deletes what it wrote when a later file cannot be read', async () => {
     const good = join(dir, 'fail-good.sca');
     await writeFile(good, 'fine');
-    // A folder passes stat() and fails the read, after the first batch was written.
+    // A folder passes stat() and fails the open (only regular files are read), after the first batch was written.
     const unreadable = await mkdtemp(join(dir, 'fail-folder-'));
     const files = [good, unreadable].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-fail' } }));
-    await assert.rejects(storeFiles(db, RESULTS_BUCKET, files, { batchBytes: 5 }), /EISDIR/);
+    await assert.rejects(storeFiles(db, RESULTS_BUCKET, files, { batchBytes: 5 }), /is not a regular file/);
     assert.equal(await db.collection(`${RESULTS_BUCKET}.files`).countDocuments({ 'metadata.campaignUid': 'gridfs-fail' }), 0);
   });
 });

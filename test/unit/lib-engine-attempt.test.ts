@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { concludeAttempt, describeOutcome, interruptedBy, nextAttempt, Tails, type Settlement } from '../../lib/engine/attempt.ts';
 import type { AttemptDecision, RetryPolicy } from '../../lib/engine/decide.ts';
+import { ResultsTooLargeError } from '../../lib/errors.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 
 const policy: RetryPolicy = { maxAttempts: 3, retrySimulationErrors: false, backoffBaseMs: 1000, backoffMaxMs: 8000 };
@@ -39,6 +40,13 @@ describe('concludeAttempt', () => {
       1,
       async () => Promise.reject(new Error('disk full')),
       { action: 'nak', reason: 'UploadFailed', delayMs: 1000, outcome: { kind: 'upload-failed' }, message: 'storing the results failed: disk full' },
+    ],
+    [
+      'fails a success whose results are over the run\'s limits, with the limit as the message, without retrying it',
+      outcome('succeeded'),
+      1,
+      async () => Promise.reject(new ResultsTooLargeError('the run left more than 4 files')),
+      { action: 'term', runStatus: 'failed', reason: 'ResultsTooLarge', outcome: { kind: 'results-too-large' }, message: 'the run left more than 4 files' },
     ],
     [
       'fails a simulation error with its error line as the message',

@@ -53,6 +53,11 @@ describe('backoffMs', () => {
   });
 });
 
+describe('results over the run\'s limits', () => {
+  it('fail the run at once, even when simulation errors are retried', () =>
+    assert.deepEqual(decideAttempt({ kind: 'results-too-large' }, 1, { maxAttempts: 3, retrySimulationErrors: true }), { action: 'term', runStatus: 'failed', reason: 'ResultsTooLarge' }));
+});
+
 describe('OUTCOME_TABLE', () => {
   const rows: Array<[AttemptOutcome['kind'], string, 'never' | 'backoff' | 'at-once']> = [
     ['succeeded', 'Succeeded', 'never'],
@@ -63,6 +68,7 @@ describe('OUTCOME_TABLE', () => {
     ['interrupted', 'Interrupted', 'at-once'],
     ['signalled', 'Interrupted', 'backoff'],
     ['upload-failed', 'UploadFailed', 'backoff'],
+    ['results-too-large', 'ResultsTooLarge', 'never'],
   ];
   it('has one row per outcome', () => assert.deepEqual(Object.keys(OUTCOME_TABLE).sort(), rows.map(([k]) => k).sort()));
   for (const [kind, reason, retry] of rows) {

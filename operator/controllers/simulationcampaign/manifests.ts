@@ -12,7 +12,8 @@ import { CAMPAIGN_LABEL, managedLabels } from '../../../api/labels.ts';
 import { controllerReference, placed, restrictedSecurityContext, RUNNER_POOL_SELECTOR, RUNNER_POOL_TOLERATION, type Manifest } from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
 import type { AttemptPolicy } from '../../../lib/queue/task.ts';
-import { runnerEnv, type RunnerConfig } from '../../../lib/engine/runner-config.ts';
+import { DEFAULT_RESULT_LIMITS, runnerEnv, type RunnerConfig } from '../../../lib/engine/runner-config.ts';
+import { quantityBytes } from '../../../lib/kube/quantity.ts';
 import type { SimulationSpec } from '../../../lib/engine/command.ts';
 import { tenantDatabase } from '../../../lib/store/tenant.ts';
 import type { CampaignSettings } from './settings.ts';
@@ -127,7 +128,13 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
     artifact: { digest: build.status?.artifact?.digest ?? '', cacheDir: ARTIFACT_CACHE_DIR },
     workDir: RUNNER_WORK_DIR,
     simulation: simulationOf(campaign),
-    results: { include: results.include ?? [...CAMPAIGN_SPEC_DEFAULTS.results.include], storeScalars: results.storeScalars ?? CAMPAIGN_SPEC_DEFAULTS.results.storeScalars },
+    results: {
+      include: results.include ?? [...CAMPAIGN_SPEC_DEFAULTS.results.include],
+      storeScalars: results.storeScalars ?? CAMPAIGN_SPEC_DEFAULTS.results.storeScalars,
+      maxFiles: results.maxFiles ?? CAMPAIGN_SPEC_DEFAULTS.results.maxFiles,
+      // The CRD admits only quantities of 1Mi to 1Ti.
+      maxBytes: quantityBytes(results.maxSize ?? CAMPAIGN_SPEC_DEFAULTS.results.maxSize) ?? DEFAULT_RESULT_LIMITS.maxBytes,
+    },
     drainGraceMs: 10_000,
     shutdownGraceMs: 20_000,
     killGraceMs: 5_000,
