@@ -74,8 +74,10 @@ export async function ensureScaleToZeroPolicy(autoscaling: AutoScalingClient, gr
       }),
     ),
   );
-  if (!out.PolicyARN) throw new PermanentError(`autoscaling:PutScalingPolicy returned no ARN for ${policyName}`);
-  return out.PolicyARN;
+  // An endpoint that leaves the ARN out of the answer (moto names it PolicyArn) still lists it.
+  const arn = out.PolicyARN ?? (await describePolicyArn(autoscaling, groupName, policyName));
+  if (!arn) throw new PermanentError(`autoscaling:PutScalingPolicy left no policy ${policyName} on ${groupName}`);
+  return arn;
 }
 
 /** The ARN of the group's policy of that name; undefined when it does not exist. */
