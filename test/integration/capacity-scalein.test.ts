@@ -11,6 +11,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { costGuardAlarmNames, costGuardPolicyName } from '../../lib/aws/cost-guard.ts';
+import { createCapacityAws } from '../../lib/aws/nodegroups.ts';
 import { defaultCapacityConfig } from '../../lib/capacity/config.ts';
 import { SCALE_IN_ANNOTATION } from '../../lib/capacity/observe.ts';
 import { useStack } from '../stack/env.ts';
@@ -142,6 +143,20 @@ test('the cost guard alarms execute a scale-to-zero policy of the runner group',
   const actions = new Map((out.MetricAlarms ?? []).map((a) => [a.AlarmName, a.AlarmActions]));
   assert.deepEqual(actions.get(alarmNames.heartbeat), [arn]);
   assert.deepEqual(actions.get(alarmNames.idleNodes), [arn]);
+});
+
+test('writing the cost guard again, as a restarted operator does, keeps one policy with the same ARN', async () => {
+  const adapter = createCapacityAws(ref, aws());
+  try {
+    const written = await adapter.ensureCostGuard(groupName, { alarmActions: [], idleTimeoutMs: defaultCapacityConfig.idleTimeoutMs });
+    assert.equal(written.policyArn, await policyArn());
+  } finally {
+    adapter.destroy();
+  }
+  const autoscaling = new AutoScalingClient(aws());
+  const out = await autoscaling.send(new DescribePoliciesCommand({ AutoScalingGroupName: groupName }));
+  autoscaling.destroy();
+  assert.deepEqual((out.ScalingPolicies ?? []).map((p) => p.PolicyName), [costGuardPolicyName(ref)]);
 });
 
 test('cluster status shows the guard: each alarm, its state and threshold, and the policy it triggers', async () => {

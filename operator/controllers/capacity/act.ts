@@ -187,9 +187,11 @@ async function report(deps: PassDeps, state: CapacityState, decision: CapacityDe
     runnerPods: demand.runnerPods,
     desiredNodes: decision.desiredSize,
   });
-  if (config.costGuard && !state.costGuardDone) {
+  // Written again when the group appears or changes (a nodegroup still being created, or created anew), so the policy follows it.
+  if (config.costGuard && (!state.costGuardDone || state.costGuardGroup !== group)) {
     const guard = await aws.ensureCostGuard(group, { alarmActions: config.alarmActions, idleTimeoutMs: config.idleTimeoutMs, floor: config.floor });
     state.costGuardDone = true;
+    state.costGuardGroup = group;
     if (!guard.policyArn) deps.log.warn({ alarms: guard.alarms }, 'Cost guard alarms written without a scale-to-zero policy: the nodegroup shows no Auto Scaling group');
     else deps.log.info({ alarms: guard.alarms, actions: config.alarmActions, policy: guard.policyArn, group }, 'Cost guard alarms and scale-to-zero policy written');
   }

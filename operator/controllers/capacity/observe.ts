@@ -47,8 +47,10 @@ export interface CapacityState {
   /** The size last set or seen; another size means someone else changed it. */
   lastSetDesired: number | undefined;
   lastDecision: CapacityDecision | undefined;
-  /** The cost guard alarms were written (once per process). */
+  /** The cost guard alarms were written (once per process, and again when the Auto Scaling group changes). */
   costGuardDone: boolean;
+  /** The Auto Scaling group the cost guard's policy was written for; undefined while the nodegroup showed none. */
+  costGuardGroup: string | undefined;
   /** The last pass's result. */
   lastPass: PassResult | undefined;
   /** The last failure, until a pass succeeds. */
@@ -63,6 +65,7 @@ export function newCapacityState(): CapacityState {
     lastSetDesired: undefined,
     lastDecision: undefined,
     costGuardDone: false,
+    costGuardGroup: undefined,
     lastPass: undefined,
     lastError: undefined,
   };
