@@ -1,8 +1,9 @@
 // Scale-in that never kills a busy runner, and the cost guard that scales to
 // zero without the operator, against real servers: the nodegroup, its Auto
 // Scaling group, EC2 instances, alarms and the scaling policy in moto; two
-// kwok runner nodes of this file's own (label below) whose providerIDs name
-// the group's two instances, one of them busy with a runner pod.
+// kwok runner nodes of this file's own (label and taint below, so that no
+// other test's pod lands there) whose providerIDs name the group's two
+// instances, one of them busy with a runner pod.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AutoScalingClient, DescribePoliciesCommand, ExecutePolicyCommand } from '@aws-sdk/client-auto-scaling';
@@ -60,7 +61,9 @@ before(async () => {
   [busy, idle] = group.instances as [RunnerInstance, RunnerInstance];
   await core.createNode({ body: instanceNode(busyNode, busy, poolLabel) });
   await core.createNode({ body: instanceNode(idleNode, idle, poolLabel) });
-  await core.createNamespacedPod({ namespace, body: busyRunnerPod('busy-runner', namespace, busyNode) });
+  const pod = busyRunnerPod('busy-runner', namespace, busyNode);
+  pod.spec.tolerations.push({ key: 'inetswarm.dev/scalein-test', operator: 'Equal', value: suffix, effect: 'NoSchedule' });
+  await core.createNamespacedPod({ namespace, body: pod });
   manager = await capacityController({
     config: {
       ...defaultCapacityConfig,

@@ -127,14 +127,20 @@ export async function runnerGroup(aws: { endpoint: string; region: string }, gro
   }
 }
 
-/** A kwok runner node backed by a (moto) EC2 instance: its providerID names the instance, as on EKS. */
+/**
+ * A kwok node backed by a (moto) EC2 instance: its providerID names the
+ * instance, as on EKS. Labelled with `labels` only and tainted with each of
+ * them besides the runner pool's taint, so that no other test's pod lands on
+ * it and no other test's runner-pool selector counts it.
+ */
 export function instanceNode(name: string, instance: RunnerInstance, labels: Record<string, string>) {
   const resources = { cpu: '16', memory: '64Gi', pods: '110' };
+  const own = Object.entries(labels).map(([key, value]) => ({ key, value, effect: 'NoSchedule' }));
   return {
-    metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { 'inetswarm.dev/pool': 'runner', type: 'kwok', ...labels } },
+    metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok', ...labels } },
     spec: {
       providerID: `aws:///${instance.zone}/${instance.instanceId}`,
-      taints: [{ key: 'inetswarm.dev/pool', value: 'runner', effect: 'NoSchedule' }],
+      taints: [{ key: 'inetswarm.dev/pool', value: 'runner', effect: 'NoSchedule' }, ...own],
     },
     status: { allocatable: resources, capacity: resources },
   };
