@@ -2,6 +2,7 @@
 // halt and resume: whether scaling to zero may go ahead (busy runners, or no
 // way to check, refuse unless --force) and the size a resume asks for. Pure;
 // nodegroup/actions.ts talks to AWS and Kubernetes.
+import type { CostGuardView } from '../../lib/aws/cost-guard.ts';
 import type { NodegroupState } from '../../lib/aws/eks.ts';
 import type { ObservedDemand } from '../../lib/capacity/observe.ts';
 import type { CapacityStatus } from '../../lib/capacity/status.ts';
@@ -13,6 +14,8 @@ export interface ClusterStatusResult {
   vcpus?: number;
   /** The operator's capacity ConfigMap, or why it could not be read. */
   operator: { status?: Partial<CapacityStatus>; unavailable?: string };
+  /** The cost guard's alarms and the scale-to-zero policy they execute, or why AWS could not say. */
+  guard: { view?: CostGuardView; unavailable?: string };
 }
 
 export interface ClusterScaleResult {

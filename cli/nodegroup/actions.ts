@@ -78,14 +78,19 @@ async function operatorStatus(kube: KubeSide, deps: ClusterDeps): Promise<Cluste
   }
 }
 
-/** `cluster status`: the nodegroup as EKS reports it and the operator's capacity status if reachable. */
+/** `cluster status`: the nodegroup as EKS reports it, its cost guard, and the operator's capacity status if reachable. */
 export async function clusterStatus(target: NodegroupTarget, kube: KubeSide, deps: ClusterDeps = {}): Promise<ClusterStatusResult> {
   return withAws(target, deps, async (adapter) => {
     const nodegroup = await aws(() => adapter.describeNodegroup());
     const instanceType = nodegroup.instanceTypes[0] ?? '';
     const vcpus = instanceType ? await adapter.instanceVcpus(instanceType).catch(() => undefined) : undefined;
+    // A user without the cloudwatch: or autoscaling: read actions still sees the rest.
+    const guard = await adapter
+      .describeCostGuard(nodegroup.autoScalingGroups[0])
+      .then((view) => ({ view }))
+      .catch((err: unknown) => ({ unavailable: errorText(err) }));
     const operator = await operatorStatus(kube, deps);
-    return { kind: 'status', nodegroup, instanceType, ...(vcpus === undefined ? {} : { vcpus }), operator };
+    return { kind: 'status', nodegroup, instanceType, ...(vcpus === undefined ? {} : { vcpus }), operator, guard };
   });
 }
 

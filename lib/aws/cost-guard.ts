@@ -1,9 +1,17 @@
 // The cost guard: two CloudWatch alarms per nodegroup that fire when runner
 // nodes may be running up a bill with nobody scaling them down, whether the
 // operator is gone (its heartbeat stops) or its scale-down did not happen
-// (nodes up with nothing queued or running). They live in AWS so that they
-// work exactly when the operator does not.
-import { PutMetricAlarmCommand, type CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+// (nodes up with nothing queued or running), and the scaling policy of the
+// nodegroup's Auto Scaling group they execute: desired capacity to zero. They
+// live in AWS so that they act exactly when the operator does not.
+import {
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+  type CloudWatchClient,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { describePolicyArn, ensureScaleToZeroPolicy } from './autoscaling.ts';
 import type { NodegroupRef } from './eks.ts';
 import { awsCall } from './errors.ts';
 import { metricNamespace, nodegroupDimensions } from './metrics.ts';
@@ -15,11 +23,20 @@ export interface CostGuardSettings {
   idleTimeoutMs: number;
   /** Heartbeats missing for this long fire the heartbeat alarm. */
   heartbeatTimeoutMs?: number;
+  /** The scale-to-zero policy both alarms execute (the idle alarm only while `floor` is 0). */
+  scaleToZeroPolicyArn?: string;
+  /** Nodes the operator keeps after the idle timeout: above 0, idle nodes are wanted and the idle alarm only notifies. */
+  floor?: number;
 }
 
 /** The alarms' evaluation period in seconds. */
 const PERIOD = 300;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 900_000;
+
+/** The name of the scaling policy the cost guard owns on the nodegroup's Auto Scaling group. */
+export function costGuardPolicyName(ref: NodegroupRef): string {
+  return `inet-swarm-${ref.clusterName}-${ref.nodegroupName}-scale-to-zero`;
+}
 
 /** The names of the two cost guard alarms of a nodegroup. */
 export function costGuardAlarmNames(ref: NodegroupRef): { heartbeat: string; idleNodes: string } {
@@ -45,7 +62,8 @@ export function heartbeatAlarm(ref: NodegroupRef, guard: CostGuardSettings): Put
     Threshold: 1,
     ComparisonOperator: 'LessThanThreshold',
     TreatMissingData: 'breaching',
-    AlarmActions: guard.alarmActions,
+    // Nobody is left to scale the runners: AWS itself sets the group to zero (runs cut short are retried by the queue).
+    AlarmActions: [...guard.alarmActions, ...(guard.scaleToZeroPolicyArn ? [guard.scaleToZeroPolicyArn] : [])],
   };
 }
 
@@ -77,15 +95,71 @@ export function idleNodesAlarm(ref: NodegroupRef, guard: CostGuardSettings): Put
     Threshold: 1,
     ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     TreatMissingData: 'notBreaching',
-    AlarmActions: guard.alarmActions,
+    // Nothing queued or running: every node is idle, so scaling to zero loses no work.
+    AlarmActions: [...guard.alarmActions, ...(guard.scaleToZeroPolicyArn && (guard.floor ?? 0) === 0 ? [guard.scaleToZeroPolicyArn] : [])],
   };
 }
 
-/** Creates or updates both alarms (PutMetricAlarm is an upsert); returns their names. */
-export async function ensureCostGuard(cloudwatch: CloudWatchClient, ref: NodegroupRef, guard: CostGuardSettings): Promise<string[]> {
+/** What ensureCostGuard wrote. */
+export interface CostGuardWritten {
+  alarms: string[];
+  /** The scale-to-zero policy's ARN; undefined when the nodegroup has no Auto Scaling group yet. */
+  policyArn?: string;
+}
+
+/**
+ * Creates or updates the scale-to-zero policy on `groupName` (when known),
+ * then both alarms with its ARN among their actions. PutScalingPolicy and
+ * PutMetricAlarm are both upserts, so a second call changes nothing.
+ */
+export async function ensureCostGuard(
+  clients: { cloudwatch: CloudWatchClient; autoscaling: AutoScalingClient },
+  ref: NodegroupRef,
+  groupName: string | undefined,
+  settings: CostGuardSettings,
+): Promise<CostGuardWritten> {
+  const policyArn = groupName ? await ensureScaleToZeroPolicy(clients.autoscaling, groupName, costGuardPolicyName(ref)) : undefined;
+  const guard = { ...settings, ...(policyArn ? { scaleToZeroPolicyArn: policyArn } : {}) };
   const alarms = [heartbeatAlarm(ref, guard), idleNodesAlarm(ref, guard)];
   for (const alarm of alarms) {
-    await awsCall('cloudwatch:PutMetricAlarm', `alarm ${alarm.AlarmName}`, () => cloudwatch.send(new PutMetricAlarmCommand(alarm)));
+    await awsCall('cloudwatch:PutMetricAlarm', `alarm ${alarm.AlarmName}`, () => clients.cloudwatch.send(new PutMetricAlarmCommand(alarm)));
   }
-  return alarms.map((a) => a.AlarmName!);
+  return { alarms: alarms.map((a) => a.AlarmName!), ...(policyArn ? { policyArn } : {}) };
+}
+
+/** One cost guard alarm as CloudWatch holds it now. */
+export interface GuardAlarm {
+  name: string;
+  state: string;
+  threshold: number | undefined;
+  comparison: string;
+  actions: string[];
+}
+
+/** The cost guard as AWS holds it: its alarms (absent ones left out) and the policy they should execute. */
+export interface CostGuardView {
+  alarms: GuardAlarm[];
+  policy?: { name: string; group: string; arn: string | undefined };
+}
+
+/** Reads the cost guard back: for `inet-swarm cluster status`. */
+export async function describeCostGuard(
+  clients: { cloudwatch: CloudWatchClient; autoscaling: AutoScalingClient },
+  ref: NodegroupRef,
+  groupName: string | undefined,
+): Promise<CostGuardView> {
+  const names = costGuardAlarmNames(ref);
+  const out = await awsCall('cloudwatch:DescribeAlarms', `alarms of ${ref.nodegroupName}`, () =>
+    clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [names.heartbeat, names.idleNodes] })),
+  );
+  const alarms = (out.MetricAlarms ?? []).map((a) => ({
+    name: a.AlarmName ?? '',
+    state: a.StateValue ?? 'UNKNOWN',
+    threshold: a.Threshold,
+    comparison: a.ComparisonOperator ?? '',
+    actions: a.AlarmActions ?? [],
+  }));
+  if (!groupName) return { alarms };
+  const name = costGuardPolicyName(ref);
+  return { alarms, policy: { name, group: groupName, arn: await describePolicyArn(clients.autoscaling, groupName, name) } };
 }

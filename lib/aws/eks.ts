@@ -20,6 +20,8 @@ export interface NodegroupState extends NodegroupRef {
   instanceTypes: string[];
   labels: Record<string, string>;
   taints: Array<{ key: string; value: string; effect: string }>;
+  /** The Auto Scaling groups EKS runs the nodegroup's instances in (one for a managed nodegroup). */
+  autoScalingGroups: string[];
   /** True while a scaling update is still being applied: no new update may be issued. */
   updateInProgress: boolean;
 }
@@ -87,6 +89,7 @@ export async function describeNodegroup(ng: EksNodegroup): Promise<NodegroupStat
     instanceTypes: group.instanceTypes ?? [],
     labels: group.labels ?? {},
     taints: (group.taints ?? []).map((t) => ({ key: t.key ?? '', value: t.value ?? '', effect: t.effect ?? '' })),
+    autoScalingGroups: (group.resources?.autoScalingGroups ?? []).flatMap((g) => (g.name ? [g.name] : [])),
     updateInProgress: status === 'UPDATING' || (await ownUpdateInProgress(ng)),
   };
 }

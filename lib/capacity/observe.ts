@@ -15,6 +15,20 @@ import {
   type CampaignObject,
 } from './demand.ts';
 
+/** Set on a runner node the capacity manager cordoned to remove it, so that it uncordons only its own. */
+export const SCALE_IN_ANNOTATION = 'inetswarm.dev/scale-in';
+
+/** One runner-pool node as scale-in sees it. */
+export interface RunnerNode {
+  name: string;
+  /** The EC2 instance behind the node, from its providerID; undefined off AWS. */
+  instanceId?: string;
+  /** A runner or builder pod that has not finished is on it. */
+  busy: boolean;
+  /** Cordoned by the capacity manager for removal (SCALE_IN_ANNOTATION). */
+  cordonedForScaleIn: boolean;
+}
+
 /** The demand side of one capacity decision. */
 export interface ObservedDemand {
   campaigns: CampaignDemand[];
@@ -25,6 +39,8 @@ export interface ObservedDemand {
   busyNodes: number;
   /** Runner and builder pods on the runner pool that have not finished. */
   runnerPods: number;
+  /** Every runner-pool node, busy or idle, sorted by name. */
+  nodes: RunnerNode[];
 }
 
 export interface ObserveOptions {
@@ -47,10 +63,16 @@ export interface DemandObjects {
 /** Field selector of the pods that may occupy a node (the list and the operator's watch use it). */
 export const UNFINISHED_PODS = 'status.phase!=Succeeded,status.phase!=Failed';
 
+/** The instance id of an AWS node's providerID (`aws:///eu-central-1a/i-0123...`); undefined for any other. */
+export function instanceIdOf(providerID: string | undefined): string | undefined {
+  const m = /^aws:\/\/\/[^/]*\/(i-[0-9a-zA-Z]+)$/.exec(providerID ?? '');
+  return m?.[1];
+}
+
 // DaemonSet pods (distccd, kube-proxy, the CNI) run on every node and never
 // make it busy; everything else that tolerates the runner taint is a runner or
 // a builder.
-function occupiesNode(pod: V1Pod): boolean {
+export function occupiesNode(pod: V1Pod): boolean {
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed') return false;
   return !(pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DaemonSet');
@@ -73,6 +95,14 @@ export function demandOf(objects: DemandObjects, options: Pick<ObserveOptions, '
     runnerNodes: runnerNodeNames.size,
     busyNodes: busy.size,
     runnerPods,
+    nodes: objects.nodes
+      .map((n) => {
+        const name = n.metadata?.name ?? '';
+        const instanceId = instanceIdOf(n.spec?.providerID);
+        const cordonedForScaleIn = n.spec?.unschedulable === true && n.metadata?.annotations?.[SCALE_IN_ANNOTATION] !== undefined;
+        return { name, ...(instanceId ? { instanceId } : {}), busy: busy.has(name), cordonedForScaleIn };
+      })
+      .sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
 

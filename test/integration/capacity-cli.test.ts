@@ -2,15 +2,14 @@
 // Kubernetes API (busy runner pods, the operator's status ConfigMap).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { clusterCommand } from '../../cli/commands/cluster.ts';
-import type { ClusterDeps } from '../../cli/nodegroup/actions.ts';
 import { CliError, UsageError } from '../../cli/errors.ts';
 import { writeCapacityStatus } from '../../lib/capacity/status.ts';
 import { useStack } from '../stack/env.ts';
 import type { StackInfo } from '../stack/types.ts';
 import { busyRunnerPod, createNodegroup, kubeFor, motoFor, nodegroupScaling } from '../support/capacity.ts';
+import { runClusterCli } from '../support/cluster-cli.ts';
 
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const namespace = `capacity-cli-${suffix}`;
@@ -34,42 +33,8 @@ after(async () => {
 });
 
 /** Runs `inet-swarm cluster <args>` and returns what it printed. */
-async function cluster(args: string[], nodegroup = names.nodegroup): Promise<string> {
-  const stdout = new PassThrough();
-  const chunks: string[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c.toString()));
-  const deps: ClusterDeps = {
-    stdout,
-    // The AWS SDK's default credential chain reads these, as it reads IRSA's on EKS.
-    env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' },
-    loadKubeConfig: async () => kubeConfig,
-  };
-  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-  const command = clusterCommand(deps).exitOverride();
-  for (const sub of command.commands) sub.exitOverride();
-  const [sub, ...rest] = args;
-  await command.parseAsync(
-    [
-      sub ?? 'status',
-      '--cluster',
-      names.cluster,
-      '--nodegroup',
-      nodegroup,
-      '--region',
-      moto.region,
-      '--endpoint',
-      moto.endpoint,
-      '--operator-namespace',
-      namespace,
-      '--runner-namespace',
-      namespace,
-      ...rest,
-    ],
-    { from: 'user' },
-  );
-  return chunks.join('');
-}
+const cluster = (args: string[], nodegroup = names.nodegroup): Promise<string> =>
+  runClusterCli({ moto, names, namespace, kubeConfig }, args, nodegroup);
 
 const size = async () => (await nodegroupScaling(moto, names)).desiredSize;
 

@@ -43,6 +43,7 @@ const demand: ObservedDemand = {
   runnerNodes: 0,
   busyNodes: 0,
   runnerPods: 0,
+  nodes: [],
 };
 
 async function manager(

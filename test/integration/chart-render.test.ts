@@ -357,14 +357,14 @@ test('a hook Job makes the NATS keys before the install, with a ServiceAccount t
   assert.deepEqual(operatorEnv(own).get('INETSWARM_NATS_SIGNING_KEY')?.valueFrom?.secretKeyRef, { name: 'my-nats-keys', key: 'signing-key' });
 });
 
-test('IRSA annotates the ServiceAccount and the capacity manager gets its EKS settings and read access to nodes', async () => {
+test('IRSA annotates the ServiceAccount and the capacity manager gets its EKS settings, read access to nodes and the patch that cordons one', async () => {
   const docs = await render(valueSets.irsa!);
   assert.equal(find(docs, 'ServiceAccount', fullname).metadata.annotations?.['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/inet-swarm-operator');
   const env = operatorEnv(docs);
   assert.equal(env.get('INETSWARM_EKS_CLUSTER')?.value, 'sims');
   assert.equal(env.get('INETSWARM_EKS_NODEGROUP')?.value, 'runners');
   assert.equal(env.get('AWS_REGION')?.value, 'eu-central-1');
-  assert.deepEqual(find(docs, 'ClusterRole', `${fullname}-capacity`).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+  assert.deepEqual(find(docs, 'ClusterRole', `${fullname}-capacity`).rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] }]);
 });
 
 test('the templated CRDs equal crds/ and carry the keep policy unless crds.keep is false', async () => {

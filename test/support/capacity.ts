@@ -1,6 +1,7 @@
 // Shared setup of the capacity manager's integration tests: moto's server
 // (from the stack, or a private one while the stack has none), an EKS cluster
-// and nodegroup in it, and a small HTTP proxy in front of moto that answers
+// and nodegroup in it, the nodegroup's Auto Scaling group with instances
+// (moto's EKS names one but does not make it), and a small HTTP proxy in front of moto that answers
 // chosen requests with AWS errors (moto itself can neither throttle nor deny).
 import { execFile } from 'node:child_process';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
@@ -8,8 +9,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, CreateNodegroupCommand, DescribeNodegroupCommand, EKSClient } from '@aws-sdk/client-eks';
-import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
+import { KubeConfig, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import pino from 'pino';
 import { startMoto } from '../stack/servers/moto.ts';
 import type { StackInfo } from '../stack/types.ts';
@@ -66,6 +69,81 @@ export async function nodegroupScaling(
   } finally {
     eks.destroy();
   }
+}
+
+/** One instance of a runner group: what a kwok node's providerID names. */
+export interface RunnerInstance {
+  instanceId: string;
+  zone: string;
+}
+
+/**
+ * Creates, in moto, the Auto Scaling group the nodegroup names in its
+ * resources, with `count` instances, as EKS does for a managed nodegroup.
+ */
+export async function createRunnerGroup(
+  aws: { endpoint: string; region: string },
+  names: { cluster: string; nodegroup: string },
+  count: number,
+): Promise<{ groupName: string; instances: RunnerInstance[] }> {
+  const eks = new EKSClient({ ...aws, credentials: testCredentials });
+  const ec2 = new EC2Client({ ...aws, credentials: testCredentials });
+  const autoscaling = new AutoScalingClient({ ...aws, credentials: testCredentials });
+  try {
+    const ng = await eks.send(new DescribeNodegroupCommand({ clusterName: names.cluster, nodegroupName: names.nodegroup }));
+    const groupName = ng.nodegroup?.resources?.autoScalingGroups?.[0]?.name;
+    if (!groupName) throw new Error(`moto names no Auto Scaling group for nodegroup ${names.nodegroup}`);
+    const template = await ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: groupName, LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'c5.4xlarge' } }),
+    );
+    await autoscaling.send(
+      new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: groupName,
+        MinSize: 0,
+        MaxSize: 10,
+        DesiredCapacity: count,
+        AvailabilityZones: [`${aws.region}a`],
+        LaunchTemplate: { LaunchTemplateId: template.LaunchTemplate?.LaunchTemplateId, Version: '$Latest' },
+      }),
+    );
+    return { groupName, instances: (await runnerGroup(aws, groupName)).instances };
+  } finally {
+    eks.destroy();
+    ec2.destroy();
+    autoscaling.destroy();
+  }
+}
+
+/** The group's desired capacity and instances as moto holds them now. */
+export async function runnerGroup(aws: { endpoint: string; region: string }, groupName: string): Promise<{ desired: number; instances: RunnerInstance[] }> {
+  const autoscaling = new AutoScalingClient({ ...aws, credentials: testCredentials });
+  try {
+    const out = await autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [groupName] }));
+    const group = out.AutoScalingGroups?.[0];
+    const instances = (group?.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '', zone: i.AvailabilityZone ?? '' }));
+    return { desired: group?.DesiredCapacity ?? -1, instances };
+  } finally {
+    autoscaling.destroy();
+  }
+}
+
+/**
+ * A kwok node backed by a (moto) EC2 instance: its providerID names the
+ * instance, as on EKS. Labelled with `labels` only and tainted with each of
+ * them besides the runner pool's taint, so that no other test's pod lands on
+ * it and no other test's runner-pool selector counts it.
+ */
+export function instanceNode(name: string, instance: RunnerInstance, labels: Record<string, string>) {
+  const resources = { cpu: '16', memory: '64Gi', pods: '110' };
+  const own = Object.entries(labels).map(([key, value]) => ({ key, value, effect: 'NoSchedule' }));
+  return {
+    metadata: { name, annotations: { 'kwok.x-k8s.io/node': 'fake' }, labels: { type: 'kwok', ...labels } },
+    spec: {
+      providerID: `aws:///${instance.zone}/${instance.instanceId}`,
+      taints: [{ key: 'inetswarm.dev/pool', value: 'runner', effect: 'NoSchedule' }, ...own],
+    },
+    status: { allocatable: resources, capacity: resources },
+  };
 }
 
 /** An AWS error the proxy answers with instead of forwarding. */
@@ -172,6 +250,26 @@ const execFileAsync = promisify(execFile);
 export async function kubectl(stack: StackInfo, ...args: string[]): Promise<string> {
   const { stdout } = await execFileAsync(stack.k8sBinary, ['kubectl', '--kubeconfig', stack.kubeconfig, ...args]);
   return stdout;
+}
+
+/** Applies the CRDs the capacity manager watches and waits until they answer lists in `namespace`. */
+export async function ensureCapacityCrds(stack: StackInfo, kubeConfig: KubeConfig, namespace: string): Promise<void> {
+  const crds = join(import.meta.dirname, '..', '..', 'crds');
+  await kubectl(stack, 'apply', '-f', join(crds, 'simulationcampaigns.yaml'), '-f', join(crds, 'inetbuilds.yaml'));
+  await kubectl(stack, 'wait', '--for=condition=Established', '--timeout=60s', 'crd/simulationcampaigns.inetswarm.dev', 'crd/inetbuilds.inetswarm.dev');
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  // An Established CRD still answers 429 while its storage initializes.
+  for (let i = 0; ; i++) {
+    try {
+      for (const plural of ['simulationcampaigns', 'inetbuilds']) {
+        await custom.listNamespacedCustomObject({ group: 'inetswarm.dev', version: 'v1alpha1', plural, namespace });
+      }
+      return;
+    } catch (err) {
+      if (i >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** A pod that occupies a runner node (kwok marks it Running): what a busy runner looks like to the API. */

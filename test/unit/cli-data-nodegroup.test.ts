@@ -4,7 +4,7 @@ import type { ObservedDemand } from '../../lib/capacity/observe.ts';
 import { decideHalt, decideResume, type HaltCheck, type HaltDecision } from '../../cli/data/nodegroup.ts';
 
 const demand = (change: Partial<ObservedDemand>): HaltCheck => ({
-  demand: { campaigns: [], builds: [], runnerNodes: 2, busyNodes: 0, runnerPods: 0, ...change },
+  demand: { campaigns: [], builds: [], runnerNodes: 2, busyNodes: 0, runnerPods: 0, nodes: [], ...change },
 });
 const busy = demand({ runnerPods: 3, busyNodes: 2 });
 const wanted = demand({ campaigns: [{} as ObservedDemand['campaigns'][number]] });

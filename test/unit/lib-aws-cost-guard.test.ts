@@ -2,7 +2,7 @@
 // five-minute periods each waits, and what missing data means.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { costGuardAlarmNames, heartbeatAlarm, idleNodesAlarm } from '../../lib/aws/cost-guard.ts';
+import { costGuardAlarmNames, costGuardPolicyName, heartbeatAlarm, idleNodesAlarm } from '../../lib/aws/cost-guard.ts';
 import { metricData } from '../../lib/aws/metrics.ts';
 
 const ref = { clusterName: 'c1', nodegroupName: 'runners' };
@@ -66,6 +66,26 @@ describe('idleNodesAlarm', () => {
       ['DesiredNodes', 'QueuedRuns', 'RunningRuns', 'IF(nodes > 0 AND queued == 0 AND running == 0, 1, 0)'],
     );
     assert.match(alarm.AlarmDescription ?? '', /\(600s\)/);
+  });
+});
+
+describe('the scale-to-zero policy among the alarm actions', () => {
+  const policy = 'arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:x:autoScalingGroupName/eks-r:policyName/p';
+
+  it('is named after the cluster and the nodegroup', () => {
+    assert.equal(costGuardPolicyName(ref), 'inet-swarm-c1-runners-scale-to-zero');
+  });
+
+  it('follows the configured actions of both alarms', () => {
+    const guard = { alarmActions: ['arn:sns'], idleTimeoutMs: 0, scaleToZeroPolicyArn: policy };
+    assert.deepEqual(heartbeatAlarm(ref, guard).AlarmActions, ['arn:sns', policy]);
+    assert.deepEqual(idleNodesAlarm(ref, guard).AlarmActions, ['arn:sns', policy]);
+  });
+
+  it('is left off the idle alarm while the operator keeps a floor of nodes on purpose', () => {
+    const guard = { alarmActions: [], idleTimeoutMs: 0, scaleToZeroPolicyArn: policy, floor: 2 };
+    assert.deepEqual(heartbeatAlarm(ref, guard).AlarmActions, [policy]);
+    assert.deepEqual(idleNodesAlarm(ref, guard).AlarmActions, []);
   });
 });
 

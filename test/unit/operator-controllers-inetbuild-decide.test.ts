@@ -148,10 +148,16 @@ describe('decideBuild', () => {
     const pool = { key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' };
     assert.deepEqual(pods.map((p) => [p.nodeSelector, p.tolerations]), [
       [{ 'inetswarm.dev/test-node': 'real' }, [pool, toleration]],
-      [{ 'inetswarm.dev/test-node': 'real' }, [toleration]],
+      [{ 'inetswarm.dev/pool': 'runner', 'inetswarm.dev/test-node': 'real' }, [pool, toleration]],
     ]);
-    const unplaced = decideBuild(observe()).apply.find((m) => m.kind === 'Job') as unknown as { spec: { template: { spec: Record<string, unknown> } } };
-    assert.deepEqual([unplaced.spec.template.spec.nodeSelector, unplaced.spec.template.spec.tolerations], [undefined, undefined]);
+  });
+
+  it('sends the builder pod to the runner pool, whose nodes the capacity manager starts for its cores', () => {
+    const job = decideBuild(observe()).apply.find((m) => m.kind === 'Job') as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+    assert.deepEqual(
+      [job.spec.template.spec.nodeSelector, job.spec.template.spec.tolerations],
+      [{ 'inetswarm.dev/pool': 'runner' }, [{ key: 'inetswarm.dev/pool', operator: 'Equal', value: 'runner', effect: 'NoSchedule' }]],
+    );
   });
 
   it('writes no status when nothing changed', () => {

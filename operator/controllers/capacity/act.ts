@@ -1,6 +1,8 @@
 // One pass of the capacity controller and what it does: observe, decide with
-// decideCapacity, set the nodegroup's size, publish CloudWatch metrics and
-// the cost guard, the Prometheus gauges and the status ConfigMap. No error of
+// decideCapacity and planCapacity, act on the plan's actions (set the
+// nodegroup's size, or cordon and terminate chosen idle nodes), publish
+// CloudWatch metrics and the cost guard, the Prometheus gauges and the status
+// ConfigMap. No error of
 // AWS or Kubernetes ever escapes a pass: a failure becomes a condition in the
 // status, a log line and the state's lastError, and the next pass retries.
 // This module loads the AWS SDK: register.ts imports it only when enabled.
@@ -14,8 +16,10 @@ import { createCapacityAws, type CapacityAws } from '../../../lib/aws/nodegroups
 import type { CapacityConfig } from '../../../lib/capacity/config.ts';
 import type { ObservedDemand } from '../../../lib/capacity/observe.ts';
 import { statusData, writeCapacityStatus, type CapacityStatus } from '../../../lib/capacity/status.ts';
-import { decideCapacity, type CapacityDecision } from './decide.ts';
-import { observePool, restoreState, type CapacityState, type ObservedPool, type PassResult, type PassStage } from './observe.ts';
+import { decideCapacityActions, type CapacityDecision, type PlannedDecision } from './decide.ts';
+import { cordonForScaleIn, podsOccupying, uncordon } from './nodes.ts';
+import { observePool, restoreState, type CapacityState, type ObservedPool, type PassResult, type PassStage, type PoolSeen } from './observe.ts';
+import type { CapacityAction } from './scale-in.decide.ts';
 
 /** The condition reason a failure is shown with in the status ConfigMap. */
 export function conditionOf(err: unknown): string {
@@ -96,7 +100,7 @@ export async function capacityPass(deps: PassDeps, state: CapacityState): Promis
     seen.decision = decision;
     await scale(deps, state, decision, pool.nodegroup, now);
     seen.stage = 'cloudwatch';
-    await report(deps, state, decision, demand);
+    await report(deps, state, decision, demand, pool.group?.name);
     publish(deps.gauges, decision, demand, true);
     await writeStatus(deps, state, seen);
     state.lastError = undefined;
@@ -107,34 +111,65 @@ export async function capacityPass(deps: PassDeps, state: CapacityState): Promis
   return state.lastPass;
 }
 
-function decide(config: CapacityConfig, state: CapacityState, demand: ObservedDemand, pool: Required<ObservedPool>, now: Date): CapacityDecision {
-  const decision = decideCapacity({
-    campaigns: demand.campaigns,
-    builds: demand.builds,
-    allocatableCpuPerNode: pool.allocatable,
-    nodegroup: pool.nodegroup,
-    busyNodes: demand.busyNodes,
-    floor: config.floor,
-    lastActivity: state.lastActivity,
-    lastChange: state.lastChange,
-    updateInProgress: pool.nodegroup.updateInProgress,
-    idleTimeoutMs: config.idleTimeoutMs,
-    scaleUpCooldownMs: config.scaleUpCooldownMs,
-    scaleDownCooldownMs: config.scaleDownCooldownMs,
-    now,
-  });
+/** The size and the actions that reach it without touching a busy node. */
+function decide(config: CapacityConfig, state: CapacityState, demand: ObservedDemand, pool: PoolSeen, now: Date): PlannedDecision {
+  const decision = decideCapacityActions(
+    {
+      campaigns: demand.campaigns,
+      builds: demand.builds,
+      allocatableCpuPerNode: pool.allocatable,
+      nodegroup: pool.nodegroup,
+      busyNodes: demand.busyNodes,
+      floor: config.floor,
+      lastActivity: state.lastActivity,
+      lastChange: state.lastChange,
+      updateInProgress: pool.nodegroup.updateInProgress,
+      idleTimeoutMs: config.idleTimeoutMs,
+      scaleUpCooldownMs: config.scaleUpCooldownMs,
+      scaleDownCooldownMs: config.scaleDownCooldownMs,
+      now,
+    },
+    { nodes: demand.nodes, group: pool.group },
+  );
   state.lastActivity = decision.lastActivity;
   return decision;
 }
 
-/** Sets the nodegroup's size when the decision changes it. */
-async function scale(deps: PassDeps, state: CapacityState, decision: CapacityDecision, nodegroup: NodegroupState, now: Date): Promise<void> {
+/** Applies one action; returns how far it moved the size (a removal found busy after the cordon moves it by none). */
+async function apply(deps: PassDeps, action: CapacityAction, now: Date): Promise<number> {
+  switch (action.kind) {
+    case 'setSize':
+      await deps.aws.setScaling({ desiredSize: action.desiredSize });
+      return 0;
+    case 'uncordon':
+      await uncordon(deps.kubeConfig, action.node);
+      deps.log.info({ node: action.node }, 'Uncordoned a runner node that is needed again');
+      return 0;
+    case 'removeNode': {
+      await cordonForScaleIn(deps.kubeConfig, action.node, now);
+      const pods = await podsOccupying(deps.kubeConfig, action.node, deps.config.watchNamespace);
+      if (pods.length > 0) {
+        // A pod landed between the observation and the cordon: this node stays, the next pass chooses again.
+        await uncordon(deps.kubeConfig, action.node);
+        deps.log.info({ node: action.node, pods }, 'Kept a runner node that became busy before its removal');
+        return 1;
+      }
+      await deps.aws.terminateInstance(action.instanceId);
+      deps.log.info({ node: action.node, instance: action.instanceId }, 'Terminated the instance of an idle runner node');
+      return 0;
+    }
+  }
+}
+
+/** Acts on the decision's actions in order; records the size they leave. */
+async function scale(deps: PassDeps, state: CapacityState, decision: PlannedDecision, nodegroup: NodegroupState, now: Date): Promise<void> {
+  let kept = 0;
+  for (const action of decision.actions) kept += await apply(deps, action, now);
   if (decision.change) {
-    await deps.aws.setScaling({ desiredSize: decision.desiredSize });
     state.lastChange = now;
-    state.lastSetDesired = decision.desiredSize;
+    state.lastSetDesired = decision.desiredSize + kept;
     deps.log.info(
-      { from: nodegroup.desiredSize, to: decision.desiredSize, reason: decision.reason, needed: decision.neededNodes },
+      { from: nodegroup.desiredSize, to: decision.desiredSize + kept, reason: decision.reason, needed: decision.neededNodes },
       'Scaled runner nodegroup',
     );
   } else if (decision.reason !== state.lastDecision?.reason) {
@@ -144,7 +179,7 @@ async function scale(deps: PassDeps, state: CapacityState, decision: CapacityDec
 }
 
 /** CloudWatch: the pass's metrics (the heartbeat the cost guard watches), and the cost guard alarms once. */
-async function report(deps: PassDeps, state: CapacityState, decision: CapacityDecision, demand: ObservedDemand): Promise<void> {
+async function report(deps: PassDeps, state: CapacityState, decision: CapacityDecision, demand: ObservedDemand, group: string | undefined): Promise<void> {
   const { config, aws } = deps;
   await aws.putMetrics({
     queuedRuns: decision.demand.queuedRuns,
@@ -152,10 +187,13 @@ async function report(deps: PassDeps, state: CapacityState, decision: CapacityDe
     runnerPods: demand.runnerPods,
     desiredNodes: decision.desiredSize,
   });
-  if (config.costGuard && !state.costGuardDone) {
-    const alarms = await aws.ensureCostGuard({ alarmActions: config.alarmActions, idleTimeoutMs: config.idleTimeoutMs });
+  // Written again when the group appears or changes (a nodegroup still being created, or created anew), so the policy follows it.
+  if (config.costGuard && (!state.costGuardDone || state.costGuardGroup !== group)) {
+    const guard = await aws.ensureCostGuard(group, { alarmActions: config.alarmActions, idleTimeoutMs: config.idleTimeoutMs, floor: config.floor });
     state.costGuardDone = true;
-    deps.log.info({ alarms, actions: config.alarmActions }, 'Cost guard alarms written');
+    state.costGuardGroup = group;
+    if (!guard.policyArn) deps.log.warn({ alarms: guard.alarms }, 'Cost guard alarms written without a scale-to-zero policy: the nodegroup shows no Auto Scaling group');
+    else deps.log.info({ alarms: guard.alarms, actions: config.alarmActions, policy: guard.policyArn, group }, 'Cost guard alarms and scale-to-zero policy written');
   }
 }
 

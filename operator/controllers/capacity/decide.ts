@@ -1,8 +1,12 @@
 // The capacity manager's decisions as pure functions of the observed world:
 // what the active work needs, and which size the runner nodegroup should have
-// now (the steps of that choice are in scale.ts). The loop observes and acts;
+// now (the steps of that choice are in scale.ts), and the actions that reach
+// that size without touching a busy node (scale-in.decide.ts). The loop observes and acts;
 // everything that can be argued about lives here and is covered by a table test.
 import { summarizeDemand, type BuildDemand, type CampaignDemand, type DemandSummary } from '../../../lib/capacity/demand.ts';
+import type { GroupState } from '../../../lib/aws/autoscaling.ts';
+import type { RunnerNode } from '../../../lib/capacity/observe.ts';
+import { planCapacity, type CapacityAction } from './scale-in.decide.ts';
 import { scaleVerdict, type CapacityReason, type Situation } from './scale.ts';
 
 /** Inputs of {@link decideCapacity}: the observed world, configuration and the clock. */
@@ -61,6 +65,35 @@ export function decideCapacity(input: CapacityInputs): CapacityDecision {
     lastActivity,
     demand: situation.demand,
   };
+}
+
+/** A decision with the actions that carry it out, in order. */
+export interface PlannedDecision extends CapacityDecision {
+  actions: CapacityAction[];
+}
+
+/** The runner pool's nodes and its Auto Scaling group, which a shrink names idle instances in. */
+export interface PoolNodes {
+  nodes: readonly RunnerNode[];
+  group: GroupState | undefined;
+}
+
+/**
+ * The size verdict of decideCapacity and the actions that reach it: the size
+ * (and message) become what the actions reach when busy nodes or the group's
+ * minimum leave fewer nodes to remove than the verdict wanted.
+ */
+export function decideCapacityActions(input: CapacityInputs, pool: PoolNodes): PlannedDecision {
+  const verdict = decideCapacity(input);
+  const plan = planCapacity({
+    current: input.nodegroup.desiredSize,
+    target: verdict.desiredSize,
+    reason: verdict.reason,
+    message: verdict.message,
+    busyNodes: input.busyNodes,
+    ...pool,
+  });
+  return { ...verdict, ...plan, change: plan.actions.some((a) => a.kind !== 'uncordon') };
 }
 
 /** The situation the steps read, and the last-activity time to remember (now while there is work or a busy node). */

@@ -8,6 +8,7 @@ import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { INET_BUILD, SIMULATION_CAMPAIGN, type InetBuild, type SimulationCampaign } from '../../../api/v1alpha1.ts';
 import { PermanentError } from '../../../lib/errors.ts';
+import type { GroupState } from '../../../lib/aws/autoscaling.ts';
 import type { NodegroupState } from '../../../lib/aws/eks.ts';
 import type { CapacityAws } from '../../../lib/aws/nodegroups.ts';
 import type { CapacityConfig } from '../../../lib/capacity/config.ts';
@@ -46,8 +47,10 @@ export interface CapacityState {
   /** The size last set or seen; another size means someone else changed it. */
   lastSetDesired: number | undefined;
   lastDecision: CapacityDecision | undefined;
-  /** The cost guard alarms were written (once per process). */
+  /** The cost guard alarms were written (once per process, and again when the Auto Scaling group changes). */
   costGuardDone: boolean;
+  /** The Auto Scaling group the cost guard's policy was written for; undefined while the nodegroup showed none. */
+  costGuardGroup: string | undefined;
   /** The last pass's result. */
   lastPass: PassResult | undefined;
   /** The last failure, until a pass succeeds. */
@@ -62,6 +65,7 @@ export function newCapacityState(): CapacityState {
     lastSetDesired: undefined,
     lastDecision: undefined,
     costGuardDone: false,
+    costGuardGroup: undefined,
     lastPass: undefined,
     lastError: undefined,
   };
@@ -117,11 +121,15 @@ export interface ObservedPool {
   allocatable?: number;
 }
 
-/** Describes the nodegroup into `pool`, noting a size someone else set, and works out a node's allocatable cores. */
-export async function observePool(deps: ObserveDeps, state: CapacityState, now: Date, pool: ObservedPool): Promise<Required<ObservedPool>> {
+/** All of the pool a pass saw: the nodegroup, a node's cores, and the Auto Scaling group (undefined when there is none). */
+export type PoolSeen = Required<ObservedPool> & { group: GroupState | undefined };
+
+/** Describes the nodegroup and its Auto Scaling group into `pool`, noting a size someone else set, and works out a node's allocatable cores. */
+export async function observePool(deps: ObserveDeps, state: CapacityState, now: Date, pool: ObservedPool): Promise<PoolSeen> {
   const { config, aws } = deps;
   const nodegroup = await aws.describeNodegroup();
   pool.nodegroup = nodegroup;
+  const group = await aws.describeGroup(nodegroup.autoScalingGroups);
   if (state.lastSetDesired !== undefined && !nodegroup.updateInProgress && nodegroup.desiredSize !== state.lastSetDesired) {
     // Someone else (the CLI, the console) changed the size: their choice gets a full idle timeout.
     deps.log.info({ from: state.lastSetDesired, to: nodegroup.desiredSize }, 'Observed a nodegroup size change made outside the operator');
@@ -132,7 +140,7 @@ export async function observePool(deps: ObserveDeps, state: CapacityState, now: 
   const instanceType = config.instanceType ?? nodegroup.instanceTypes[0] ?? '';
   pool.instanceType = instanceType;
   pool.allocatable = await allocatableCpu(deps, nodegroup, instanceType);
-  return { nodegroup, instanceType, allocatable: pool.allocatable };
+  return { nodegroup, instanceType, allocatable: pool.allocatable, group };
 }
 
 async function allocatableCpu(deps: ObserveDeps, nodegroup: NodegroupState, instanceType: string): Promise<number> {

@@ -21,7 +21,9 @@ export type CapacityReason =
   | 'UpdateInProgress'
   | 'RaisedToMinimum'
   | 'LoweredToMaximum'
-  | 'PodDoesNotFit';
+  | 'PodDoesNotFit'
+  /** Set by the scale-in plan (scale-in.decide.ts): fewer nodes are needed, but none of them is idle and removable now. */
+  | 'NoIdleNodeToRemove';
 
 /** What the steps read, derived once from the decision's inputs. */
 export interface Situation {

@@ -7,7 +7,15 @@
 // commands, with neither); they share the workspace and the launcher's socket.
 import { API_VERSION, INET_BUILD } from '../../../api/v1alpha1.ts';
 import { BUILD_LABEL, MANAGED_BY, MANAGED_BY_LABEL, managedLabels } from '../../../api/labels.ts';
-import { controllerReference, placed, restrictedSecurityContext, RUNNER_POOL_TOLERATION, type Manifest, type PodPlacement } from '../../../lib/kube/manifests.ts';
+import {
+  controllerReference,
+  placed,
+  restrictedSecurityContext,
+  RUNNER_POOL_SELECTOR,
+  RUNNER_POOL_TOLERATION,
+  type Manifest,
+  type PodPlacement,
+} from '../../../lib/kube/manifests.ts';
 import { durationSeconds } from '../../../lib/time.ts';
 import type { InetBuild } from '../../../api/v1alpha1.ts';
 import { tenantDatabase } from '../../../lib/store/tenant.ts';
@@ -224,7 +232,11 @@ export function builderJob(build: InetBuild, settings: BuildSettings): Manifest 
           serviceAccountName: settings.serviceAccountName,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          ...placed({}, settings.placement),
+          // On the runner pool, as the runners: the capacity manager starts runner nodes for a build's cores
+          // (lib/capacity/demand.ts), so the builder must be able to use them. Not counting builds there instead
+          // would leave a build's cores to a small system node, and a runner node is as idle, and as removable,
+          // as its pods say only if the builder that asked for it runs on it.
+          ...placed({ nodeSelector: RUNNER_POOL_SELECTOR, tolerations: [RUNNER_POOL_TOLERATION] }, settings.placement),
           // Said outright: the build commands must not see the builder's processes (and their environment).
           shareProcessNamespace: false,
           securityContext: { runAsNonRoot: true, runAsUser: settings.runAsUser, fsGroup: settings.runAsUser },
