@@ -3,7 +3,7 @@
 // its optionality, type or enum values differ between them and these types.
 // Fields the CRD defaults are optional here: an object read back from the API
 // server has them, one being written may leave them out.
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { V1ObjectMeta } from '@kubernetes/client-node'; /* eslint-disable max-lines -- one file per API version: the CRD test reads the interfaces from here */
 
 /** API group of both kinds. */
 export const GROUP = 'inetswarm.dev';
@@ -188,6 +188,8 @@ export interface ResultsSpec {
   include?: string[];
   /** Default true. */
   storeScalars?: boolean;
+  /** Go duration string, 0s..8760h: the campaign and its stored results are deleted that long after it finished. Unset: kept. */
+  ttlAfterFinished?: string;
 }
 
 export interface SimulationCampaignSpec {

@@ -7,6 +7,7 @@
 import { runCommand, type SimulationSpec } from './command.ts';
 import { decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from './decide.ts';
 import { restoreResultHeaders } from './result-files.ts';
+import { isStoreFull, storeFullMessage } from '../store/full.ts';
 import { runSimulation, type LaunchVia, type RunOutcome } from './simulate.ts';
 
 export interface AttemptInput {
@@ -77,8 +78,8 @@ export async function concludeAttempt(outcome: RunOutcome, attempt: number, poli
     try {
       await keep();
     } catch (err) {
-      final = { kind: 'upload-failed' };
-      message = `storing the results failed: ${(err as Error).message}`;
+      final = { kind: isStoreFull(err) ? 'store-full' : 'upload-failed' };
+      message = isStoreFull(err) ? storeFullMessage(err) : `storing the results failed: ${(err as Error).message}`;
     }
   }
   const keepMs = performance.now() - started;

@@ -11,7 +11,8 @@ export type AttemptOutcomeKind =
   | 'spawn-failed'
   | 'interrupted'
   | 'signalled'
-  | 'upload-failed';
+  | 'upload-failed'
+  | 'store-full';
 
 export interface AttemptOutcome {
   kind: AttemptOutcomeKind;
@@ -39,6 +40,7 @@ export type RunReason =
   | 'SpawnFailed'
   | 'Interrupted'
   | 'UploadFailed'
+  | 'StoreFull'
   | 'RunnerLost';
 
 export interface AttemptDecision {
@@ -68,9 +70,9 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
  * failure, retried after backoffMs until maxAttempts; `at-once`: handed back
  * without counting the attempt (the runner was told to stop, or the
  * simulation was signalled from outside: it wrote its results and did nothing
- * wrong).
+ * wrong); `wait`: handed back after STORE_FULL_RETRY_MS without counting it.
  */
-export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retry: 'never' | 'backoff' | 'at-once' }> = {
+export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retry: 'never' | 'backoff' | 'at-once' | 'wait' }> = {
   succeeded: { reason: 'Succeeded', retry: 'never' },
   // `<!> Error: ...` from stderr or from the `.out` it points to: a property of the model or its config.
   'simulation-error': { reason: 'SimulationError', retry: 'never' },
@@ -84,7 +86,13 @@ export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retr
   // a model which always exits 2 fails after maxAttempts instead of coming back forever.
   signalled: { reason: 'Interrupted', retry: 'backoff' },
   'upload-failed': { reason: 'UploadFailed', retry: 'backoff' },
+  // The store's disk is full: every write fails alike until someone makes room. Handed back after a long wait,
+  // the attempt not counted, so that a full store neither burns attempts nor is retried at full speed.
+  'store-full': { reason: 'StoreFull', retry: 'wait' },
 };
+
+/** How long a task waits before it is offered again while the store is full. */
+export const STORE_FULL_RETRY_MS = 60_000;
 
 /** Maps an outcome to the reason recorded for it. */
 export function reasonOf(outcome: AttemptOutcome): RunReason {
@@ -104,6 +112,7 @@ export function decideAttempt(outcome: AttemptOutcome, attempt: number, policy: 
   if (outcome.kind === 'succeeded') return { action: 'ack', runStatus: 'succeeded', reason };
   const { retry } = OUTCOME_TABLE[outcome.kind];
   if (retry === 'at-once') return { action: 'nak', delayMs: 0, runStatus: 'pending', reason, refundAttempt: true };
+  if (retry === 'wait') return { action: 'nak', delayMs: STORE_FULL_RETRY_MS, runStatus: 'pending', reason, refundAttempt: true };
   const retryable = retry === 'backoff' || policy.retrySimulationErrors;
   if (retryable && attempt < policy.maxAttempts) {
     return { action: 'nak', delayMs: backoffMs(attempt, policy), runStatus: 'pending', reason };

@@ -20,6 +20,7 @@ import { isFinal, type CampaignObservation, type ObservedProgress } from './deci
 import { runnerJobName } from './manifests.ts';
 import type { ObservedRunnerPod } from './outcome.ts';
 import type { CampaignSettings } from './settings.ts';
+import { storeFullOf } from './store-probe.ts';
 import type { TenantStores } from '../../runtime/tenant-store.ts';
 
 /** Informers the SimulationCampaign controller watches, all enqueueing campaign keys. */
@@ -40,6 +41,8 @@ export interface CampaignMemory {
   lastStatusWrite?: Date;
   /** The status last written and the resourceVersion it produced: the cache may lag behind it. */
   written?: { status: SimulationCampaignStatus; resourceVersion: string };
+  /** The last write probe of the namespace's store (store-probe.ts): when, and its store-full message. */
+  storeProbe?: { at: number; full: string | undefined };
 }
 
 /** What the reconcile remembers across calls. */
@@ -125,6 +128,7 @@ export async function observeCampaign(key: string, deps: ObserveDeps, state: Cam
     build,
     job: job ? { parallelism: job.spec?.parallelism ?? 1, active: job.status?.active ?? 0 } : undefined,
     progress: wantsProgress ? await progressOf(deps, memory, uid, key) : undefined,
+    ...(wantsProgress ? { storeFull: await storeFullOf(deps.stores.db(namespace), memory, deps.now()) } : {}),
     runnerPods: runnerPodsOf(deps.informers.pods, namespace, name),
     queueReady: memory.queueReady,
     capacity: capacityLeft(deps, namespace, jobName),
