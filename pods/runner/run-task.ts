@@ -103,7 +103,7 @@ async function noAttempt(ctx: RunnerContext, task: RunTask, msg: JsMsg, begun: E
   const { run, policy } = task;
   if (begun.state === 'unreachable') {
     ctx.log.warn({ run, err: String(begun.err) }, 'Started no attempt: store unreachable, handed back');
-    msg.nak(retryDelay(begun.err));
+    msg.nak(retryDelay(ctx, begun.err));
   } else if (begun.state === 'done') {
     ctx.log.debug({ run, status: begun.status }, 'Skipped run already stored');
     msg.ack();
@@ -193,16 +193,23 @@ async function settle(ctx: RunnerContext, msg: JsMsg, result: AttemptResult, dec
     else await recordRetry(ctx.db, result, decision.refundAttempt === true);
   } catch (err) {
     ctx.log.warn({ run: result.run, err: String(err) }, 'Recorded no attempt result: store unreachable, handed back');
-    msg.nak(decision.reason === 'StoreFull' ? STORE_FULL_RETRY_MS : retryDelay(err));
+    msg.nak(decision.reason === 'StoreFull' ? pauseForFullStore(ctx) : retryDelay(ctx, err));
     return;
   }
+  if (decision.reason === 'StoreFull') pauseForFullStore(ctx);
   if (decision.action === 'term') msg.term(`${decision.reason}: ${result.message ?? ''}`.slice(0, 200));
   else msg.nak(decision.delayMs ?? 0);
 }
 
 /** A full store is waited for; any other store failure is tried again soon. */
-function retryDelay(err: unknown): number {
-  return isStoreFull(err) ? STORE_FULL_RETRY_MS : INFRA_RETRY_MS;
+function retryDelay(ctx: RunnerContext, err: unknown): number {
+  return isStoreFull(err) ? pauseForFullStore(ctx) : INFRA_RETRY_MS;
+}
+
+/** This runner takes no task for a while (each would only come back); returns the delay of the task handed back. */
+function pauseForFullStore(ctx: RunnerContext): number {
+  ctx.pause.until = Date.now() + STORE_FULL_RETRY_MS;
+  return STORE_FULL_RETRY_MS;
 }
 
 function event(ctx: RunnerContext, task: RunTask, body: Record<string, unknown>): void {

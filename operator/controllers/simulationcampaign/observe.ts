@@ -128,7 +128,7 @@ export async function observeCampaign(key: string, deps: ObserveDeps, state: Cam
     build,
     job: job ? { parallelism: job.spec?.parallelism ?? 1, active: job.status?.active ?? 0 } : undefined,
     progress: wantsProgress ? await progressOf(deps, memory, uid, key) : undefined,
-    ...(wantsProgress ? { storeFull: await storeFullOf(deps.stores.db(namespace), memory, deps.now()) } : {}),
+    ...(wantsProgress ? { storeFull: await storeFullOf(deps.stores.db(namespace), memory, uid, deps.now()) } : {}),
     runnerPods: runnerPodsOf(deps.informers.pods, namespace, name),
     queueReady: memory.queueReady,
     capacity: capacityLeft(deps, namespace, jobName),
