@@ -18,6 +18,12 @@ export const MERGE_ANNOTATION = 'inetswarm.dev/merge-results-of';
  * pods of such namespaces only. Set by the operator on the cluster-scoped Namespace, which tenants cannot edit.
  */
 export const TENANT_LABEL = 'inetswarm.dev/tenant';
+/**
+ * On a campaign being deleted: "true" makes the operator's finalizer delete its stored results too (set by
+ * `inet-swarm delete --results` and by spec.results.ttlAfterFinished). The user needs only the right to patch
+ * and delete the campaign; the store's credentials stay with the operator.
+ */
+export const DELETE_RESULTS_ANNOTATION = 'inetswarm.dev/delete-results';
 /** Removes the campaign's queue state before the campaign goes away. */
 export const CAMPAIGN_FINALIZER = 'inetswarm.dev/queue-cleanup';
 

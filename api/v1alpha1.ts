@@ -185,6 +185,8 @@ export interface ResultsSpec {
   /** A run's result folder may hold at most maxFiles files (default 10000) of maxSize bytes (default 10Gi); more fails the run as ResultsTooLarge. */
   maxFiles?: number;
   maxSize?: Quantity;
+  /** Go duration string, 0s..8760h: the campaign and its stored results are deleted that long after it finished. Unset: kept. */
+  ttlAfterFinished?: string;
 }
 
 export interface SimulationCampaignSpec {

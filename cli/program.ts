@@ -25,6 +25,7 @@ const lazyCommands: LazyCommand[] = [
   lazy('status', "show a campaign's progress and failed runs (--watch: follow it)", async () => (await import('./commands/status.ts')).makeStatusCommand),
   lazy('logs', "show a run's output or the build log of a campaign", async () => (await import('./commands/logs.ts')).makeLogsCommand),
   lazy('cancel', 'cancel a campaign (its stored results stay)', async () => (await import('./commands/cancel.ts')).makeCancelCommand),
+  lazy('delete', 'delete a campaign (--results: and its stored results)', async () => (await import('./commands/delete.ts')).makeDeleteCommand),
   lazy('results', "download a campaign's result files, or export its scalars as CSV", async () => (await import('./commands/results.ts')).makeResultsCommand),
   lazy('rerun', 'run the failed or missing runs of a campaign again, as a new campaign', async () => (await import('./commands/rerun.ts')).makeRerunCommand),
   lazy('dashboard', 'serve the web dashboard on 127.0.0.1 with your kubeconfig (until Ctrl-C)', async () => (await import('./commands/dashboard.ts')).makeDashboardCommand),

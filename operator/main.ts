@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { capacityController } from './controllers/capacity/register.ts';
 import { inetBuildController } from './controllers/inetbuild/register.ts';
 import { campaignController } from './controllers/simulationcampaign/register.ts';
+import { retentionController } from './controllers/retention/register.ts';
 import { loadConfig, type OperatorConfig } from './config.ts';
 import { LeaderElector } from './runtime/leader.ts';
 import { createMetrics, startHealthServer } from './runtime/metrics.ts';
@@ -19,7 +20,7 @@ import { SECRET_KEYS } from './controllers/simulationcampaign/manifests.ts';
 import { BUILDER_SECRET_KEY } from './controllers/inetbuild/manifests.ts';
 
 /** Every controller of the operator, registered and started the same way. */
-const CONTROLLERS: readonly ControllerModule[] = [inetBuildController, campaignController, capacityController];
+const CONTROLLERS: readonly ControllerModule[] = [inetBuildController, campaignController, capacityController, retentionController];
 
 export interface RunningOperator {
   /** Resolves once the operator leads and its caches have synced. */

@@ -11,6 +11,7 @@ import {
   type InetBuild,
   type SimulationCampaign,
 } from '../../api/v1alpha1.ts';
+import { DELETE_RESULTS_ANNOTATION } from '../../api/labels.ts';
 import { isConflict, isNotFound } from '../../lib/kube/errors.ts';
 import type { GlobalOptions } from '../context.ts';
 import { CliError } from '../errors.ts';
@@ -97,6 +98,25 @@ export async function deleteCampaign(api: ClusterApi, name: string): Promise<boo
   } catch (err) {
     if (isNotFound(err)) return false;
     throw apiError(err, `deleting SimulationCampaign ${api.namespace}/${name}`);
+  }
+}
+
+/**
+ * Marks the campaign so that the operator's finalizer deletes its stored results when it goes; false when it
+ * does not exist. The user's right to patch the campaign is all it takes: the store's credentials stay with
+ * the operator.
+ */
+export async function markResultsForDeletion(api: ClusterApi, name: string): Promise<boolean> {
+  const k8s = await import('@kubernetes/client-node');
+  try {
+    await api.custom.patchNamespacedCustomObject(
+      { ...campaigns, namespace: api.namespace, name, body: { metadata: { annotations: { [DELETE_RESULTS_ANNOTATION]: 'true' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw apiError(err, `marking the results of SimulationCampaign ${api.namespace}/${name} for deletion`);
   }
 }
 

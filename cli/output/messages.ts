@@ -26,6 +26,13 @@ export function cancelledText(namespace: string, name: string): string {
   return `Cancelled campaign ${name}; its stored results stay: inet-swarm results ${name} -n ${namespace}\n`;
 }
 
+/** What `delete` did. */
+export function deletedText(done: { namespace: string; campaign: string; results: boolean }): string {
+  return done.results
+    ? `Deleted campaign ${done.campaign}; the operator deletes its stored results (run records, files, scalars) before it goes\n`
+    : `Deleted campaign ${done.campaign}; its stored results stay: inet-swarm results ${done.campaign} -n ${done.namespace}\n`;
+}
+
 /** What `results` did: files downloaded, scalars written (either or both); paths relative to the user's folder. */
 export function resultsText(done: { download?: { files: number; runs: number; outDir: string }; csv?: { rows: number; runs: number; file: string } }): string {
   const lines: string[] = [];

@@ -8,6 +8,7 @@ import { ResultsTooLargeError } from '../errors.ts';
 import { runCommand, type SimulationSpec } from './command.ts';
 import { decideAttempt, type AttemptDecision, type AttemptOutcome, type RetryPolicy } from './decide.ts';
 import { restoreResultHeaders } from './result-files.ts';
+import { isStoreFull, storeFullMessage } from '../store/full.ts';
 import { runSimulation, type LaunchVia, type RunOutcome } from './simulate.ts';
 
 export interface AttemptInput {
@@ -79,8 +80,8 @@ export async function concludeAttempt(outcome: RunOutcome, attempt: number, poli
     try {
       await keep();
     } catch (err) {
-      final = { kind: err instanceof ResultsTooLargeError ? 'results-too-large' : 'upload-failed' };
-      message = err instanceof ResultsTooLargeError ? err.message : `storing the results failed: ${(err as Error).message}`;
+      final = { kind: err instanceof ResultsTooLargeError ? 'results-too-large' : isStoreFull(err) ? 'store-full' : 'upload-failed' };
+      message = err instanceof ResultsTooLargeError ? err.message : isStoreFull(err) ? storeFullMessage(err) : `storing the results failed: ${(err as Error).message}`;
     }
   }
   const keepMs = performance.now() - started;

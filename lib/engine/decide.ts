@@ -12,7 +12,8 @@ export type AttemptOutcomeKind =
   | 'interrupted'
   | 'signalled'
   | 'upload-failed'
-  | 'results-too-large';
+  | 'results-too-large'
+  | 'store-full';
 
 export interface AttemptOutcome {
   kind: AttemptOutcomeKind;
@@ -41,6 +42,7 @@ export type RunReason =
   | 'Interrupted'
   | 'UploadFailed'
   | 'ResultsTooLarge'
+  | 'StoreFull'
   | 'RunnerLost';
 
 export interface AttemptDecision {
@@ -70,9 +72,9 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
  * failure, retried after backoffMs until maxAttempts; `at-once`: handed back
  * without counting the attempt (the runner was told to stop, or the
  * simulation was signalled from outside: it wrote its results and did nothing
- * wrong).
+ * wrong); `wait`: handed back after STORE_FULL_RETRY_MS without counting it.
  */
-export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retry: 'never' | 'backoff' | 'at-once' }> = {
+export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retry: 'never' | 'backoff' | 'at-once' | 'wait' }> = {
   succeeded: { reason: 'Succeeded', retry: 'never' },
   // `<!> Error: ...` from stderr or from the `.out` it points to: a property of the model or its config.
   'simulation-error': { reason: 'SimulationError', retry: 'never' },
@@ -88,7 +90,13 @@ export const OUTCOME_TABLE: Record<AttemptOutcomeKind, { reason: RunReason; retr
   'upload-failed': { reason: 'UploadFailed', retry: 'backoff' },
   // More result files or bytes than spec.results allows: the model wrote them, another attempt writes them again.
   'results-too-large': { reason: 'ResultsTooLarge', retry: 'never' },
+  // The store's disk is full: every write fails alike until someone makes room. Handed back after a long wait,
+  // the attempt not counted, so that a full store neither burns attempts nor is retried at full speed.
+  'store-full': { reason: 'StoreFull', retry: 'wait' },
 };
+
+/** How long a task waits before it is offered again while the store is full. */
+export const STORE_FULL_RETRY_MS = 60_000;
 
 /** Maps an outcome to the reason recorded for it. */
 export function reasonOf(outcome: AttemptOutcome): RunReason {
@@ -108,6 +116,7 @@ export function decideAttempt(outcome: AttemptOutcome, attempt: number, policy: 
   if (outcome.kind === 'succeeded') return { action: 'ack', runStatus: 'succeeded', reason };
   const { retry } = OUTCOME_TABLE[outcome.kind];
   if (retry === 'at-once') return { action: 'nak', delayMs: 0, runStatus: 'pending', reason, refundAttempt: true };
+  if (retry === 'wait') return { action: 'nak', delayMs: STORE_FULL_RETRY_MS, runStatus: 'pending', reason, refundAttempt: true };
   const retryable = retry === 'backoff' || (policy.retrySimulationErrors && outcome.kind === 'simulation-error');
   if (retryable && attempt < policy.maxAttempts) {
     return { action: 'nak', delayMs: backoffMs(attempt, policy), runStatus: 'pending', reason };

@@ -29,6 +29,8 @@ export interface TenantStores {
   db(namespace: string): Db;
   /** The namespace's login, its user created or updated on first use in this process. */
   login(namespace: string): Promise<TenantLogin>;
+  /** Every tenant database the store has (those named with the prefix), for the orphan collector. */
+  databases(): Promise<Db[]>;
 }
 
 export interface TenantStoreOptions {
@@ -46,6 +48,10 @@ export function tenantStores(options: TenantStoreOptions): TenantStores {
   const db = (namespace: string): Db => options.client.db(tenantDatabase(options.prefix, namespace));
   return {
     db,
+    databases: async () => {
+      const listed = await options.client.db('admin').admin().listDatabases({ nameOnly: true });
+      return listed.databases.filter((d) => d.name.startsWith(`${options.prefix}_`)).map((d) => options.client.db(d.name));
+    },
     login: (namespace) => {
       let login = logins.get(namespace);
       if (!login) {

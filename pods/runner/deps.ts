@@ -29,6 +29,8 @@ export interface WorkerDeps {
 export interface RunnerContext extends WorkerDeps {
   names: QueueNames;
   ref: CampaignRef;
+  /** Until when (epoch ms) the loop takes no task: the store was found full, and every run would only come back. */
+  pause: { until: number };
 }
 
 /** Delay before a task is offered again after the store or the queue failed around it. */

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { JsMsg } from '@nats-io/jetstream';
 import { concludeAttempt, describeOutcome, simulateAttempt } from '../../lib/engine/attempt.ts';
 import { localCommandLine } from '../../lib/engine/command.ts';
-import type { AttemptDecision } from '../../lib/engine/decide.ts';
+import { STORE_FULL_RETRY_MS, type AttemptDecision } from '../../lib/engine/decide.ts';
+import { isStoreFull } from '../../lib/store/full.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import { eventSubject } from '../../lib/queue/subjects.ts';
 import type { RunTask } from '../../lib/queue/task.ts';
@@ -102,7 +103,7 @@ async function noAttempt(ctx: RunnerContext, task: RunTask, msg: JsMsg, begun: E
   const { run, policy } = task;
   if (begun.state === 'unreachable') {
     ctx.log.warn({ run, err: String(begun.err) }, 'Started no attempt: store unreachable, handed back');
-    msg.nak(INFRA_RETRY_MS);
+    msg.nak(retryDelay(ctx, begun.err));
   } else if (begun.state === 'done') {
     ctx.log.debug({ run, status: begun.status }, 'Skipped run already stored');
     msg.ack();
@@ -191,11 +192,23 @@ async function settle(ctx: RunnerContext, msg: JsMsg, result: AttemptResult, dec
     else await recordRetry(ctx.db, result, decision.refundAttempt === true);
   } catch (err) {
     ctx.log.warn({ run: result.run, err: String(err) }, 'Recorded no attempt result: store unreachable, handed back');
-    msg.nak(INFRA_RETRY_MS);
+    msg.nak(decision.reason === 'StoreFull' ? pauseForFullStore(ctx) : retryDelay(ctx, err));
     return;
   }
+  if (decision.reason === 'StoreFull') pauseForFullStore(ctx);
   if (decision.action === 'term') msg.term(`${decision.reason}: ${result.message ?? ''}`.slice(0, 200));
   else msg.nak(decision.delayMs ?? 0);
+}
+
+/** A full store is waited for; any other store failure is tried again soon. */
+function retryDelay(ctx: RunnerContext, err: unknown): number {
+  return isStoreFull(err) ? pauseForFullStore(ctx) : INFRA_RETRY_MS;
+}
+
+/** This runner takes no task for a while (each would only come back); returns the delay of the task handed back. */
+function pauseForFullStore(ctx: RunnerContext): number {
+  ctx.pause.until = Date.now() + STORE_FULL_RETRY_MS;
+  return STORE_FULL_RETRY_MS;
 }
 
 function event(ctx: RunnerContext, task: RunTask, body: Record<string, unknown>): void {

@@ -32,7 +32,7 @@ export type WorkerExit = 'drained' | 'stopped';
 export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
   const { config, log, js, jsm, stop } = deps;
   const names = queueNames(config.queuePrefix);
-  const ctx: RunnerContext = { ...deps, names, ref: { namespace: config.namespace, campaign: config.campaign, campaignUid: config.campaignUid } };
+  const ctx: RunnerContext = { ...deps, names, ref: { namespace: config.namespace, campaign: config.campaign, campaignUid: config.campaignUid }, pause: { until: 0 } };
   await mkdir(config.workDir, { recursive: true });
 
   // The operator made the namespace's stream (a runner's NATS user may not) and normally the consumer too;
@@ -46,6 +46,12 @@ export async function runWorker(deps: WorkerDeps): Promise<WorkerExit> {
   const tails = new Tails();
 
   while (!stop.aborted) {
+    const paused = ctx.pause.until - Date.now();
+    if (paused > 0) {
+      log.info({ pauseMs: paused }, 'Taking no task: the store is full');
+      await sleep(paused, undefined, { signal: stop }).catch(() => undefined);
+      continue;
+    }
     let msg: JsMsg | null;
     try {
       msg = await consumer.next({ expires: pollMs });

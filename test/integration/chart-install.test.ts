@@ -193,6 +193,8 @@ const operatorNeeds: string[][] = [
   ['patch', 'simulationcampaigns.inetswarm.dev', '--subresource=status', '-n', other],
   ['update', 'simulationcampaigns.inetswarm.dev', '--subresource=finalizers', '-n', other],
   ['patch', 'simulationcampaigns.inetswarm.dev', '-n', other],
+  // spec.results.ttlAfterFinished.
+  ['delete', 'simulationcampaigns.inetswarm.dev', '-n', other],
   ['watch', 'jobs.batch', '--all-namespaces'],
   ['create', 'jobs.batch', '-n', other],
   ['patch', 'jobs.batch', '-n', other],

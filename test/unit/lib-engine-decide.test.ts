@@ -21,6 +21,13 @@ describe('decideAttempt', () => {
     ['retries a failed upload', { kind: 'upload-failed' }, 1, policy, { action: 'nak', delayMs: 1000, runStatus: 'pending', reason: 'UploadFailed' }],
     ['fails an upload failure after the last attempt', { kind: 'upload-failed' }, 3, policy, { action: 'term', runStatus: 'failed', reason: 'UploadFailed' }],
     [
+      'waits for a full store without counting the attempt, even after the last one',
+      { kind: 'store-full' },
+      3,
+      policy,
+      { action: 'nak', delayMs: 60_000, runStatus: 'pending', reason: 'StoreFull', refundAttempt: true },
+    ],
+    [
       'hands back an interrupted run at once without counting the attempt',
       { kind: 'interrupted' },
       3,
@@ -59,7 +66,7 @@ describe('results over the run\'s limits', () => {
 });
 
 describe('OUTCOME_TABLE', () => {
-  const rows: Array<[AttemptOutcome['kind'], string, 'never' | 'backoff' | 'at-once']> = [
+  const rows: Array<[AttemptOutcome['kind'], string, 'never' | 'backoff' | 'at-once' | 'wait']> = [
     ['succeeded', 'Succeeded', 'never'],
     ['simulation-error', 'SimulationError', 'never'],
     ['crashed', 'Crashed', 'backoff'],
@@ -69,10 +76,11 @@ describe('OUTCOME_TABLE', () => {
     ['signalled', 'Interrupted', 'backoff'],
     ['upload-failed', 'UploadFailed', 'backoff'],
     ['results-too-large', 'ResultsTooLarge', 'never'],
+    ['store-full', 'StoreFull', 'wait'],
   ];
   it('has one row per outcome', () => assert.deepEqual(Object.keys(OUTCOME_TABLE).sort(), rows.map(([k]) => k).sort()));
   for (const [kind, reason, retry] of rows) {
-    const how = { never: 'never tries it again', backoff: 'retries it with backoff', 'at-once': 'hands it back at once' }[retry];
+    const how = { never: 'never tries it again', backoff: 'retries it with backoff', 'at-once': 'hands it back at once', wait: 'hands it back after a long wait' }[retry];
     it(`records ${kind} as ${reason} and ${how}`, () => assert.deepEqual(OUTCOME_TABLE[kind], { reason, retry }));
   }
 });

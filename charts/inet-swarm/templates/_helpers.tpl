@@ -175,6 +175,10 @@ patches; finalizers on campaigns; Events.
 - apiGroups: ["inetswarm.dev"]
   resources: ["inetbuilds", "simulationcampaigns"]
   verbs: ["get", "list", "watch", "update", "patch"]
+# spec.results.ttlAfterFinished: the operator deletes an expired campaign.
+- apiGroups: ["inetswarm.dev"]
+  resources: ["simulationcampaigns"]
+  verbs: ["delete"]
 - apiGroups: ["inetswarm.dev"]
   resources: ["inetbuilds/status", "simulationcampaigns/status"]
   verbs: ["get", "update", "patch"]

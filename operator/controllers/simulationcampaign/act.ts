@@ -1,5 +1,6 @@
 // What the SimulationCampaign controller does with a decision, in order: the
-// finalizer, the queue state in NATS JetStream (removed on deletion, ensured
+// finalizer, the deletion of an expired campaign, the queue state in NATS
+// JetStream and the stored results when asked (removed on deletion, ensured
 // and planned otherwise), the runner Secret and ServiceAccount when observe
 // found them missing, the runner Job, the status when changed, then the
 // Events.
@@ -34,6 +35,7 @@ import { markPrepared } from './namespace-check.ts';
 import type { CampaignSettings } from './settings.ts';
 import { tenantUri } from '../../../lib/store/tenant.ts';
 import type { TenantStores } from '../../runtime/tenant-store.ts';
+import { deleteStoredResults, expireCampaign } from './retention.ts';
 
 /** The API clients act uses, made once per registration. */
 export interface CampaignClients {
@@ -54,8 +56,8 @@ export function campaignClients(kubeConfig: KubeConfig): CampaignClients {
 
 export interface ActDeps {
   clients: CampaignClients;
-  /** The namespace's store login, written into its runner Secret. */
-  stores: Pick<TenantStores, 'login'>;
+  /** The namespace's store login, written into its runner Secret, and its database (results deleted with the campaign). */
+  stores: Pick<TenantStores, 'login' | 'db'>;
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: ReturnType<typeof queueNames>;
@@ -73,7 +75,13 @@ export async function actOnCampaign(observed: ObservedCampaign, decision: Campai
   const { key, uid } = observed;
   const { campaign } = observed.observation;
   if (decision.finalizer === 'add') await apply(deps, finalizerPatch(campaign, [CAMPAIGN_FINALIZER]), `adding the finalizer of ${key}`);
+  if (decision.expire) {
+    await expireCampaign(campaign, decision.expire, key, deps);
+    return {};
+  }
   if (decision.cleanupQueue) await cleanupQueue(observed, deps);
+  // A big campaign's results go in batches: the finalizer stays until the last one.
+  if (decision.deleteResults && !(await deleteStoredResults(observed, deps))) return { requeueAfterMs: 0 };
   if (decision.finalizer === 'remove') {
     await removeFinalizer(campaign, key, deps);
     state.memory.delete(uid);

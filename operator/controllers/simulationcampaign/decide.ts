@@ -26,7 +26,9 @@ import { canonical } from '../../../lib/canonical.ts';
 import type { Manifest, UserEvent } from '../../../lib/kube/manifests.ts';
 // A type only: the store's read model, without loading the store.
 import type { CampaignProgress } from '../../../lib/store/progress.ts';
-import { CAMPAIGN_FINALIZER } from '../../../api/labels.ts';
+import { CAMPAIGN_FINALIZER, DELETE_RESULTS_ANNOTATION } from '../../../api/labels.ts';
+import { campaignExpiry } from './ttl.decide.ts';
+import { storeFullEvents, withStoreFull } from './store-full.decide.ts';
 import { consumerName, namespaceTaskStream, queueNames, taskSubject } from '../../../lib/queue/subjects.ts';
 import { runnerJob } from './manifests.ts';
 import type { CampaignSettings } from './settings.ts';
@@ -67,6 +69,8 @@ export interface CampaignObservation {
   capacity: number | undefined;
   /** When this controller last wrote the campaign's status. */
   lastStatusWrite: Date | undefined;
+  /** Set while the namespace's store refuses writes for lack of space: the probe's message. */
+  storeFull?: string | undefined;
   now: Date;
   settings: CampaignSettings;
 }
@@ -76,6 +80,10 @@ export interface CampaignDecision {
   finalizer: 'add' | 'remove' | undefined;
   /** Delete the campaign's consumer and queued tasks (the campaign is being deleted). */
   cleanupQueue: boolean;
+  /** Delete the campaign's stored results before its finalizer goes (it is deleted with DELETE_RESULTS_ANNOTATION). */
+  deleteResults?: boolean;
+  /** Delete the campaign with its results: its TTL after finishing has passed (the Event says so). */
+  expire?: UserEvent;
   /** Ensure the streams and the campaign's consumer, and publish the plan task when `publishPlan`. */
   ensureQueue: boolean;
   publishPlan: boolean;
@@ -135,7 +143,8 @@ export function decideCampaign(o: CampaignObservation): CampaignDecision {
   const finalizers = o.campaign.metadata.finalizers ?? [];
   if (o.campaign.metadata.deletionTimestamp) {
     // The Job goes with the campaign (owner reference); the queue state is ours to remove.
-    return finalizers.includes(CAMPAIGN_FINALIZER) ? { ...NOTHING, cleanupQueue: true, finalizer: 'remove' } : NOTHING;
+    const deleteResults = o.campaign.metadata.annotations?.[DELETE_RESULTS_ANNOTATION] === 'true';
+    return finalizers.includes(CAMPAIGN_FINALIZER) ? { ...NOTHING, cleanupQueue: true, deleteResults, finalizer: 'remove' } : NOTHING;
   }
   const finalizer = finalizers.includes(CAMPAIGN_FINALIZER) ? undefined : 'add';
   if (isFinal(o.campaign.status)) return { ...finished(o), finalizer };
@@ -158,7 +167,7 @@ export function decideCampaign(o: CampaignObservation): CampaignDecision {
     incidents: incidents.keys,
     job,
     status: write ? status : undefined,
-    events: [...(write ? eventsFor(old, status, result, o.campaign.spec.suspend === true) : []), ...incidents.events],
+    events: [...(write ? [...eventsFor(old, status, result, o.campaign.spec.suspend === true), ...storeFullEvents(old, o.storeFull)] : []), ...incidents.events],
     requeueAfterMs,
   };
 }
@@ -176,14 +185,16 @@ const NOTHING: CampaignDecision = {
   requeueAfterMs: undefined,
 };
 
-/** A finished campaign: its runners scale to zero (its queue is drained, their work is stored), and runners: 0 is noted once. */
+/** A finished campaign: its runners scale to zero (its queue is drained, their work is stored), runners: 0 is noted once, and it is deleted when its TTL has passed. */
 function finished(o: CampaignObservation): CampaignDecision {
   const { campaign, build, job, settings } = o;
   const old = campaign.status ?? {};
   const stop = job && job.parallelism !== 0 && build ? runnerJob(campaign, build, settings, 0) : undefined;
   const runners = job?.active ?? 0;
   const status = old.runners !== runners && runners === 0 ? { ...old, runners: 0 } : undefined;
-  return { ...NOTHING, job: stop, status };
+  const expiry = campaignExpiry(campaign, o.now);
+  if (expiry.expired) return { ...NOTHING, expire: { type: 'Normal', reason: 'Expired', message: expiry.message } };
+  return { ...NOTHING, job: stop, status, requeueAfterMs: expiry.requeueAfterMs };
 }
 
 /** The runner Job to apply: none before the build is ready, and a finished campaign's Job is only scaled down, never created. */
@@ -255,7 +266,7 @@ function statusOf(o: CampaignObservation, result: Outcome, buildReady: boolean):
     ...(result.final ? { completionTime: old.completionTime ?? isoSeconds(now) } : {}),
     ...(eta ? { estimatedCompletionTime: eta } : {}),
     ...(progressTime ? { lastProgressTime: progressTime } : {}),
-    conditions: conditionsOf(old, result, generation, now),
+    conditions: withStoreFull(conditionsOf(old, result, generation, now), old, o.storeFull, generation, now),
     ...(failedRuns.length ? { failedRuns } : {}),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   }, CAMPAIGN_STATUS_LIMITS);

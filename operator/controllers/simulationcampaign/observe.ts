@@ -24,6 +24,7 @@ import type { ObservedRunnerPod } from './runner-pods.ts';
 import { observedRunnerPod } from './observe-pods.ts';
 import { namespaceReady, type NamespaceChecks } from './namespace-check.ts';
 import type { CampaignSettings } from './settings.ts';
+import { storeFullOf } from './store-probe.ts';
 import type { TenantStores } from '../../runtime/tenant-store.ts';
 
 /** Informers the SimulationCampaign controller watches, all enqueueing campaign keys. */
@@ -46,6 +47,8 @@ export interface CampaignMemory {
   written?: { status: SimulationCampaignStatus; resourceVersion: string };
   /** Keys of the runner incidents reported by an Event, among those still seen. */
   reportedIncidents: Set<string>;
+  /** The last write probe of the namespace's store (store-probe.ts): when, and its store-full message. */
+  storeProbe?: { at: number; full: string | undefined };
 }
 
 /** What the reconcile remembers across calls. */
@@ -134,6 +137,7 @@ export async function observeCampaign(key: string, deps: ObserveDeps, state: Cam
     build,
     job: job ? observedJob(job) : undefined,
     progress: wantsProgress ? await progressOf(deps, memory, uid, key) : undefined,
+    ...(wantsProgress ? { storeFull: await storeFullOf(deps.stores.db(namespace), memory, uid, deps.now()) } : {}),
     runnerPods: runnerPodsOf(deps.informers.pods, namespace, name),
     queueReady: memory.queueReady,
     ...(wantsRunners ? { namespaceReady: await namespaceReady(deps, state.namespaceChecks, namespace) } : {}),
