@@ -62,7 +62,7 @@ async function storeRun(db: Db, uid: string, run: number, files: Array<{ name: s
   }
   const begun = await beginAttempt(db, uid, run, 'pod-1', 3);
   assert.equal(begun.state, 'run');
-  const result = { campaignUid: uid, run, attempt: 1, runnerPod: 'pod-1', reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 5 };
+  const result = { campaignUid: uid, run, attempt: 1, token: begun.token, runnerPod: 'pod-1', reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 5 };
   assert.deepEqual(await recordSuccess(db, { ...result, files: local, iterationVars: {}, scalars: [] }), { won: true });
 }
 
