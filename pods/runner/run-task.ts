@@ -141,7 +141,7 @@ async function finishRun(
     try {
       await restoreUserRun(r.resultDir);
       const stored = await storeResults(ctx, result, r.resultDir);
-      if (!stored.won) log.info({ run, attempt }, 'Stored nothing: another attempt stored the run first');
+      if (!stored.won) log.info({ run, attempt }, "Stored nothing: another attempt's outcome of the run was stored first");
     } catch (err) {
       log.warn({ run, attempt, err: String(err) }, 'Stored no result: upload failed');
       throw err;
