@@ -54,6 +54,8 @@ export interface DownloadResult {
   outDir: string;
   /** Files left out because the store does not hold them (the others were written). */
   missing: MissingFile[];
+  /** How many: more than `missing` lists when the results API's header could not name them all. */
+  missingCount: number;
 }
 
 /** True for the driver's errors of a stored file that is gone (ENOENT) or whose chunks are missing or wrong. */
@@ -103,7 +105,7 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
     }
     await alignVecMtimes(written);
   }
-  return { runs: chosen.size, files, bytes, outDir, missing };
+  return { runs: chosen.size, files, bytes, outDir, missing, missingCount: missing.length };
 }
 
 /** Sets each `.vec`'s mtime to the one its `.vci` header records (when the size matches too). */

@@ -93,14 +93,14 @@ async function finish(api: ClusterApi, campaign: SimulationCampaign, input: Clus
     );
   }
   try {
-    const { files, failed, missing } = await downloadFinished(api, campaign, input, outDir);
+    const { files, failed, missing, missingCount } = await downloadFinished(api, campaign, input, outDir);
     for (const m of missing) input.ctx.stderr.write(missingFileLine(m));
     const progress = { parallelism: parallelismOf(campaign), elapsedMs: campaignElapsedMs(view, input.ctx.now()), outDir };
     return {
       summary: clusterSummary(view, progress, { failed, files }),
       notes: [
         ...(failed.length > 0 ? [`Rerun the failed runs with: inet-swarm rerun ${name} --failed -n ${api.namespace}`] : []),
-        ...(missing.length > 0 ? [`${missing.length} result file(s) are missing from the store and were not downloaded (listed above).`] : []),
+        ...(missingCount > 0 ? [`${missingCount} result file(s) are missing from the store and were not downloaded (listed above).`] : []),
       ],
     };
   } catch (err) {
@@ -118,17 +118,17 @@ async function downloadFinished(
   campaign: SimulationCampaign,
   input: ClusterRunInput,
   outDir: string,
-): Promise<{ files: number; failed: FailedRun[]; missing: MissingFile[] }> {
+): Promise<{ files: number; failed: FailedRun[]; missing: MissingFile[]; missingCount: number }> {
   const name = campaign.metadata.name ?? '';
   if (!readsStoreDirectly(input.mongo, input.ctx.env)) {
     const results = resultsApi(api);
     const download = await downloadArchive(results, name, outDir);
-    return { files: download.files, failed: await failedRunsThroughApi(results, name), missing: download.missing };
+    return { files: download.files, failed: await failedRunsThroughApi(results, name), missing: download.missing, missingCount: download.missingCount };
   }
   const results = await openResultsDb(input.mongo, input.ctx.env, async () => api);
   try {
     const download = await downloadResults(results.db, resultSources(campaign), outDir);
-    return { files: download.files, failed: await failedRunsOf(results.db, campaign.metadata.uid ?? ''), missing: download.missing };
+    return { files: download.files, failed: await failedRunsOf(results.db, campaign.metadata.uid ?? ''), missing: download.missing, missingCount: download.missingCount };
   } finally {
     await results.close();
   }
