@@ -150,3 +150,39 @@ export interface ApiStatus {
   reason: string;
   code: number;
 }
+
+/**
+ * The archive's response header naming the result files it leaves out because
+ * the store no longer holds them (the others are served): their count, then
+ * as many `<run>/<name>` items (URI-encoded, comma-separated) as fit in a
+ * header that proxies pass.
+ */
+export const MISSING_FILES_HEADER = 'inet-swarm-missing-files';
+
+const MISSING_HEADER_ITEMS_CHARS = 4000;
+
+export function missingFilesHeader(files: ReadonlyArray<{ run: number; name: string }>): string {
+  const items: string[] = [];
+  let length = 0;
+  for (const f of files) {
+    const item = encodeURIComponent(`${f.run}/${f.name}`);
+    if (length + item.length + 1 > MISSING_HEADER_ITEMS_CHARS) break;
+    items.push(item);
+    length += item.length + 1;
+  }
+  return items.length > 0 ? `${files.length} ${items.join(',')}` : String(files.length);
+}
+
+/** The header read back: how many files are missing and those it names (a malformed or absent header: none). */
+export function parseMissingFiles(value: string | undefined): { count: number; files: Array<{ run: number; name: string }> } {
+  const [head = '', list = ''] = (value ?? '').trim().split(' ', 2);
+  const count = Number(head);
+  if (!Number.isInteger(count) || count <= 0) return { count: 0, files: [] };
+  const files = list
+    .split(',')
+    .filter((item) => item !== '')
+    .map((item) => decodeURIComponent(item))
+    .map((text) => ({ run: Number(text.slice(0, text.indexOf('/'))), name: text.slice(text.indexOf('/') + 1) }))
+    .filter((f) => Number.isInteger(f.run) && f.name !== '');
+  return { count, files };
+}

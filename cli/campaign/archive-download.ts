@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { extract as tarExtract } from 'tar-stream';
 import { CliError } from '../errors.ts';
 import { entryDone, entryTarget, padding, parseProgress, resumeOffset, type ArchiveEntryAt, type ArchiveProgress } from '../data/archive.ts';
+import { MISSING_FILES_HEADER, parseMissingFiles } from '../../api/results.ts';
 import { bodyText, header, type ResultsApi } from './results-api.ts';
 import { alignVecMtimes, type DownloadResult } from './results.ts';
 
@@ -96,6 +97,7 @@ export async function downloadArchive(api: ResultsApi, name: string, outDir: str
   const saved = parseProgress(await readFile(stateFile, 'utf8').catch(() => ''), api.namespace, name);
   const { res, resumed, kept } = await openArchive(api, name, outDir, saved);
   const etag = header(res.headers, 'etag') ?? '';
+  const lost = parseMissingFiles(header(res.headers, MISSING_FILES_HEADER));
   let progress: ArchiveProgress = resumed ?? { namespace: api.namespace, campaign: name, etag, position: 0, files: 0, bytes: 0, runs: 0 };
   // Offsets the extractor reports count from the first byte of this response.
   const base = resumed ? resumeOffset(resumed, kept) + (resumed.entry ? resumed.entry.size - kept + padding(resumed.entry.size) : 0) : 0;
@@ -142,5 +144,7 @@ export async function downloadArchive(api: ResultsApi, name: string, outDir: str
     );
   }
   await rm(stateFile, { force: true });
-  return { runs: progress.runs, files: progress.files, bytes: progress.bytes, outDir };
+  // The files the store lost, as the service names them (as many as its header holds) and counts them.
+  const missing = lost.files.map((f) => ({ ...f, error: 'the service found no stored file' }));
+  return { runs: progress.runs, files: progress.files, bytes: progress.bytes, outDir, missing, missingCount: lost.count };
 }

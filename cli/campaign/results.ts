@@ -40,18 +40,36 @@ export async function succeededRuns(db: Db, sources: readonly string[]): Promise
   return { chosen: pickRunSources(perSource), docs };
 }
 
+/** A result file a run's record names that the store could not give: gone, or its chunks damaged. */
+export interface MissingFile {
+  run: number;
+  name: string;
+  error: string;
+}
+
 export interface DownloadResult {
   runs: number;
   files: number;
   bytes: number;
   outDir: string;
+  /** Files left out because the store does not hold them (the others were written). */
+  missing: MissingFile[];
+  /** How many: more than `missing` lists when the results API's header could not name them all. */
+  missingCount: number;
+}
+
+/** True for the driver's errors of a stored file that is gone (ENOENT) or whose chunks are missing or wrong. */
+function storedFileLost(err: unknown): boolean {
+  return (err as { code?: unknown }).code === 'ENOENT' || (err as Error).name === 'MongoGridFSChunkError';
 }
 
 /**
  * Downloads the result files of every succeeded run into `outDir`. Each file
  * is written to a temporary name and renamed, so an interrupted download never
  * leaves a truncated file under a real name. A `.vec`'s mtime is set to the one
- * its `.vci` records, so OMNeT++ tools take the index as up to date.
+ * its `.vci` records, so OMNeT++ tools take the index as up to date. A file the
+ * store no longer holds is reported in `missing` and the download goes on;
+ * any other failure (the store unreachable, the local disk) stops it.
  */
 export async function downloadResults(db: Db, sources: readonly string[], outDir: string): Promise<DownloadResult> {
   const { chosen, docs } = await succeededRuns(db, sources);
@@ -59,6 +77,7 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
   const bucket = resultsBucket(db);
   let files = 0;
   let bytes = 0;
+  const missing: MissingFile[] = [];
   for (const [run, uid] of [...chosen].sort((a, b) => a[0] - b[0])) {
     const doc = docs.get(`${uid}/${run}`);
     const refs = doc?.resultFiles ?? [];
@@ -74,6 +93,10 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
         await rename(part, target);
       } catch (err) {
         await rm(part, { force: true });
+        if (storedFileLost(err)) {
+          missing.push({ run, name: ref.name, error: (err as Error).message });
+          continue;
+        }
         throw new CliError(`Downloading ${ref.name} of run ${run} failed: ${(err as Error).message}`, { cause: err });
       }
       written.push(target);
@@ -82,7 +105,7 @@ export async function downloadResults(db: Db, sources: readonly string[], outDir
     }
     await alignVecMtimes(written);
   }
-  return { runs: chosen.size, files, bytes, outDir };
+  return { runs: chosen.size, files, bytes, outDir, missing, missingCount: missing.length };
 }
 
 /** Sets each `.vec`'s mtime to the one its `.vci` header records (when the size matches too). */

@@ -13,14 +13,14 @@ import { campaignElapsedMs, statusView } from '../data/status.ts';
 import { resultSources } from '../../lib/store/sources.ts';
 import { CliError } from '../errors.ts';
 import type { FailedRun } from '../output/events.ts';
-import { buildLine, campaignCreatedLine, reattachHints } from '../output/messages.ts';
+import { buildLine, campaignCreatedLine, missingFileLine, reattachHints } from '../output/messages.ts';
 import type { CampaignManifests } from './manifests.ts';
 import { createCampaign, ensureBuild, openCluster, type ClusterApi } from './kube.ts';
 import { downloadArchive } from './archive-download.ts';
 import { openResultsDb, readsStoreDirectly, type MongoOptions } from './mongo.ts';
 import { resultsApi } from './results-api.ts';
 import { failedRunsThroughApi } from './results-reads.ts';
-import { downloadResults } from './results.ts';
+import { downloadResults, type MissingFile } from './results.ts';
 import { watchCampaign } from './watch.ts';
 
 export interface ClusterRunInput {
@@ -93,11 +93,15 @@ async function finish(api: ClusterApi, campaign: SimulationCampaign, input: Clus
     );
   }
   try {
-    const { files, failed } = await downloadFinished(api, campaign, input, outDir);
+    const { files, failed, missing, missingCount } = await downloadFinished(api, campaign, input, outDir);
+    for (const m of missing) input.ctx.stderr.write(missingFileLine(m));
     const progress = { parallelism: parallelismOf(campaign), elapsedMs: campaignElapsedMs(view, input.ctx.now()), outDir };
     return {
       summary: clusterSummary(view, progress, { failed, files }),
-      notes: failed.length > 0 ? [`Rerun the failed runs with: inet-swarm rerun ${name} --failed -n ${api.namespace}`] : [],
+      notes: [
+        ...(failed.length > 0 ? [`Rerun the failed runs with: inet-swarm rerun ${name} --failed -n ${api.namespace}`] : []),
+        ...(missingCount > 0 ? [`${missingCount} result file(s) are missing from the store and were not downloaded (listed above).`] : []),
+      ],
     };
   } catch (err) {
     throw new CliError(
@@ -109,17 +113,22 @@ async function finish(api: ClusterApi, campaign: SimulationCampaign, input: Clus
 }
 
 /** The results into `outDir` and the failed runs: through the results API, or from the store for an admin's --mongo-uri. */
-async function downloadFinished(api: ClusterApi, campaign: SimulationCampaign, input: ClusterRunInput, outDir: string): Promise<{ files: number; failed: FailedRun[] }> {
+async function downloadFinished(
+  api: ClusterApi,
+  campaign: SimulationCampaign,
+  input: ClusterRunInput,
+  outDir: string,
+): Promise<{ files: number; failed: FailedRun[]; missing: MissingFile[]; missingCount: number }> {
   const name = campaign.metadata.name ?? '';
   if (!readsStoreDirectly(input.mongo, input.ctx.env)) {
     const results = resultsApi(api);
     const download = await downloadArchive(results, name, outDir);
-    return { files: download.files, failed: await failedRunsThroughApi(results, name) };
+    return { files: download.files, failed: await failedRunsThroughApi(results, name), missing: download.missing, missingCount: download.missingCount };
   }
   const results = await openResultsDb(input.mongo, input.ctx.env, async () => api);
   try {
     const download = await downloadResults(results.db, resultSources(campaign), outDir);
-    return { files: download.files, failed: await failedRunsOf(results.db, campaign.metadata.uid ?? '') };
+    return { files: download.files, failed: await failedRunsOf(results.db, campaign.metadata.uid ?? ''), missing: download.missing, missingCount: download.missingCount };
   } finally {
     await results.close();
   }

@@ -13,12 +13,12 @@ import { downloadArchive } from '../campaign/archive-download.ts';
 import { openResultsDb, readsStoreDirectly, type MongoOptions, type ResultsDb } from '../campaign/mongo.ts';
 import { resultsApi } from '../campaign/results-api.ts';
 import { downloadScalarsCsv } from '../campaign/results-reads.ts';
-import { downloadResults, exportScalarsCsv, storedCampaignUid } from '../campaign/results.ts';
+import { downloadResults, exportScalarsCsv, storedCampaignUid, type MissingFile } from '../campaign/results.ts';
 import type { CliContext, GlobalOptions } from '../context.ts';
 import { resultSources } from '../../lib/store/sources.ts';
-import { CliError } from '../errors.ts';
+import { CliError, ExitCode } from '../errors.ts';
 import { commandOptions, withMongoOptions } from '../options.ts';
-import { resultsText } from '../output/messages.ts';
+import { missingFileLine, resultsText } from '../output/messages.ts';
 import { print } from '../output/print.ts';
 
 /** The store connection and the campaign uids whose results make up NAME's (oldest first). */
@@ -52,6 +52,9 @@ interface ResultsDone {
   files?: number;
   bytes?: number;
   outDir?: string;
+  /** Files the runs' records name that the store no longer holds (the others were downloaded), and how many. */
+  missing?: MissingFile[];
+  missingCount?: number;
   scalarsCsv?: string;
   scalarRows?: number;
   scalarRuns?: number;
@@ -61,7 +64,7 @@ interface ResultsDone {
 async function fetchResults(results: ResultsDb, done: ResultsDone, outDir: string | undefined, csvFile: string | undefined): Promise<ResultsDone> {
   if (outDir !== undefined) {
     const download = await downloadResults(results.db, done.sources, outDir);
-    Object.assign(done, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir });
+    Object.assign(done, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir, missing: download.missing, missingCount: download.missingCount });
   }
   if (csvFile !== undefined) {
     const csv = await exportScalarsCsv(results.db, done.sources, csvFile);
@@ -77,7 +80,7 @@ async function fetchThroughApi(ctx: CliContext, globals: GlobalOptions, done: Re
   done.sources = (await api.json<CampaignSummary>(api.campaign(done.campaign), `reading campaign ${done.campaign}`)).sources;
   if (outDir !== undefined) {
     const download = await downloadArchive(api, done.campaign, outDir);
-    Object.assign(done, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir });
+    Object.assign(done, { runs: download.runs, files: download.files, bytes: download.bytes, outDir: download.outDir, missing: download.missing, missingCount: download.missingCount });
   }
   if (csvFile !== undefined) {
     const csv = await downloadScalarsCsv(api, done.campaign, csvFile);
@@ -88,9 +91,16 @@ async function fetchThroughApi(ctx: CliContext, globals: GlobalOptions, done: Re
 
 function describeDone(done: ResultsDone, cwd: string): string {
   return resultsText({
-    ...(done.outDir !== undefined ? { download: { files: done.files ?? 0, runs: done.runs ?? 0, outDir: path.relative(cwd, done.outDir) } } : {}),
+    ...(done.outDir !== undefined ? { download: { files: done.files ?? 0, runs: done.runs ?? 0, outDir: path.relative(cwd, done.outDir), missing: done.missingCount ?? 0 } } : {}),
     ...(done.scalarsCsv !== undefined ? { csv: { rows: done.scalarRows ?? 0, runs: done.scalarRuns ?? 0, file: path.relative(cwd, done.scalarsCsv) } } : {}),
   });
+}
+
+/** Prints what `results` did: each missing file on stderr first, and a failure exit when any is (the folder lacks files a run stored). */
+function report(ctx: CliContext, globals: GlobalOptions, done: ResultsDone): void {
+  for (const m of done.missing ?? []) ctx.stderr.write(missingFileLine(m));
+  if ((done.missingCount ?? 0) > 0) ctx.exitCode = ExitCode.failure;
+  print(ctx, globals.json, done, describeDone(done, ctx.cwd));
 }
 
 export function makeResultsCommand(ctx: CliContext): Command {
@@ -116,13 +126,13 @@ export function makeResultsCommand(ctx: CliContext): Command {
     const csvFile = options.scalarsCsv === undefined ? undefined : path.resolve(ctx.cwd, options.scalarsCsv);
     if (!readsStoreDirectly(mongo, ctx.env)) {
       const done = await fetchThroughApi(ctx, globals, { campaign: name, sources: [] }, outDir, csvFile);
-      print(ctx, globals.json, done, describeDone(done, ctx.cwd));
+      report(ctx, globals, done);
       return;
     }
     const { results, sources } = await openCampaignResults(ctx, globals, mongo, name);
     try {
       const done = await fetchResults(results, { campaign: name, sources }, outDir, csvFile);
-      print(ctx, globals.json, done, describeDone(done, ctx.cwd));
+      report(ctx, globals, done);
     } finally {
       await results.close();
     }

@@ -34,11 +34,17 @@ export function deletedText(done: { namespace: string; campaign: string; results
 }
 
 /** What `results` did: files downloaded, scalars written (either or both); paths relative to the user's folder. */
-export function resultsText(done: { download?: { files: number; runs: number; outDir: string }; csv?: { rows: number; runs: number; file: string } }): string {
+export function resultsText(done: { download?: { files: number; runs: number; outDir: string; missing?: number }; csv?: { rows: number; runs: number; file: string } }): string {
   const lines: string[] = [];
   if (done.download) lines.push(`Downloaded ${done.download.files} files of ${done.download.runs} runs into ${done.download.outDir || '.'}`);
+  if (done.download?.missing) lines.push(`${done.download.missing} result file(s) missing from the store, not downloaded (listed on stderr)`);
   if (done.csv) lines.push(`Wrote ${done.csv.rows} scalars of ${done.csv.runs} runs to ${done.csv.file}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A result file the store no longer holds, as `results` reports it on stderr. */
+export function missingFileLine(m: { run: number; name: string; error: string }): string {
+  return `Missing from the store: ${m.name} of run ${m.run} (${m.error}); the other files were downloaded.\n`;
 }
 
 export function nothingToRerunText(name: string): string {

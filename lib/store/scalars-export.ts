@@ -12,10 +12,13 @@
 // absent: the store keeps no `par` lines (scalars.ts). With a filter, as with
 // the tool's, a run's header rows are written only when one of its results
 // matches; without one, every succeeded run's are. Runs whose .sca headers
-// were stored before headers were (no `scaRuns` document) are left out.
+// were stored before headers were (no `scaRuns` document) are left out. Of a
+// run's documents only those of its winning attempt are read (the token the
+// run document names): a losing attempt's, not yet swept, never mix in.
 import type { Collection, Db, Document, FindCursor } from 'mongodb';
 import { csvRHeader, CsvRWriter, isHistogram, runHeaderRows, scalarRowsCsv, statisticRowsCsv, type CsvRLayout } from './csv-r.ts';
 import { resultMatcher, type ResultFilter } from './patterns.ts';
+import { fromWinner } from './pure/winner.ts';
 import { pickRunSources } from './sources.ts';
 import { runsOf, scalarsOf, scaRunsOf, statisticsOf, type ScalarDoc, type StatisticDoc } from './store.ts';
 
@@ -60,16 +63,21 @@ class RunGroups<T extends { run: number }> {
   }
 }
 
-/** One RunGroups per source campaign over the same query; `of(uid)` picks one. */
-class PerSource<T extends { run: number }> {
+/** The token of each exported run's winning attempt, keyed `<uid>/<run>`. */
+type Winners = ReadonlyMap<string, string | undefined>;
+
+/** One RunGroups per source campaign over the same query; `take(uid, run)` reads one run's documents of its winner. */
+class PerSource<T extends { run: number; token?: string }> {
   private readonly groups = new Map<string, RunGroups<T>>();
 
-  constructor(sources: readonly string[], open: (uid: string) => FindCursor<T>) {
+  constructor(sources: readonly string[], private readonly winners: Winners, open: (uid: string) => FindCursor<T>) {
     for (const uid of sources) this.groups.set(uid, new RunGroups(open(uid)));
   }
 
-  take(uid: string, run: number): Promise<T[]> {
-    return this.groups.get(uid)?.take(run) ?? Promise.resolve([]);
+  async take(uid: string, run: number): Promise<T[]> {
+    const docs = (await this.groups.get(uid)?.take(run)) ?? [];
+    const winner = this.winners.get(`${uid}/${run}`);
+    return docs.filter((d) => fromWinner(d.token, winner));
   }
 
   async close(): Promise<void> {
@@ -88,22 +96,27 @@ function inFileOrder<T extends Keyed>(docs: T[]): T[] {
   return docs.sort((a, b) => (a.file === b.file ? index(a._id) - index(b._id) : a.file < b.file ? -1 : 1));
 }
 
-/** The succeeded runs of the sources, in run order, each with the source that provides it (the latest wins). */
-async function chosenRuns(db: Db, sources: readonly string[]): Promise<Array<[number, string]>> {
+/** The succeeded runs of the sources, in run order, each with the source that provides it (the latest wins), and their winners' tokens. */
+async function chosenRuns(db: Db, sources: readonly string[]): Promise<{ runs: Array<[number, string]>; winners: Winners }> {
   const perSource: Array<{ uid: string; succeeded: number[] }> = [];
+  const winners = new Map<string, string | undefined>();
   for (const uid of sources) {
     const succeeded: number[] = [];
-    const cursor = runsOf(db).find({ campaignUid: uid, status: 'succeeded' }, { projection: { _id: 0, run: 1 }, batchSize: 10_000 });
-    for await (const d of cursor) succeeded.push(d.run);
+    const cursor = runsOf(db).find({ campaignUid: uid, status: 'succeeded' }, { projection: { _id: 0, run: 1, winnerToken: 1 }, batchSize: 10_000 });
+    for await (const d of cursor) {
+      succeeded.push(d.run);
+      winners.set(`${uid}/${d.run}`, d.winnerToken);
+    }
     perSource.push({ uid, succeeded });
   }
-  return [...pickRunSources(perSource)].sort((a, b) => a[0] - b[0]);
+  return { runs: [...pickRunSources(perSource)].sort((a, b) => a[0] - b[0]), winners };
 }
 
 interface ExportContext {
   db: Db;
   sources: readonly string[];
   runs: Array<[number, string]>;
+  winners: Winners;
   filter: ResultFilter;
   matches: (module: string, name: string) => boolean;
   writer: CsvRWriter;
@@ -120,7 +133,7 @@ interface ExportContext {
  * provides, matching the filter) that passes `stop`: read in natural order,
  * stopping at the first, so that it costs a full read only when none does.
  */
-async function anyResult<T extends { run: number; module: string; name: string }>(
+async function anyResult<T extends { run: number; token?: string; module: string; name: string }>(
   c: Omit<ExportContext, 'writer' | 'runIds'>,
   coll: Collection<T>,
   extra: Document,
@@ -128,9 +141,12 @@ async function anyResult<T extends { run: number; module: string; name: string }
 ): Promise<boolean> {
   const chosen = new Map(c.runs);
   for (const uid of c.sources) {
-    const cursor = coll.find({ campaignUid: uid, ...extra } as never, { batchSize: BATCH, projection: { _id: 0, run: 1, module: 1, name: 1, binLowers: 1 } });
+    const cursor = coll.find({ campaignUid: uid, ...extra } as never, { batchSize: BATCH, projection: { _id: 0, run: 1, token: 1, module: 1, name: 1, binLowers: 1 } });
     try {
-      for await (const d of cursor) if (chosen.get(d.run) === uid && c.matches(d.module, d.name) && stop(d as unknown as T)) return true;
+      for await (const d of cursor) {
+        const exported = chosen.get(d.run) === uid && fromWinner(d.token, c.winners.get(`${uid}/${d.run}`));
+        if (exported && c.matches(d.module, d.name) && stop(d as unknown as T)) return true;
+      }
     } finally {
       await cursor.close();
     }
@@ -153,12 +169,12 @@ const filtered = (filter: ResultFilter): boolean => Boolean(filter.module || fil
 
 /** The header rows of every exported run; with a filter, of the files that have a matching result. */
 async function* headerSection(c: ExportContext): AsyncGenerator<string> {
-  const headers = new PerSource(c.sources, (uid) => runOrdered(scaRunsOf(c.db), uid));
-  const probe = { _id: 1, run: 1, file: 1, module: 1, name: 1 };
+  const headers = new PerSource(c.sources, c.winners, (uid) => runOrdered(scaRunsOf(c.db), uid));
+  const probe = { _id: 1, run: 1, token: 1, file: 1, module: 1, name: 1 };
   const light = filtered(c.filter)
     ? [
-        new PerSource(c.sources, (uid) => runOrdered(scalarsOf(c.db), uid, { kind: 'scalar' }, probe)),
-        new PerSource(c.sources, (uid) => runOrdered(statisticsOf(c.db), uid, {}, probe)),
+        new PerSource(c.sources, c.winners, (uid) => runOrdered(scalarsOf(c.db), uid, { kind: 'scalar' }, probe)),
+        new PerSource(c.sources, c.winners, (uid) => runOrdered(statisticsOf(c.db), uid, {}, probe)),
       ]
     : [];
   try {
@@ -189,7 +205,7 @@ async function* resultSection<T extends Keyed & { module: string; name: string }
   open: (uid: string) => FindCursor<T>,
   rowsOf: (runId: string, doc: T, w: CsvRWriter) => string,
 ): AsyncGenerator<string> {
-  const results = new PerSource(c.sources, open);
+  const results = new PerSource(c.sources, c.winners, open);
   try {
     for (const [run, uid] of c.runs) {
       const docs = inFileOrder((await results.take(uid, run)).filter((d) => c.matches(d.module, d.name)));
@@ -231,7 +247,7 @@ async function* sections(c: ExportContext): AsyncGenerator<string> {
  * (patterns.ts), as chunks of CSV text.
  */
 export async function* exportCsvR(db: Db, sources: string[], filter: ResultFilter = {}): AsyncIterable<string> {
-  const runs = await chosenRuns(db, sources);
-  const c = { db, sources, runs, filter, matches: resultMatcher(filter) };
+  const { runs, winners } = await chosenRuns(db, sources);
+  const c = { db, sources, runs, winners, filter, matches: resultMatcher(filter) };
   yield* chunked(sections({ ...c, writer: new CsvRWriter(await layoutOf(c)), runIds: new Map() }));
 }

@@ -2,11 +2,13 @@
 // per scalar row (sca.ts scalarRows) in `scalars`, one per statistic or
 // histogram (fields, bins, attributes) in `statistics`, and one header per
 // run and file (run id, attributes, iteration variables, config lines) in
-// `scaRuns`: what the CSV-R export (scalars-export.ts) writes. Their `_id`s
-// are deterministic, so storing a run's results twice (a duplicate attempt)
-// stores them once. `par` lines are not stored: INET records thousands of
-// parameters per run, which would outweigh everything else.
-import type { Db } from 'mongodb';
+// `scaRuns`: what the CSV-R export (scalars-export.ts) writes. Each carries
+// its attempt's fencing token, in its `_id` too: an attempt storing its
+// results twice stores them once, and two attempts' results never merge
+// (readers take the run's winner's, the sweep deletes the others). `par` lines
+// are not stored: INET records thousands of parameters per run, which would
+// outweigh everything else.
+import type { AnyBulkWriteOperation, Collection, Db } from 'mongodb';
 import type { RunHeader, StatisticRecord } from './csv-r.ts';
 import { insertIgnoringDuplicates } from './duplicates.ts';
 import type { ScalarRow } from './sca.ts';
@@ -24,33 +26,36 @@ export interface FileScalars {
   firstStatistic?: number;
 }
 
-/** What a run stores as scalars: its identity, its iteration variables and what each result file holds. */
+/** What a run stores as scalars: its identity, its attempt's token, its iteration variables and what each result file holds. */
 export interface RunScalars {
   campaignUid: string;
   run: number;
+  token: string;
   iterationVars: Record<string, string>;
   scalars: FileScalars[];
 }
 
-/** The documents of a run's scalars, `_id` `<campaignUid>/<run>/<file>/<index>`. */
+const prefix = (s: RunScalars): string => `${runId(s.campaignUid, s.run)}/${s.token}`;
+
+/** The documents of a run's scalars, `_id` `<campaignUid>/<run>/<token>/<file>/<index>`. */
 export function scalarDocs(s: RunScalars): ScalarDoc[] {
-  const _id = runId(s.campaignUid, s.run);
+  const p = prefix(s);
   return s.scalars.flatMap(({ file, rows, firstRow = 0 }) =>
-    rows.map((row, i) => ({ _id: `${_id}/${file}/${firstRow + i}`, campaignUid: s.campaignUid, run: s.run, file, ...row, iterationVars: s.iterationVars })),
+    rows.map((row, i) => ({ _id: `${p}/${file}/${firstRow + i}`, campaignUid: s.campaignUid, run: s.run, token: s.token, file, ...row, iterationVars: s.iterationVars })),
   );
 }
 
-/** The run headers of a run's files, `_id` `<campaignUid>/<run>/<file>`. */
+/** The run headers of a run's files, `_id` `<campaignUid>/<run>/<token>/<file>`. */
 export function scaRunDocs(s: RunScalars): ScaRunDoc[] {
-  const _id = runId(s.campaignUid, s.run);
-  return s.scalars.flatMap(({ file, header }) => (header ? [{ _id: `${_id}/${file}`, campaignUid: s.campaignUid, run: s.run, file, ...header }] : []));
+  const p = prefix(s);
+  return s.scalars.flatMap(({ file, header }) => (header ? [{ _id: `${p}/${file}`, campaignUid: s.campaignUid, run: s.run, token: s.token, file, ...header }] : []));
 }
 
-/** The statistics of a run's files, `_id` `<campaignUid>/<run>/<file>/<index>`. */
+/** The statistics of a run's files, `_id` `<campaignUid>/<run>/<token>/<file>/<index>`. */
 export function statisticDocs(s: RunScalars): StatisticDoc[] {
-  const _id = runId(s.campaignUid, s.run);
+  const p = prefix(s);
   return s.scalars.flatMap(({ file, statistics, firstStatistic = 0 }) =>
-    (statistics ?? []).map((st, i) => ({ _id: `${_id}/${file}/${firstStatistic + i}`, campaignUid: s.campaignUid, run: s.run, file, ...st })),
+    (statistics ?? []).map((st, i) => ({ _id: `${p}/${file}/${firstStatistic + i}`, campaignUid: s.campaignUid, run: s.run, token: s.token, file, ...st })),
   );
 }
 
@@ -60,5 +65,23 @@ export async function storeScalars(db: Db, s: RunScalars): Promise<void> {
     insertIgnoringDuplicates(scalarsOf(db), scalarDocs(s)),
     insertIgnoringDuplicates(statisticsOf(db), statisticDocs(s)),
     insertIgnoringDuplicates(scaRunsOf(db), scaRunDocs(s)),
+  ]);
+}
+
+/** Deletes documents by `_id`, each delete filtering on `_id` alone (the one filter every server looks up rather than scans). */
+export async function deleteByIds<T extends { _id: string }>(coll: Collection<T>, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 1000) {
+    const ops = ids.slice(i, i + 1000).map((_id) => ({ deleteOne: { filter: { _id } } }) as AnyBulkWriteOperation<T>);
+    await coll.bulkWrite(ops, { ordered: false });
+  }
+}
+
+/** Deletes what storeScalars stored of this attempt: a losing attempt's clean-up (the sweep deletes what it leaves). */
+export async function dropScalars(db: Db, s: RunScalars): Promise<void> {
+  const ids = (docs: Array<{ _id: string }>) => docs.map((d) => d._id);
+  await Promise.all([
+    deleteByIds(scalarsOf(db), ids(scalarDocs(s))),
+    deleteByIds(statisticsOf(db), ids(statisticDocs(s))),
+    deleteByIds(scaRunsOf(db), ids(scaRunDocs(s))),
   ]);
 }

@@ -1,12 +1,14 @@
 // The MongoDB result store's schema: the collections, the documents they
 // hold, the accessors that type them, and the indexes behind every query.
-// Each run's result is stored exactly once: the first successful attempt wins
-// and a late duplicate (a redelivered task whose ack was lost, a runner
-// thought dead) changes nothing. The writes that keep that promise live by
-// concern: attempts.ts (an attempt's start, retry and failure), success.ts
-// (the first-success-wins write), result-files.ts and scalars.ts (what a
-// success stores: files; scalars, statistics and run headers of its .sca
-// files), campaigns.ts (the plan).
+// Each run's outcome is stored exactly once: the first attempt to claim it
+// (a success or a terminal failure) wins and a late duplicate (a redelivered
+// task whose ack was lost, a runner thought dead) changes nothing. Every write
+// of an attempt carries its fencing token, so that what a run shows comes from
+// one attempt. The writes that keep that promise live by concern: attempts.ts
+// (an attempt's start, retry and failure), outcome.ts (the claim and the
+// flip), success.ts (a success's write order), result-files.ts and scalars.ts
+// (what a success stores: files; scalars, statistics and run headers of its
+// .sca files), campaigns.ts (the plan).
 import { GridFSBucket, type Collection, type Db, type ObjectId } from 'mongodb';
 import type { RunReason, RunStatus } from '../engine/decide.ts';
 import type { Pairs, RunHeader, StatisticRecord } from './csv-r.ts';
@@ -30,6 +32,8 @@ export interface ResultFileRef {
 
 export interface AttemptRecord {
   attempt: number;
+  /** The attempt's fencing token (absent in entries stored before tokens were). */
+  token?: string;
   runnerPod: string;
   reason: RunReason;
   exitCode: number | null;
@@ -47,6 +51,14 @@ export interface RunDoc {
   status: RunStatus;
   /** Attempts started; an attempt handed back on shutdown is refunded. */
   attempts: number;
+  /** The fencing token of the attempt begun last. */
+  token?: string;
+  /**
+   * The token of the attempt whose outcome this record is (set by the flip):
+   * the run's files, scalars, statistics and headers are those carrying it.
+   * Absent on runs stored before tokens were; their documents carry none.
+   */
+  winnerToken?: string;
   attemptHistory?: AttemptRecord[];
   reason?: RunReason;
   exitCode?: number | null;
@@ -83,10 +95,12 @@ export interface CampaignDoc {
 }
 
 export interface ScalarDoc {
-  /** `<campaignUid>/<run>/<file>/<index>`: deterministic, so storing a run's scalars twice stores them once. */
+  /** `<campaignUid>/<run>/<token>/<file>/<index>`: one attempt's insert repeated stores it once; two attempts never merge. */
   _id: string;
   campaignUid: string;
   run: number;
+  /** The fencing token of the attempt that stored it (absent before tokens were). */
+  token?: string;
   file: string;
   module: string;
   name: string;
@@ -103,29 +117,45 @@ export interface ScalarDoc {
  * lines are not stored: INET records thousands per run.
  */
 export interface ScaRunDoc extends RunHeader {
-  /** `<campaignUid>/<run>/<file>`: deterministic, so a duplicate attempt stores it once. */
+  /** `<campaignUid>/<run>/<token>/<file>`. */
   _id: string;
   campaignUid: string;
   run: number;
+  token?: string;
   file: string;
 }
 
 /** One statistic or histogram of a .sca file, with its fields, bins and attributes. */
 export interface StatisticDoc extends StatisticRecord {
-  /** `<campaignUid>/<run>/<file>/<index>`, the index counting the file's statistics. */
+  /** `<campaignUid>/<run>/<token>/<file>/<index>`, the index counting the file's statistics. */
   _id: string;
   campaignUid: string;
   run: number;
+  token?: string;
   file: string;
 }
 
-/** The attempt whose success is the run's result; one document per succeeded run. */
+/** What the flip writes into a finished run's document: the whole terminal record of one attempt. */
+export type RunOutcomeRecord = Omit<RunDoc, '_id' | 'campaignUid' | 'run' | 'attempts' | 'token' | 'command' | 'startedAt' | 'status' | 'winnerToken'> & {
+  status: 'succeeded' | 'failed';
+  winnerToken: string;
+};
+
+/**
+ * The claim of a run's outcome, `_id` the run's: the attempt whose success or
+ * terminal failure is the run's result, and the record its flip writes (so
+ * that anyone can complete a flip its attempt did not live to do). Inserted
+ * once, never changed.
+ */
 export interface RunWinnerDoc {
   _id: string;
   campaignUid: string;
+  run: number;
   attempt: number;
+  token: string;
   runnerPod: string;
   at: Date;
+  outcome: RunOutcomeRecord;
 }
 
 export function runId(campaignUid: string, run: number): string {
@@ -171,6 +201,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
   // The CSV-R export reads run headers and statistics of a campaign in run order.
   await scaRunsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
   await statisticsOf(db).createIndex({ campaignUid: 1, run: 1 }, { name: 'campaign_run' });
+  // The sweep's pass over a campaign's claims (outcome.ts rollForwardClaims).
+  await db.collection(RUN_WINNERS).createIndex({ campaignUid: 1 }, { name: 'campaign' });
   // Result download per campaign and per run.
   await db.collection(`${RESULTS_BUCKET}.files`).createIndex({ 'metadata.campaignUid': 1, 'metadata.run': 1 }, { name: 'campaign_run' });
   // The GridFS spec's own indexes, which the driver creates only on its first upload stream.

@@ -12,7 +12,7 @@ import { isStoreFull } from '../../lib/store/full.ts';
 import type { RunOutcome } from '../../lib/engine/simulate.ts';
 import { eventSubject } from '../../lib/queue/subjects.ts';
 import type { RunTask } from '../../lib/queue/task.ts';
-import { beginAttempt, recordFailure, recordRetry, type AttemptResult, type BeginResult } from '../../lib/store/attempts.ts';
+import { beginAttempt, newAttemptToken, recordFailure, recordRetry, type AttemptResult, type BeginResult } from '../../lib/store/attempts.ts';
 import { INFRA_RETRY_MS, type RunnerContext } from './deps.ts';
 import { removeResultDir, storeResults } from './results.ts';
 
@@ -116,6 +116,8 @@ async function noAttempt(ctx: RunnerContext, task: RunTask, msg: JsMsg, begun: E
       signal: null,
       elapsedMs: 0,
       attempt: begun.attempts,
+      // No attempt began: the failure claims the run's outcome with a token of its own.
+      token: newAttemptToken(),
       reason: 'RunnerLost',
       message: `all ${policy.maxAttempts} attempts started, none finished (runners lost)`,
     };
@@ -139,7 +141,7 @@ async function finishRun(
   const settlement = await concludeAttempt(outcome, attempt, task.policy, async () => {
     try {
       const stored = await storeResults(ctx, result, r.resultDir);
-      if (!stored.won) log.info({ run, attempt }, 'Stored nothing: another attempt stored the run first');
+      if (!stored.won) log.info({ run, attempt }, "Stored nothing: another attempt's outcome of the run was stored first");
     } catch (err) {
       log.warn({ run, attempt, err: String(err) }, 'Stored no result');
       throw err;
@@ -165,6 +167,7 @@ function attemptResult(ctx: RunnerContext, task: RunTask, begun: Started, outcom
     run: task.run,
     runnerPod: ctx.config.podName,
     attempt: begun.attempt,
+    token: begun.token,
     history: begun.history,
     reason: 'Succeeded',
     exitCode: outcome.exitCode,

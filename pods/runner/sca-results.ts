@@ -24,7 +24,7 @@ export interface ScaResults {
 }
 
 /** Reads the `.sca` at `path` (named `file` in the result folder) of run `run`, storing its scalars in parts when `store`. */
-export async function readScaResults(db: Db, run: { campaignUid: string; run: number }, file: string, path: string, store: boolean): Promise<ScaResults> {
+export async function readScaResults(db: Db, run: { campaignUid: string; run: number; token: string }, file: string, path: string, store: boolean): Promise<ScaResults> {
   const stream = new ScaStream();
   let part: { rows: ScalarRow[]; statistics: StatisticRecord[]; firstRow: number; firstStatistic: number } = { rows: [], statistics: [], firstRow: 0, firstStatistic: 0 };
   const add = (settled: Pick<SettledPart, 'scalars' | 'statistics'>) => {

@@ -5,6 +5,7 @@
 // last page of 1,000,000 runs costs what the first does.
 import type { Db, ObjectId } from 'mongodb';
 import type { FailureGroup, RunPage, ScalarPlot, Throughput } from '../../api/results.ts';
+import { fromWinner } from '../../lib/store/pure/winner.ts';
 import { runsOf, scalarsOf, type RunDoc } from '../../lib/store/store.ts';
 import { storedBytes } from '../files/stored.ts';
 import type { PlotChoices, RunQuery } from '../dashboard/data.ts';
@@ -151,9 +152,10 @@ export async function plotChoices(db: Db, sources: readonly string[]): Promise<P
   const firstRun = await scalarsOf(db).findOne({ campaignUid: uid }, { sort: { run: 1 } });
   if (!firstRun) return { scalars: [], itervars: [] };
   for (const k of Object.keys(firstRun.iterationVars)) itervars.add(k);
-  // Every run records the same scalars in practice: the first run's are the choices.
-  for await (const doc of scalarsOf(db).find({ campaignUid: uid, run: firstRun.run }, { projection: { module: 1, name: 1 } })) {
-    scalars.set(`${doc.module}\u0000${doc.name}`, { module: doc.module, name: doc.name });
+  // Every run records the same scalars in practice: the first run's are the choices (its winner's, when it ran twice).
+  const winner = (await runsOf(db).findOne({ _id: `${uid}/${firstRun.run}` }, { projection: { winnerToken: 1 } }))?.winnerToken ?? firstRun.token;
+  for await (const doc of scalarsOf(db).find({ campaignUid: uid, run: firstRun.run }, { projection: { module: 1, name: 1, token: 1 } })) {
+    if (fromWinner(doc.token, winner)) scalars.set(`${doc.module}\u0000${doc.name}`, { module: doc.module, name: doc.name });
   }
   return { scalars: [...scalars.values()], itervars: [...itervars].sort() };
 }
@@ -162,8 +164,11 @@ export async function plotChoices(db: Db, sources: readonly string[]): Promise<P
 export async function scalarPlot(db: Db, sources: readonly string[], module: string, name: string, itervar: string): Promise<ScalarPlot> {
   const byRun = new Map<number, ScalarPlot['points'][number]>();
   for (const uid of sources) {
-    for await (const doc of scalarsOf(db).find({ campaignUid: uid, name, module }, { projection: { run: 1, value: 1, iterationVars: 1 } })) {
-      byRun.set(doc.run, { x: doc.iterationVars[itervar] ?? '', value: doc.value, run: doc.run });
+    // A run's value is its winning attempt's: another attempt's scalars may still be stored.
+    const winners = new Map<number, string | undefined>();
+    for await (const r of runsOf(db).find({ campaignUid: uid, status: 'succeeded' }, { projection: { run: 1, winnerToken: 1 } })) winners.set(r.run, r.winnerToken);
+    for await (const doc of scalarsOf(db).find({ campaignUid: uid, name, module }, { projection: { run: 1, token: 1, value: 1, iterationVars: 1 } })) {
+      if (winners.has(doc.run) && fromWinner(doc.token, winners.get(doc.run))) byRun.set(doc.run, { x: doc.iterationVars[itervar] ?? '', value: doc.value, run: doc.run });
     }
   }
   return { module, name, itervar, points: [...byRun.values()].sort((a, b) => a.run - b.run) };

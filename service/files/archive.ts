@@ -32,21 +32,27 @@ async function chosenFiles(db: Db, sources: readonly string[]): Promise<Array<{ 
 /**
  * The entries of the archive of `sources`' results (campaign uids, oldest
  * first): each file's path under `results/`, and its length and upload date
- * as the bucket stores them. Throws PermanentError for a file whose name
- * would leave the results folder or whose stored file is gone: the archive
- * holds all of a campaign's files or is not served.
+ * as the bucket stores them; and the files a run's record names whose stored
+ * file is gone, which the archive leaves out (the caller tells the client).
+ * Throws PermanentError for a file whose name would leave the results folder.
  */
-export async function archiveEntries(db: Db, sources: readonly string[]): Promise<ArchiveEntry[]> {
+export async function archiveEntries(db: Db, sources: readonly string[]): Promise<{ entries: ArchiveEntry[]; missing: Array<{ run: number; name: string }> }> {
   const chosen = await chosenFiles(db, sources);
   const stored = await storedFiles(db, chosen.map((c) => c.ref.gridfsId));
-  return chosen.map(({ run, ref }) => {
+  const entries: ArchiveEntry[] = [];
+  const missing: Array<{ run: number; name: string }> = [];
+  for (const { run, ref } of chosen) {
     const name = downloadPath(ref.name);
     if (name === undefined) throw new PermanentError(`Run ${run} has a result file named ${JSON.stringify(ref.name)}, outside its result folder.`);
     const file = stored.get(String(ref.gridfsId));
-    if (!file) throw new PermanentError(`The stored file of ${ref.name} of run ${run} is missing.`);
+    if (!file) {
+      missing.push({ run, name: ref.name });
+      continue;
+    }
     const mtime = file.uploadDate ? Math.floor(file.uploadDate.getTime() / 1000) : 0;
-    return { run, path: `${ARCHIVE_ROOT}/${name}`, gridfsId: file.id, size: file.length, mtime };
-  });
+    entries.push({ run, path: `${ARCHIVE_ROOT}/${name}`, gridfsId: file.id, size: file.length, mtime });
+  }
+  return { entries, missing };
 }
 
 /**

@@ -7,6 +7,7 @@
 // returned promise. A client that goes away just ends the download.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from 'mongodb';
+import { MISSING_FILES_HEADER, missingFilesHeader } from '../../api/results.ts';
 import { HttpError, statusOf } from '../http/errors.ts';
 import { sendJson } from '../http/respond.ts';
 import type { ResultFileRef } from '../../lib/store/store.ts';
@@ -92,13 +93,16 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, db: Db
  * resume point. `filename` names the download (default `results.tar`).
  */
 export async function sendArchive(req: IncomingMessage, res: ServerResponse, db: Db, sources: readonly string[], filename = 'results.tar'): Promise<void> {
-  const layout = await archiveEntries(db, sources).then(archiveLayout, (err: unknown) => err as Error);
-  if (layout instanceof Error) {
-    sendStatus(res, 500, `Listing the result files failed: ${layout.message}`);
+  const listed = await archiveEntries(db, sources).catch((err: unknown) => err as Error);
+  if (listed instanceof Error) {
+    sendStatus(res, 500, `Listing the result files failed: ${listed.message}`);
     return;
   }
+  const layout = archiveLayout(listed.entries);
   const plan = reply(req, res, layout);
   if (!plan) return;
-  const headers = { 'Content-Type': 'application/x-tar', 'Content-Disposition': attachment(filename) };
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-tar', 'Content-Disposition': attachment(filename) };
+  // Files the store lost are left out of the archive and named here, so that a download reports them and goes on.
+  if (listed.missing.length > 0) headers[MISSING_FILES_HEADER] = missingFilesHeader(listed.missing);
   await send(res, plan, headers, (range, signal) => streamArchive(db, layout, range, res, signal));
 }

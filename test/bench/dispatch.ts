@@ -271,6 +271,7 @@ async function storeCost(mongo: MongoClient, repoDir: string, workDir: string, s
       campaignUid: 'store-cost',
       run,
       attempt: begin.attempt,
+      token: begin.token,
       runnerPod: 'bench',
       reason: 'Succeeded',
       exitCode: 0,

@@ -49,8 +49,9 @@ async function fill(db: Db): Promise<number> {
     const runs: RunDoc[] = [];
     for (let run = from; run < Math.min(flags.runs, from + 1000); run++) {
       const runId = `General-${run}-20261201-15:06:06-${1000 + run}`;
-      batch.push({ campaignUid: UID, run, iterationVars: {}, scalars: [{ file: FILE, rows: t.rows, header: { ...t.header, runId }, statistics: t.statistics }] });
-      runs.push({ _id: `${UID}/${run}`, campaignUid: UID, run, status: 'succeeded', attempts: 1, updatedAt: now });
+      const token = `t${run}`;
+      batch.push({ campaignUid: UID, run, token, iterationVars: {}, scalars: [{ file: FILE, rows: t.rows, header: { ...t.header, runId }, statistics: t.statistics }] });
+      runs.push({ _id: `${UID}/${run}`, campaignUid: UID, run, status: 'succeeded', attempts: 1, winnerToken: token, updatedAt: now });
     }
     await Promise.all([
       insertIgnoringDuplicates(scalarsOf(db), batch.flatMap(scalarDocs)),

@@ -39,7 +39,7 @@ async function storeResultsOf(uid: string): Promise<void> {
     const vec = join(world.dir, `${uid}-${run}.vec`);
     await writeFile(sca, `scalar m s ${run}\n`);
     await writeFile(vec, Buffer.alloc(300_000, run)); // two GridFS chunks
-    await uploadResultFiles(db, [{ path: sca, name: 'a.sca' }, { path: vec, name: 'a.vec' }], { campaignUid: uid, run, attempt: 1 });
+    await uploadResultFiles(db, [{ path: sca, name: 'a.sca' }, { path: vec, name: 'a.vec' }], { campaignUid: uid, run, attempt: 1, token: `t${run}` });
   }
 }
 

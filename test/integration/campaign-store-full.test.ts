@@ -77,7 +77,7 @@ describe('a full store', { timeout: 300_000 }, () => {
     await writeFile(sca, 'x'.repeat(512 * 1024));
     const outcome: RunOutcome = { kind: 'succeeded', exitCode: 0, signal: null, elapsedMs: 1, outputTail: '' };
     const settled = await concludeAttempt(outcome, 1, { maxAttempts: 3, retrySimulationErrors: false }, async () => {
-      await uploadResultFiles(world.db, [{ path: sca, name: 'x.sca' }], { campaignUid: campaign.metadata.uid ?? '', run: 0, attempt: 1 });
+      await uploadResultFiles(world.db, [{ path: sca, name: 'x.sca' }], { campaignUid: campaign.metadata.uid ?? '', run: 0, attempt: 1, token: 't0' });
     });
     assert.deepEqual({ action: settled.action, reason: settled.reason, delayMs: settled.delayMs, refundAttempt: settled.refundAttempt }, { action: 'nak', reason: 'StoreFull', delayMs: STORE_FULL_RETRY_MS, refundAttempt: true });
 

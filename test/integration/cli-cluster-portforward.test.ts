@@ -145,9 +145,10 @@ describe('inet-swarm results through a port-forward', { timeout: 180_000 }, () =
     await writeFile(`${base}.vci`, `file ${Buffer.byteLength(vec)} 1600000000\nversion 3\n`);
     await writeFile(`${base}.sca`, 'version 3\nrun Aloha-0\nscalar Net.host sent 3\n');
     const db = mongo.db(namespaceDb);
-    await beginAttempt(db, uid, 0, 'runner-0', 3);
+    const begun = await beginAttempt(db, uid, 0, 'runner-0', 3);
+    assert.equal(begun.state, 'run');
     await recordSuccess(db, {
-      campaignUid: uid, run: 0, attempt: 1, runnerPod: 'runner-0', reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs: 5,
+      campaignUid: uid, run: 0, attempt: 1, token: begun.token, runnerPod: 'runner-0', reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs: 5,
       files: ['sca', 'vec', 'vci'].map((ext) => ({ path: `${base}.${ext}`, name: `${path.basename(base)}.${ext}` })), iterationVars: { numHosts: '10' }, scalars: [],
     });
 

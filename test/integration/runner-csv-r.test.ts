@@ -51,8 +51,9 @@ async function succeed(uid: string, run: number, sca: string, attempt = 1): Prom
   const resultDir = join(dir, `${uid}-${run}-${attempt}`);
   await mkdir(resultDir, { recursive: true });
   await writeFile(join(resultDir, sca), fixture(sca));
-  await beginAttempt(db, uid, run, `pod-${attempt}`, 3);
-  const result = { campaignUid: uid, run, attempt, runnerPod: `pod-${attempt}`, reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 5 };
+  const begun = await beginAttempt(db, uid, run, `pod-${attempt}`, 3);
+  const token = begun.state === 'run' ? begun.token : 'not begun';
+  const result = { campaignUid: uid, run, attempt, token, runnerPod: `pod-${attempt}`, reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 5 };
   return storeResults(ctx, result, resultDir);
 }
 

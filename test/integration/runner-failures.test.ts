@@ -1,7 +1,8 @@
 // Failure classes on real servers (the failure table of lib/engine/decide.ts): a simulation
 // error fails the run at once (unless retrySimulationErrors), a crash and a
 // timeout are retried up to maxAttempts and then failed with their reason; a
-// run that crashes once and then succeeds is stored as succeeded. Once with
+// run that crashes once and then succeeds is stored as succeeded; every
+// finished run, failed or not, is one attempt's claimed outcome. Once with
 // the simulations started by the launcher (as in the runner image), once by
 // the runner's own spawn (a runner without a launcher).
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readCampaignProgress } from '../../lib/store/progress.ts';
-import { runsOf, type RunDoc } from '../../lib/store/store.ts';
+import { RESULTS_BUCKET, RUN_WINNERS, runsOf, type RunDoc, type RunWinnerDoc } from '../../lib/store/store.ts';
 import { useStack } from '../stack/env.ts';
 import { setupCampaign, type Campaign } from '../support/runner-harness.ts';
 
@@ -125,6 +126,23 @@ for (const [spawnPath, runner] of Object.entries(spawnPaths)) describe(`runner f
       assert.equal(r.attempts, 2, `run ${r.run}`);
       assert.deepEqual(r.attemptHistory?.map((a) => a.reason), ['Crashed', 'Succeeded']);
       assert.equal(r.resultFiles?.length, 3);
+    }
+  });
+
+  it("records every finished run as one attempt's: the winner's token on the record, its history entry, its files and its claim", async () => {
+    for (const c of [cases.flaky!, cases.errors!, cases.crash!]) {
+      const { db, ref } = c.campaign;
+      const files = await db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': ref.campaignUid }).toArray();
+      const claims = new Map((await db.collection<RunWinnerDoc>(RUN_WINNERS).find({ campaignUid: ref.campaignUid }).toArray()).map((m) => [m.run, m]));
+      for (const r of c.runs.values()) {
+        const token = r.winnerToken;
+        assert.ok(token, `run ${r.run} (${r.status}) names its winner`);
+        assert.equal(r.attemptHistory?.at(-1)?.token, token, `run ${r.run}: its last history entry is the winner's`);
+        assert.deepEqual([claims.get(r.run)?.token, claims.get(r.run)?.outcome.status], [token, r.status], `run ${r.run}: its claim`);
+        const own = files.filter((f) => f.metadata.run === r.run);
+        assert.equal(own.length, r.resultFiles?.length ?? 0, `run ${r.run}: only the files its record names are stored`);
+        assert.ok(own.every((f) => f.metadata.token === token), `run ${r.run}: its files carry the winner's token`);
+      }
     }
   });
 

@@ -75,7 +75,7 @@ function context(limits: { maxFiles?: number; maxBytes?: number } = {}): { ctx: 
   return { ctx, warnings };
 }
 
-const attempt = (run: number) => ({ campaignUid: C, run, runnerPod: 'test', attempt: 1, history: [], reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 1 });
+const attempt = (run: number) => ({ campaignUid: C, run, runnerPod: 'test', attempt: 1, token: `token-${run}`, history: [], reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 1 });
 const succeeded: RunOutcome = { kind: 'succeeded', exitCode: 0, signal: null, elapsedMs: 1, outputTail: '' };
 
 /** Writes a .sca of more than `bytes`: mostly `par` lines (INET records thousands), `scalars` scalar lines and `bad` malformed lines among them. */

@@ -1,8 +1,11 @@
 // The result store on the MongoDB-wire server: attempts are counted, the
-// first success wins and a late duplicate changes nothing.
+// first attempt to claim a run's outcome wins and a late duplicate changes
+// nothing; racing attempts interleaved through recordSuccess's hooks leave
+// files, scalars and the record of one attempt; a download goes on past a
+// file the store lost.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,8 +15,11 @@ import type { ScalarRow } from '../../lib/store/sca.ts';
 import { beginAttempt, recordFailure, recordRetry, type AttemptResult } from '../../lib/store/attempts.ts';
 import { recordPlan } from '../../lib/store/campaigns.ts';
 import { sweepResultFiles, uploadResultFiles, type LocalResultFile } from '../../lib/store/result-files.ts';
-import { ensureIndexes, RESULTS_BUCKET, runsOf, scalarsOf } from '../../lib/store/store.ts';
-import { recordSuccess } from '../../lib/store/success.ts';
+import { exportCsvR } from '../../lib/store/scalars-export.ts';
+import { ensureIndexes, RESULTS_BUCKET, resultsBucket, runsOf, scalarsOf, scaRunsOf, statisticsOf } from '../../lib/store/store.ts';
+import { recordSuccess, type SuccessInput } from '../../lib/store/success.ts';
+import { downloadResults } from '../../cli/campaign/results.ts';
+import { scalarPlot } from '../../service/data/runs.ts';
 import { readCampaignProgress } from '../../lib/store/progress.ts';
 import { useStack } from '../stack/env.ts';
 
@@ -46,7 +52,7 @@ const rows: ScalarRow[] = [
 ];
 
 function result(uid: string, run: number, attempt: number, extra: Partial<AttemptResult> = {}): AttemptResult {
-  return { campaignUid: uid, run, attempt, runnerPod: `pod-${attempt}`, reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs: 10 * attempt, ...extra };
+  return { campaignUid: uid, run, attempt, token: `token-${attempt}`, runnerPod: `pod-${attempt}`, reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs: 10 * attempt, ...extra };
 }
 
 describe('result store', () => {
@@ -85,9 +91,9 @@ describe('result store', () => {
     await beginAttempt(db, uid, 0, 'p', 3);
     await recordSuccess(db, { ...result(uid, 0, 1), files: await resultFiles('kept'), iterationVars: {}, scalars: [] });
     const [orphan] = await resultFiles('orphan');
-    await uploadResultFiles(db, [orphan!], { campaignUid: uid, run: 0, attempt: 5 });
+    await uploadResultFiles(db, [orphan!], { campaignUid: uid, run: 0, attempt: 5, token: 'token-5' });
     await beginAttempt(db, uid, 1, 'p', 3);
-    await uploadResultFiles(db, [orphan!], { campaignUid: uid, run: 1, attempt: 1 });
+    await uploadResultFiles(db, [orphan!], { campaignUid: uid, run: 1, attempt: 1, token: 'token-1' });
     assert.equal(await sweepResultFiles(db, uid), 1);
     assert.equal(await sweepResultFiles(db, uid), 0);
     const left = await db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': uid }).toArray();
@@ -151,7 +157,7 @@ describe('batched GridFS writes', () => {
       await writeFile(path, data);
       return path;
     }));
-    const meta = { campaignUid: 'gridfs', run: 7, attempt: 1 };
+    const meta = { campaignUid: 'gridfs', run: 7, attempt: 1, token: 'token-1' };
     const refs = await uploadResultFiles(db, paths.map((path) => ({ path, name: path.slice(dir.length + 1) })), meta);
     assert.deepEqual(refs.map((r) => [r.name, r.size]), Object.entries(contents).map(([name, data]) => [`gridfs-${name}`, data.length]));
     for (const [i, data] of Object.values(contents).entries()) assert.ok((await download(refs[i]!.gridfsId)).equals(data), `file ${i} reads back`);
@@ -180,5 +186,133 @@ describe('batched GridFS writes', () => {
     const files = [good, unreadable].map((path) => ({ path, filename: path, metadata: { campaignUid: 'gridfs-fail' } }));
     await assert.rejects(storeFiles(db, RESULTS_BUCKET, files, { batchBytes: 5 }), /is not a regular file/);
     assert.equal(await db.collection(`${RESULTS_BUCKET}.files`).countDocuments({ 'metadata.campaignUid': 'gridfs-fail' }), 0);
+  });
+});
+
+describe('one winner per run', () => {
+  /** An attempt begun through the store, with the token it got. */
+  async function begin(uid: string, run: number, pod: string, elapsedMs: number): Promise<AttemptResult> {
+    const b = await beginAttempt(db, uid, run, pod, 5);
+    if (b.state !== 'run') throw new Error(`run ${run} of ${uid} got no attempt: ${b.state}`);
+    return { campaignUid: uid, run, attempt: b.attempt, token: b.token, history: b.history, runnerPod: pod, reason: 'Succeeded', exitCode: 0, signal: null, elapsedMs };
+  }
+
+  /** The same file names for every attempt of a run, each attempt's own content. */
+  async function attemptFiles(tag: string, run: number): Promise<LocalResultFile[]> {
+    await mkdir(join(dir, tag), { recursive: true });
+    const files = [`General-#${run}.sca`, `General-#${run}.vec`].map((name) => ({ path: join(dir, tag, name), name }));
+    for (const f of files) await writeFile(f.path, `${f.name} of ${tag}\n`);
+    return files;
+  }
+
+  /** A success of attempt `a`, tagged `tag` in its files, its identity, its scalar's value and its .sca run id. */
+  async function success(a: AttemptResult, tag: string, value: number): Promise<SuccessInput> {
+    const header = { runId: `run-${tag}`, attrs: [], itervars: [], config: [] };
+    return { ...a, files: await attemptFiles(`${a.campaignUid}-${tag}`, a.run), iterationVars: { tag }, scalars: [{ file: `General-#${a.run}.sca`, rows: [{ module: 'Net', name: 'v', value, kind: 'scalar' }], header }] };
+  }
+
+  const killed = (): Promise<void> => Promise.reject(new Error('killed here'));
+
+  async function read(id: ObjectId): Promise<string> {
+    const parts: Buffer[] = [];
+    for await (const chunk of resultsBucket(db).openDownloadStream(id)) parts.push(chunk as Buffer);
+    return Buffer.concat(parts).toString();
+  }
+
+  /** The run's record, the files it names, and the scalars every reader exports are all attempt `a`'s (tagged `tag`), none of `other`'s. */
+  async function assertFromAttempt(a: AttemptResult, tag: string, other: string): Promise<void> {
+    const doc = await runsOf(db).findOne({ _id: `${a.campaignUid}/${a.run}` });
+    assert.deepEqual([doc?.status, doc?.winnerToken, doc?.runnerPod, doc?.elapsedMs, doc?.iterationVars], ['succeeded', a.token, a.runnerPod, a.elapsedMs, { tag }], "the record is the winner's");
+    const contents = await Promise.all((doc?.resultFiles ?? []).map(async (f) => read(f.gridfsId)));
+    assert.deepEqual(contents, [`General-#${a.run}.sca of ${a.campaignUid}-${tag}\n`, `General-#${a.run}.vec of ${a.campaignUid}-${tag}\n`], "the files are the winner's");
+    let csv = '';
+    for await (const chunk of exportCsvR(db, [a.campaignUid])) csv += chunk;
+    assert.ok(csv.includes(`run-${tag}`) && !csv.includes(`run-${other}`), `the export shows the winner's scalars only:\n${csv}`);
+    const plot = await scalarPlot(db, [a.campaignUid], 'Net', 'v', 'tag');
+    assert.deepEqual(plot.points.map((p) => p.x), [tag], "the dashboard's plot shows the winner's value only");
+  }
+
+  async function storedFileTokens(uid: string): Promise<string[]> {
+    return (await db.collection(`${RESULTS_BUCKET}.files`).find({ 'metadata.campaignUid': uid }).toArray()).map((f) => f.metadata.token as string);
+  }
+
+  it('lets exactly one of two racing attempts win: A claims, B stores everything, A flips', async () => {
+    const uid = 'race';
+    const a = await begin(uid, 0, 'pod-a', 10);
+    const b = await begin(uid, 0, 'pod-b', 20);
+    let bWon: boolean | undefined;
+    const afterClaim = async (): Promise<void> => {
+      bWon = (await recordSuccess(db, await success(b, 'B', 2))).won;
+    };
+    const aWon = (await recordSuccess(db, await success(a, 'A', 1), new Date(), { afterClaim })).won;
+    assert.deepEqual([aWon, bWon], [true, false], 'exactly one winner');
+    await assertFromAttempt(a, 'A', 'B');
+    assert.deepEqual(await storedFileTokens(uid), [a.token, a.token], "the loser's files are gone");
+    assert.equal(await scalarsOf(db).countDocuments({ campaignUid: uid }), 1, "the loser's scalars are gone");
+  });
+
+  it('rolls a winner killed between its claim and its flip forward with its own outputs when another attempt stores its success', async () => {
+    const uid = 'killed-winner';
+    const a = await begin(uid, 0, 'pod-a', 10);
+    const b = await begin(uid, 0, 'pod-b', 20);
+    await assert.rejects(recordSuccess(db, await success(a, 'A', 1), new Date(), { afterClaim: killed }), /killed here/);
+    assert.equal((await runsOf(db).findOne({ _id: `${uid}/0` }))?.status, 'running', 'the flip never happened');
+    assert.equal((await recordSuccess(db, await success(b, 'B', 2))).won, false, 'the claim is not taken over');
+    await assertFromAttempt(a, 'A', 'B');
+    assert.deepEqual(await beginAttempt(db, uid, 0, 'pod-c', 5), { state: 'done', status: 'succeeded' });
+  });
+
+  it("rolls a killed winner forward on a duplicate delivery's begin, and on the sweep when nothing else comes", async () => {
+    const a = await begin('killed-begin', 0, 'pod-a', 10);
+    await assert.rejects(recordSuccess(db, await success(a, 'A', 1), new Date(), { afterClaim: killed }), /killed here/);
+    assert.deepEqual(await beginAttempt(db, 'killed-begin', 0, 'pod-b', 5), { state: 'done', status: 'succeeded' });
+    await assertFromAttempt(a, 'A', 'B');
+
+    const lone = await begin('killed-sweep', 0, 'pod-a', 10);
+    await assert.rejects(recordSuccess(db, await success(lone, 'A', 1), new Date(), { afterClaim: killed }), /killed here/);
+    assert.equal(await sweepResultFiles(db, 'killed-sweep'), 0, 'the files the claim names are kept');
+    await assertFromAttempt(lone, 'A', 'B');
+  });
+
+  it("shows only the winner's scalars while a killed attempt's are stored, and the sweep deletes the killed attempt's", async () => {
+    const uid = 'killed-loser';
+    const a = await begin(uid, 0, 'pod-a', 10);
+    const b = await begin(uid, 0, 'pod-b', 20);
+    // B stored its files and scalars (the same names, the same .sca) and died before claiming; A then won.
+    await assert.rejects(recordSuccess(db, await success(b, 'B', 2), new Date(), { beforeClaim: killed }), /killed here/);
+    assert.equal((await recordSuccess(db, await success(a, 'A', 1))).won, true);
+    await assertFromAttempt(a, 'A', 'B');
+    assert.equal(await sweepResultFiles(db, uid), 2, "B's two files");
+    assert.deepEqual(await storedFileTokens(uid), [a.token, a.token]);
+    const left = await Promise.all([scalarsOf(db), statisticsOf(db), scaRunsOf(db)].map(async (c) => (await c.find({ campaignUid: uid } as never).toArray()).map((d) => d.token)));
+    assert.deepEqual(left, [[a.token], [], [a.token]], "B's scalars and run header are gone, A's kept");
+    await assertFromAttempt(a, 'A', 'B');
+  });
+
+  it('keeps a failed run failed when a late success comes, and deletes what the late success stored', async () => {
+    const uid = 'fail-then-success';
+    const a = await begin(uid, 0, 'pod-a', 10);
+    const b = await begin(uid, 0, 'pod-b', 20);
+    assert.equal(await recordFailure(db, { ...b, reason: 'SimulationError', exitCode: 1, errorLine: 'boom' }), true);
+    assert.equal((await recordSuccess(db, await success(a, 'A', 1))).won, false);
+    const doc = await runsOf(db).findOne({ _id: `${uid}/0` });
+    assert.deepEqual([doc?.status, doc?.reason, doc?.errorLine, doc?.winnerToken, doc?.resultFiles], ['failed', 'SimulationError', 'boom', b.token, undefined]);
+    assert.deepEqual(await storedFileTokens(uid), [], "the late success's files are gone");
+    assert.equal(await scalarsOf(db).countDocuments({ campaignUid: uid }), 0);
+    assert.deepEqual(await beginAttempt(db, uid, 0, 'pod-c', 5), { state: 'done', status: 'failed' });
+  });
+
+  it('downloads every result file the store still holds and reports the one it lost', async () => {
+    const uid = 'download-missing';
+    for (const run of [0, 1]) assert.equal((await recordSuccess(db, await success(await begin(uid, run, 'pod-a', 10), 'A', 1))).won, true);
+    const lost = (await runsOf(db).findOne({ _id: `${uid}/0` }))?.resultFiles?.find((f) => f.name.endsWith('.vec'));
+    await resultsBucket(db).delete(lost!.gridfsId);
+    const out = await mkdtemp(join(dir, 'download-'));
+    const done = await downloadResults(db, [uid], out);
+    assert.deepEqual(done.missing.map((m) => [m.run, m.name]), [[0, 'General-#0.vec']]);
+    assert.match(done.missing[0]!.error, /not found/);
+    assert.equal(done.files, 3);
+    for (const name of ['General-#0.sca', 'General-#1.sca', 'General-#1.vec']) assert.equal(await readFile(join(out, name), 'utf8'), `${name} of ${uid}-A\n`);
+    assert.deepEqual((await readdir(out)).sort(), ['General-#0.sca', 'General-#1.sca', 'General-#1.vec'], 'no partial file left');
   });
 });

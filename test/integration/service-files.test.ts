@@ -2,7 +2,7 @@
 // MongoDB-wire server, through a real node:http server: result files stored
 // as the runner stores them (beginAttempt, recordSuccess), a campaign's 500
 // files as one tar archive that Python's tarfile extracts to exactly the
-// stored files, resumes from any offset giving exactly the archive's tail,
+// stored files (a file the store lost left out and named in a header), resumes from any offset giving exactly the archive's tail,
 // a 20 MB file by ranges, and a serving process whose peak memory stays far
 // below what it serves. Node: none (no pods).
 //
@@ -21,7 +21,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MongoClient, type Db } from 'mongodb';
+import { GridFSBucket, MongoClient, type Db } from 'mongodb';
+import { MISSING_FILES_HEADER, parseMissingFiles } from '../../api/results.ts';
 import { beginAttempt } from '../../lib/store/attempts.ts';
 import { CHUNK_SIZE } from '../../lib/store/gridfs.ts';
 import { ensureIndexes, RESULTS_BUCKET, runId, runsOf } from '../../lib/store/store.ts';
@@ -62,7 +63,7 @@ async function storeRun(db: Db, uid: string, run: number, files: Array<{ name: s
   }
   const begun = await beginAttempt(db, uid, run, 'pod-1', 3);
   assert.equal(begun.state, 'run');
-  const result = { campaignUid: uid, run, attempt: 1, runnerPod: 'pod-1', reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 5 };
+  const result = { campaignUid: uid, run, attempt: 1, token: begun.token, runnerPod: 'pod-1', reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 5 };
   assert.deepEqual(await recordSuccess(db, { ...result, files: local, iterationVars: {}, scalars: [] }), { won: true });
 }
 
@@ -191,6 +192,28 @@ describe('result file downloads', () => {
     assert.deepEqual([...extracted.keys()].sort(), [...expected.keys()].sort());
     for (const [name, data] of expected) assert.ok(extracted.get(name)?.equals(data), name);
     assert.ok(members.some((m) => Buffer.byteLength(m.name) > 100), 'names over 100 bytes are among them');
+  });
+
+  it('leaves a file the store lost out of the archive, names it in a header and serves the others', async () => {
+    const D = 'uid-d';
+    const stored = new Map<string, Buffer>();
+    for (const run of [0, 1]) {
+      const files = runFiles(run, 'd');
+      await storeRun(small, D, run, files);
+      for (const f of files) stored.set(`results/${f.name}`, f.data);
+    }
+    const lost = (await runsOf(small).findOne({ _id: runId(D, 0) }))?.resultFiles?.[1];
+    await new GridFSBucket(small, { bucketName: RESULTS_BUCKET }).delete(lost!.gridfsId);
+    stored.delete(`results/${lost!.name}`);
+    const got = await request(`${server.url}/${small.databaseName}/archive?sources=${D}`);
+    assert.equal(got.status, 200);
+    assert.deepEqual(parseMissingFiles(String(got.headers[MISSING_FILES_HEADER])), { count: 1, files: [{ run: 0, name: lost!.name }] });
+    const archive = join(dir, 'lost.tar');
+    await writeFile(archive, got.body);
+    pythonExtract(archive, join(dir, 'lost'));
+    const extracted = await filesUnder(join(dir, 'lost'));
+    assert.deepEqual([...extracted.keys()].sort(), [...stored.keys()].sort(), 'every other file');
+    for (const [name, data] of stored) assert.ok(extracted.get(name)?.equals(data), name);
   });
 
   it('answers HEAD with the length and ETag of the archive and no body', async () => {

@@ -19,7 +19,7 @@ await client.connect();
 const db = client.db(args.database);
 await db.command({ ping: 1 });
 const ctx = { db, config: { results: args.results }, log: pino({ level: 'warn' }, process.stderr) } as unknown as RunnerContext;
-const result = { campaignUid: args.campaignUid, run: args.run, runnerPod: 'child', attempt: 1, history: [], reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 1 };
+const result = { campaignUid: args.campaignUid, run: args.run, runnerPod: 'child', attempt: 1, token: 'child-token', history: [], reason: 'Succeeded' as const, exitCode: 0, signal: null, elapsedMs: 1 };
 global.gc?.();
 writeFileSync('/proc/self/clear_refs', '5');
 const baseline = hwm();

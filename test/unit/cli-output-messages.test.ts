@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLine, campaignCreatedLine, reattachHints, rerunCreatedText, resultsText } from '../../cli/output/messages.ts';
+import { buildLine, campaignCreatedLine, missingFileLine, reattachHints, rerunCreatedText, resultsText } from '../../cli/output/messages.ts';
 
 describe('reattachHints', () => {
   it('gives the status, cancel and results commands exactly as typed', () =>
@@ -26,7 +26,19 @@ describe('resultsText', () => {
       'Downloaded 4 files of 2 runs into results\nWrote 10 scalars of 2 runs to a.csv\n',
     ));
   it('names the current folder as . when the files went there', () =>
-    assert.equal(resultsText({ download: { files: 0, runs: 0, outDir: '' } }), 'Downloaded 0 files of 0 runs into .\n'));
+    assert.equal(resultsText({ download: { files: 0, runs: 0, outDir: '' } }), 'Downloaded 0 files of 0 runs into .\n'));  it('counts the files the store lost after the download line', () =>
+    assert.equal(
+      resultsText({ download: { files: 3, runs: 2, outDir: 'results', missing: 1 } }),
+      'Downloaded 3 files of 2 runs into results\n1 result file(s) missing from the store, not downloaded (listed on stderr)\n',
+    ));
+});
+
+describe('missingFileLine', () => {
+  it('names the file, its run and the store\'s answer, and says the others were downloaded', () =>
+    assert.equal(
+      missingFileLine({ run: 4, name: 'General-#4.vec', error: 'FileNotFound: file 6b0f was not found' }),
+      'Missing from the store: General-#4.vec of run 4 (FileNotFound: file 6b0f was not found); the other files were downloaded.\n',
+    ));
 });
 
 describe('rerunCreatedText', () => {

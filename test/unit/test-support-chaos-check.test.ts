@@ -56,7 +56,7 @@ function world(): { stored: Stored; expected: Expected } {
       iterationVars: { i: '1' }, repetition: run,
       attemptHistory: history.map((h) => ({ ...h, exitCode: 0, signal: null, elapsedMs: 1, finishedAt: new Date() })),
     });
-    const scalars = { campaignUid: UID, run, iterationVars: { i: '1' }, scalars: [{ file: `r${run}.sca`, rows: scalarRows(parsed), header: runHeaderOf(parsed), statistics: parsed.statistics.map(statisticRecordOf) }] };
+    const scalars = { campaignUid: UID, run, token: `token-${run}`, iterationVars: { i: '1' }, scalars: [{ file: `r${run}.sca`, rows: scalarRows(parsed), header: runHeaderOf(parsed), statistics: parsed.statistics.map(statisticRecordOf) }] };
     stored.scalars.push(...scalarDocs(scalars));
     stored.scaRuns.push(...scaRunDocs(scalars));
     stored.statistics.push(...statisticDocs(scalars));
