@@ -3,7 +3,7 @@
 // and `runnerConfigFromEnv` (runner side) live together so they cannot drift.
 // Credentials arrive as env vars that the pod takes from a Secret
 // (`secretEnv`); they are never logged (see `describeRunnerConfig`).
-import { ConfigError, NATS_SCHEMES, boolean, durationMs, list, required, text, url, type Env } from '../config.ts';
+import { ConfigError, NATS_SCHEMES, boolean, durationMs, integer, list, required, text, url, type Env } from '../config.ts';
 import { DEFAULT_RESULT_INCLUDE } from '../store/include.ts';
 import type { SimulationSpec } from './command.ts';
 
@@ -46,6 +46,8 @@ export interface RunnerConfig {
    * the runner's credentials. Preferred over `launcher`.
    */
   launcherSocket?: string;
+  /** A plan of more runs fails the campaign (PlanFailed); run-list.ts's DEFAULT_PLAN_MAX_RUNS without it. */
+  planMaxRuns?: number;
 }
 
 /** Env vars carrying credentials: the operator maps them from a Secret instead of writing values. */
@@ -97,6 +99,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
   const creds = text(env, 'INETSWARM_NATS_CREDS');
   const launcher = text(env, 'INETSWARM_LAUNCHER');
   const launcherSocket = text(env, 'INETSWARM_LAUNCHER_SOCKET');
+  const planMaxRuns = integer(env, 'INETSWARM_PLAN_MAX_RUNS', { min: 1, max: 2 ** 31 - 1 });
   const ackWaitMs = durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000;
   const heartbeatMs = durationMs(env, 'INETSWARM_HEARTBEAT_SECONDS') ?? 15_000;
   // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
@@ -127,6 +130,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     connectTimeoutMs: durationMs(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS') ?? 60_000,
     ...(launcher ? { launcher } : {}),
     ...(launcherSocket ? { launcherSocket } : {}),
+    ...(planMaxRuns !== undefined ? { planMaxRuns } : {}),
   };
 }
 
@@ -161,6 +165,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
   if (config.nats.creds) env.INETSWARM_NATS_CREDS = config.nats.creds;
   if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
   if (config.launcherSocket) env.INETSWARM_LAUNCHER_SOCKET = config.launcherSocket;
+  if (config.planMaxRuns !== undefined) env.INETSWARM_PLAN_MAX_RUNS = String(config.planMaxRuns);
   return env;
 }
 
