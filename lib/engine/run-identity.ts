@@ -27,6 +27,12 @@ function parseVariables(text: string): Array<[string, string]> {
   return starts.map((m, i) => [m[1]!, text.slice(m.index + m[0].length, starts[i + 1]?.index ?? text.length)]);
 }
 
+/** The run number of a run line, as parseRunLine reads it, without the identity; undefined for any other line. */
+export function runLineNumber(line: string): number | undefined {
+  const m = RUN_LINE.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** The run of one `Run 14: $numHosts=15, $iaMean=1, $repetition=0` line (trimmed); undefined for any other line. */
 export function parseRunLine(line: string): PlannedRun | undefined {
   const m = RUN_LINE.exec(line);

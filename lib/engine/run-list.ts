@@ -6,15 +6,13 @@
 // error message. Everything it rejects cannot succeed by planning again, so
 // it throws PermanentError. Pure.
 import { PermanentError } from '../errors.ts';
-import { parseRunLine, type PlannedRun } from './run-identity.ts';
+import { parseRunLine, runLineNumber, type PlannedRun } from './run-identity.ts';
 
 /** A plan's run count above this is refused; a runner setting (INETSWARM_PLAN_MAX_RUNS) may change it. */
 export const DEFAULT_PLAN_MAX_RUNS = 20_000_000;
 /** OMNeT++ numbers runs with a C `int`. */
 export const MAX_RUN_NUMBER = 2 ** 31 - 1;
 const OTHER_LINES_KEPT = 3;
-/** The head of a run line, as run-identity.ts's RUN_LINE reads it. */
-const RUN_NUMBER = /^Run (\d+): /;
 
 export class RunListReader {
   private seen = new Uint8Array(1 << 16);
@@ -35,9 +33,9 @@ export class RunListReader {
   /** What `line` checks and counts, without building the run's identity: the first pass over a plan. */
   check(raw: string): void {
     const line = raw.trim();
-    const m = RUN_NUMBER.exec(line);
-    if (!m) this.other(line);
-    else this.isNew(Number(m[1]), line);
+    const run = runLineNumber(line);
+    if (run === undefined) this.other(line);
+    else this.isNew(run, line);
   }
 
   /** Throws when the output had lines but not one run line: the simulation answered something else. */

@@ -35,6 +35,10 @@ describe('RunListReader: the -q runs output one line at a time', () => {
     for (let i = 0; i < 1_000; i++) reader.check(`Run ${i * 3}: $repetition=0`);
     assert.equal(reader.finish(), 1_000_000);
   });
+  it('counts in the first pass exactly the lines the second reads as runs', () => {
+    const text = 'Run 1: $x=a\rb, $repetition=0\nRun 2:\nRun 3: $repetition=0\n';
+    assert.equal(checked(text), read(text).runs.length);
+  });
   it('accepts an empty filter result (an empty line)', () => assert.equal(read('\n').total, 0));
   const refusals: Array<[string, () => unknown, RegExp]> = [
     ['refuses output without a run line, naming its last lines', () => read('0 1 2\nsomething else\n'), /no run lines in the output: "0 1 2 \| something else"/],
