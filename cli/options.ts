@@ -3,6 +3,7 @@
 // same way. The parsers throw UsageError, so a bad value exits with code 2 and
 // a message naming the option, like commander's own checks.
 import type { Command } from 'commander';
+import { includePatternError } from '../lib/store/include.ts';
 import { goDurationMs } from '../lib/time.ts';
 import type { MongoOptions } from './campaign/mongo.ts';
 import type { GlobalOptions } from './context.ts';
@@ -28,6 +29,13 @@ export function parseCount(text: string, option: string, min = 1): number {
     throw new UsageError(`${option}: '${text}' must be a whole number of at least ${min}`);
   }
   return value;
+}
+
+/** Adds one `--include` pattern to those given before, refusing one the campaign's CRD would refuse (lib/store/include.ts). */
+export function parseIncludePattern(text: string, previous: string[] | undefined, option = '--include'): string[] {
+  const error = includePatternError(text);
+  if (error !== undefined) throw new UsageError(`${option}: '${text}' is not a result file pattern: ${error}`);
+  return [...(previous ?? []), text];
 }
 
 /** Parses the name of a Kubernetes object (a DNS subdomain: lowercase letters, digits, '-' and '.'). */

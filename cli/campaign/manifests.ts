@@ -38,6 +38,8 @@ export interface CampaignInputs {
   runTimeoutMs?: number | undefined;
   maxAttempts: number;
   retrySimulationErrors: boolean;
+  /** results.include; undefined leaves the CRD's default. */
+  include?: string[] | undefined;
   now: Date;
 }
 
@@ -66,6 +68,16 @@ export function goDuration(ms: number): string {
 function buildSource(inputs: Pick<CampaignInputs, 'repository' | 'revision' | 'credentialsSecret'>): InetBuild['spec']['source'] {
   const { repository, revision, credentialsSecret } = inputs;
   return { repository, revision, ...(credentialsSecret ? { credentialsSecretRef: { name: credentialsSecret } } : {}) };
+}
+
+/** How the campaign's runs execute: the CRD's defaults unless an option says otherwise. */
+function executionSpec(inputs: CampaignInputs): NonNullable<SimulationCampaign['spec']['execution']> {
+  return {
+    ...(inputs.parallelism ? { parallelism: inputs.parallelism } : {}),
+    ...(inputs.runTimeoutMs ? { runTimeout: goDuration(inputs.runTimeoutMs) } : {}),
+    maxAttempts: inputs.maxAttempts,
+    retrySimulationErrors: inputs.retrySimulationErrors,
+  };
 }
 
 /** The two objects of one `inet-swarm run`. */
@@ -119,12 +131,8 @@ export function campaignManifests(inputs: CampaignInputs): CampaignManifests {
         ...(sim.libraries.length ? { libraries: sim.libraries } : {}),
         ...(inputs.extraArgs.length ? { extraArgs: inputs.extraArgs } : {}),
       },
-      execution: {
-        ...(inputs.parallelism ? { parallelism: inputs.parallelism } : {}),
-        ...(inputs.runTimeoutMs ? { runTimeout: goDuration(inputs.runTimeoutMs) } : {}),
-        maxAttempts: inputs.maxAttempts,
-        retrySimulationErrors: inputs.retrySimulationErrors,
-      },
+      execution: executionSpec(inputs),
+      ...(inputs.include ? { results: { include: inputs.include } } : {}),
     },
   };
   return { build, campaign };

@@ -47,6 +47,7 @@ export async function prepareClusterCampaign(options: RunOptions, simulationArgs
       runTimeoutMs: options.runTimeout,
       maxAttempts: options.maxAttempts,
       retrySimulationErrors: options.retrySimulationErrors,
+      include: options.include,
       now: ctx.now(),
     });
   return { manifestsFor, notes: verdict.notes, detection: project.detection };

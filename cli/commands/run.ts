@@ -12,7 +12,7 @@ import { detectionOptions, noRunsNotes, normalizeRunOptions, planFailureHint, ru
 import { CliError } from '../errors.ts';
 import { findRepositoryRoot } from '../git/state.ts';
 import { planLocalRuns, runLocalCampaign } from '../local/engine.ts';
-import { parseCount, parseDuration, parseObjectName } from '../options.ts';
+import { parseCount, parseDuration, parseIncludePattern, parseObjectName } from '../options.ts';
 import { createReporter } from '../output/progress.ts';
 import { printRunResult } from '../output/run.ts';
 import { detectProject } from '../project/detect.ts';
@@ -86,6 +86,12 @@ function withClusterOptions(command: Command): Command {
     .option('--executable <path>', 'what runs, instead of the detected executable or opp_run (relative to this folder)')
     .option('--library <path>', 'shared library for opp_run -l instead of the detected ones (e.g. ../inet/src/INET); repeat for several', collect)
     .option('--ned-path <folders>', 'NED folders (-n, separated by :) instead of the detected ones, relative to this folder', collect)
+    .option(
+      '--include <pattern>',
+      "result files kept per run on the cluster, a glob such as '*.sca' or 'Aloha/*.{vec,vci}'; repeat for several " +
+        '(default: *.sca *.vec *.vci *.out)',
+      (v: string, previous: string[] | undefined) => parseIncludePattern(v, previous),
+    )
     .option('--dry-run', 'print the InetBuild and SimulationCampaign objects instead of submitting them')
     .option('--omnetpp <version>', 'OMNeT++ version of the cluster build', '6.1')
     .addOption(

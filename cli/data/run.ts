@@ -26,6 +26,8 @@ export interface RunOptions {
   /** `--library`, `--ned-path`: undefined when not given (detected). */
   library?: string[] | undefined;
   nedPath?: string[] | undefined;
+  /** `--include`: the campaign's results.include; undefined leaves the CRD's default. */
+  include?: string[] | undefined;
   dryRun: boolean;
   omnetpp: string;
   mode: 'release' | 'debug';
@@ -73,6 +75,7 @@ export function normalizeRunOptions(raw: Partial<RunOptions>, cores: number): Ru
     executable: raw.executable,
     library: raw.library,
     nedPath: raw.nedPath,
+    include: raw.include,
     dryRun: raw.dryRun === true,
     omnetpp: raw.omnetpp ?? '6.1',
     mode: raw.mode ?? 'release',

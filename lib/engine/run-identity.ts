@@ -27,22 +27,35 @@ function parseVariables(text: string): Array<[string, string]> {
   return starts.map((m, i) => [m[1]!, text.slice(m.index + m[0].length, starts[i + 1]?.index ?? text.length)]);
 }
 
+/** The run number of a run line, as parseRunLine reads it, without the identity; undefined for any other line. */
+export function runLineNumber(line: string): number | undefined {
+  const m = RUN_LINE.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The run of one `Run 14: $numHosts=15, $iaMean=1, $repetition=0` line (trimmed); undefined for any other line. */
+export function parseRunLine(line: string): PlannedRun | undefined {
+  const m = RUN_LINE.exec(line);
+  if (!m) return undefined;
+  const vars = parseVariables(m[2]!);
+  const repetition = Number(vars.find(([k]) => k === 'repetition')?.[1] ?? 0);
+  const iterationVars = Object.fromEntries(vars.filter(([k]) => k !== 'repetition'));
+  return { run: Number(m[1]), identity: { iterationVars, repetition: Number.isInteger(repetition) ? repetition : 0 } };
+}
+
 /**
- * Parses the output of `-s -q runs`: one `Run 14: $numHosts=15, $iaMean=1,
- * $repetition=0` line per selected run (other lines, such as a banner, are
- * ignored). Returns the runs in number order, or an error message when the
- * output is not empty and has no such line.
+ * Parses a short output of `-s -q runs` held in one string (tests, recorded
+ * cases): one run line per selected run, other lines (a banner) ignored.
+ * Returns the runs in number order, or an error message when the output is
+ * not empty and has no such line. A plan reads the output as a stream
+ * instead (run-list.ts), which has no size limit.
  */
 export function parseRunList(stdout: string): PlannedRun[] | string {
   const lines = stdout.split(/\r?\n/).map((l) => l.trim());
   const runs = new Map<number, PlannedRun>();
   for (const line of lines) {
-    const m = RUN_LINE.exec(line);
-    if (!m) continue;
-    const vars = parseVariables(m[2]!);
-    const repetition = Number(vars.find(([k]) => k === 'repetition')?.[1] ?? 0);
-    const iterationVars = Object.fromEntries(vars.filter(([k]) => k !== 'repetition'));
-    runs.set(Number(m[1]), { run: Number(m[1]), identity: { iterationVars, repetition: Number.isInteger(repetition) ? repetition : 0 } });
+    const planned = parseRunLine(line);
+    if (planned) runs.set(planned.run, planned);
   }
   if (runs.size === 0) {
     const other = lines.filter((l) => l !== '');

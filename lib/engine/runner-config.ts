@@ -4,7 +4,7 @@
 // Credentials arrive as env vars that the pod takes from a Secret
 // (`secretEnv`); they are never logged (see `describeRunnerConfig`).
 import { ConfigError, NATS_SCHEMES, boolean, durationMs, integer, list, required, text, url, type Env } from '../config.ts';
-import { DEFAULT_RESULT_INCLUDE } from '../store/include.ts';
+import { DEFAULT_RESULT_INCLUDE, includeProblems } from '../store/include.ts';
 import type { SimulationSpec } from './command.ts';
 
 export interface RunnerConfig {
@@ -47,6 +47,8 @@ export interface RunnerConfig {
    * the runner's credentials. Preferred over `launcher`.
    */
   launcherSocket?: string;
+  /** A plan of more runs fails the campaign (PlanFailed); run-list.ts's DEFAULT_PLAN_MAX_RUNS without it. */
+  planMaxRuns?: number;
 }
 
 /** `{ [key]: value }`, or nothing for an unset value. */
@@ -65,6 +67,26 @@ export const SECRET_ENV = ['INETSWARM_NATS_CREDS', 'INETSWARM_MONGO_URI'] as con
  */
 export function simulationEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('INETSWARM_')));
+}
+
+/**
+ * The include patterns: a JSON array (what runnerEnv writes, since a pattern may hold a comma, `*.{sca,vec}`,
+ * and `[]` keeps no files), else a comma list; a pattern outside the grammar is a ConfigError at start.
+ */
+function includeList(env: Env): string[] | undefined {
+  const value = text(env, 'INETSWARM_RESULTS_INCLUDE');
+  if (value === undefined) return undefined;
+  let include: string[] | undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed) && parsed.every((p) => typeof p === 'string')) include = parsed;
+  } catch {
+    include = undefined;
+  }
+  include ??= list(env, 'INETSWARM_RESULTS_INCLUDE') ?? [];
+  const problems = includeProblems(include);
+  if (problems.length > 0) throw new ConfigError('INETSWARM_RESULTS_INCLUDE', `INETSWARM_RESULTS_INCLUDE has invalid patterns: ${problems.join('; ')}`);
+  return include;
 }
 
 function parseSimulation(text: string): SimulationSpec {
@@ -104,6 +126,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
   const creds = text(env, 'INETSWARM_NATS_CREDS');
   const launcher = text(env, 'INETSWARM_LAUNCHER');
   const launcherSocket = text(env, 'INETSWARM_LAUNCHER_SOCKET');
+  const planMaxRuns = integer(env, 'INETSWARM_PLAN_MAX_RUNS', { min: 1, max: 2 ** 31 - 1 });
   const ackWaitMs = durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000;
   const heartbeatMs = durationMs(env, 'INETSWARM_HEARTBEAT_SECONDS') ?? 15_000;
   // A heartbeat must land well inside AckWait, or a long run is redelivered while it still runs.
@@ -125,7 +148,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     workDir: text(env, 'INETSWARM_WORK_DIR') ?? '/tmp/inet-swarm',
     simulation: parseSimulation(required(env, 'INETSWARM_SIMULATION')),
     results: {
-      include: list(env, 'INETSWARM_RESULTS_INCLUDE') ?? [...DEFAULT_RESULT_INCLUDE],
+      include: includeList(env) ?? [...DEFAULT_RESULT_INCLUDE],
       storeScalars: boolean(env, 'INETSWARM_STORE_SCALARS') ?? true,
       ...defined('maxFiles', integer(env, 'INETSWARM_RESULTS_MAX_FILES', { min: 1 })),
       ...defined('maxBytes', integer(env, 'INETSWARM_RESULTS_MAX_BYTES', { min: 1 })),
@@ -136,6 +159,7 @@ export function runnerConfigFromEnv(env: Env): RunnerConfig {
     connectTimeoutMs: durationMs(env, 'INETSWARM_CONNECT_TIMEOUT_SECONDS') ?? 60_000,
     ...(launcher ? { launcher } : {}),
     ...(launcherSocket ? { launcherSocket } : {}),
+    ...(planMaxRuns !== undefined ? { planMaxRuns } : {}),
   };
 }
 
@@ -160,7 +184,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
     INETSWARM_ARTIFACT_CACHE: config.artifact.cacheDir,
     INETSWARM_WORK_DIR: config.workDir,
     INETSWARM_SIMULATION: JSON.stringify(config.simulation),
-    INETSWARM_RESULTS_INCLUDE: config.results.include.join(','),
+    INETSWARM_RESULTS_INCLUDE: JSON.stringify(config.results.include),
     INETSWARM_STORE_SCALARS: String(config.results.storeScalars),
     INETSWARM_DRAIN_GRACE_SECONDS: String(config.drainGraceMs / 1000),
     INETSWARM_SHUTDOWN_GRACE_SECONDS: String(config.shutdownGraceMs / 1000),
@@ -172,6 +196,7 @@ export function runnerEnv(config: RunnerConfig): Record<string, string> {
   if (config.nats.creds) env.INETSWARM_NATS_CREDS = config.nats.creds;
   if (config.launcher) env.INETSWARM_LAUNCHER = config.launcher;
   if (config.launcherSocket) env.INETSWARM_LAUNCHER_SOCKET = config.launcherSocket;
+  if (config.planMaxRuns !== undefined) env.INETSWARM_PLAN_MAX_RUNS = String(config.planMaxRuns);
   return env;
 }
 

@@ -13,7 +13,7 @@ after(() => cleanup());
 describe('inet-swarm help', () => {
   const commands: Array<[string[], RegExp[]]> = [
     [[], [/Usage: inet-swarm/, /--namespace/, /--context/, /--json/, /\brun\b/, /\bcluster\b/]],
-    [['run'], [/Usage: inet-swarm run/, /--local/, /--jobs/, /--run-timeout/, /--max-attempts/, /--retry-simulation-errors/, /--allow-dirty/, /NOT in the build/, /--out/, /--config/, /--run-filter/, /--ini-file/, /--dry-run/]],
+    [['run'], [/Usage: inet-swarm run/, /--local/, /--jobs/, /--run-timeout/, /--max-attempts/, /--retry-simulation-errors/, /--allow-dirty/, /NOT in the build/, /--out/, /--config/, /--run-filter/, /--ini-file/, /--dry-run/, /--include/]],
     [['cluster'], [/Usage: inet-swarm cluster/, /status/, /halt/, /resume/]],
     [['cluster', 'status'], [/Usage: inet-swarm cluster status/, /--cluster/, /--nodegroup/]],
     [['cluster', 'halt'], [/Usage: inet-swarm cluster halt/, /--force/]],
@@ -54,6 +54,8 @@ describe('inet-swarm usage errors', () => {
     ['zero attempts', ['run', '--max-attempts', '0'], /--max-attempts: '0' must be a whole number of at least 1/],
     ['a timeout that is not a duration', ['run', '--run-timeout', 'soon'], /--run-timeout: 'soon' is not a duration/],
     ['a build mode that does not exist', ['run', '--mode', 'fast'], /Allowed choices are release, debug/],
+    ['a result file pattern the CRD would refuse, before anything is read or created', ['run', '--include', '*.sca', '--include', '[z-a]*.vec'], /--include: '\[z-a\]\*\.vec' is not a result file pattern: the range z-a is reversed/],
+    ['a result file pattern that leaves the result folder', ['run', '--include', '../*.sca'], /--include: '\.\.\/\*\.sca' is not a result file pattern: outside the run's result folder/],
     ['no command at all', [], /Usage: inet-swarm/],
   ];
   for (const [what, args, message] of cases) {

@@ -238,7 +238,7 @@ export class CampaignWorld {
    * references resolved through the API and the pod name from the downward
    * API. Only host paths differ: NATS is the stack's, the caches are temp dirs.
    */
-  async startRunner(job: V1Job, pod: string): Promise<Runner> {
+  async startRunner(job: V1Job, pod: string, extraEnv: Record<string, string> = {}): Promise<Runner> {
     const container = job.spec?.template.spec?.containers[0];
     if (!container?.args) throw new Error('the runner container has no args');
     const env: Record<string, string> = { ...(await containerEnv(this.core, this.namespace, container, pod)), HOME: this.dir };
@@ -248,6 +248,7 @@ export class CampaignWorld {
     env.INETSWARM_DRAIN_GRACE_SECONDS = '2';
     // The pod's sandbox container (the launcher on its socket) is not started here: the runner spawns the simulations.
     delete env.INETSWARM_LAUNCHER_SOCKET;
+    Object.assign(env, extraEnv);
     const logFile = join(this.dir, `${pod}.log`);
     const out = createWriteStream(logFile);
     const { command, args } = containerCommand(container);
@@ -261,7 +262,7 @@ export class CampaignWorld {
   }
 
   /** Starts up to `count` runners, one per pod of the campaign's Job, named like those pods. */
-  async startRunners(campaign: string, count: number): Promise<Runner[]> {
+  async startRunners(campaign: string, count: number, extraEnv: Record<string, string> = {}): Promise<Runner[]> {
     const job = await this.runnerJob(campaign);
     const pods = await eventually(`the runner pods of ${campaign} exist`, async () => {
       const list = await this.runnerPods(campaign);
@@ -269,7 +270,7 @@ export class CampaignWorld {
     });
     const names = pods.map((p) => p.metadata?.name ?? '');
     while (names.length < count) names.push(`${campaign}-extra-${names.length}`);
-    return Promise.all(names.slice(0, count).map((pod) => this.startRunner(job, pod)));
+    return Promise.all(names.slice(0, count).map((pod) => this.startRunner(job, pod, extraEnv)));
   }
 
   async stopRunners(): Promise<void> {

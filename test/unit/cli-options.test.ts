@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../cli/errors.ts';
-import { parseCount, parseDuration, parseObjectName } from '../../cli/options.ts';
+import { parseCount, parseDuration, parseIncludePattern, parseObjectName } from '../../cli/options.ts';
 
 describe('parseDuration', () => {
   const cases: Array<[string, number]> = [
@@ -35,4 +35,11 @@ describe('parseObjectName', () => {
     it(`rejects ${JSON.stringify(bad.slice(0, 20))} with the option in the message`, () =>
       assert.throws(() => parseObjectName(bad, '--git-credentials'), (err: Error) => err instanceof UsageError && /--git-credentials/.test(err.message)));
   }
+});
+
+describe('parseIncludePattern', () => {
+  it('collects the patterns of a repeated --include', () => assert.deepEqual(parseIncludePattern('*.vec', parseIncludePattern('*.{sca,vci}', undefined)), ['*.{sca,vci}', '*.vec']));
+  for (const bad of ['[z-a]*.vec', '[]', '/x.sca', '!*.sca'])
+    it(`rejects ${JSON.stringify(bad)} as a usage error naming the option`, () =>
+      assert.throws(() => parseIncludePattern(bad, undefined), (e) => e instanceof UsageError && e.message.startsWith(`--include: '${bad}' is not a result file pattern`)));
 });

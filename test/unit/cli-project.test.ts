@@ -134,6 +134,11 @@ describe('campaignManifests', () => {
     assert.ok(!JSON.stringify(campaign).includes('git-token'));
   });
 
+  it("puts --include into the campaign's results.include, and leaves the CRD's default without it", () => {
+    assert.deepEqual(campaignManifests({ ...base, project: inet, include: ['*.{sca,vec}'] }).campaign.spec.results, { include: ['*.{sca,vec}'] });
+    assert.equal(campaignManifests({ ...base, project: inet }).campaign.spec.results, undefined);
+  });
+
   it('points the campaign at the build and carries the INET simulation command', () => {
     const { build, campaign } = campaignManifests({ ...base, project: inet, runFilter: '$numHosts>10', runTimeoutMs: 90_000, parallelism: 8 });
     assert.equal(build.kind, 'InetBuild');

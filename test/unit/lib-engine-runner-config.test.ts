@@ -46,6 +46,20 @@ describe('runner configuration', () => {
   it('refuses a heartbeat that would not land well inside AckWait', () => {
     assert.throws(() => runnerConfigFromEnv({ ...runnerEnv(config), INETSWARM_HEARTBEAT_SECONDS: '40' }), /at most half of INETSWARM_ACK_WAIT_SECONDS/);
   });
+  it('carries include patterns with commas, and an empty list, through the environment', () => {
+    for (const include of [['*.{sca,vec}', 'Aloha-n=1,m=2-#0.sca'], []]) {
+      const withInclude = { ...config, results: { ...config.results, include } };
+      assert.deepEqual(runnerConfigFromEnv(runnerEnv(withInclude)).results.include, include);
+    }
+    assert.deepEqual(runnerConfigFromEnv({ ...runnerEnv(config), INETSWARM_RESULTS_INCLUDE: '*.sca, *.vec' }).results.include, ['*.sca', '*.vec']);
+  });
+  it('refuses an include pattern outside the grammar at start, naming it', () => {
+    assert.throws(() => runnerConfigFromEnv({ ...runnerEnv(config), INETSWARM_RESULTS_INCLUDE: '["*.sca","[z-a]*.vec"]' }), /INETSWARM_RESULTS_INCLUDE has invalid patterns: "\[z-a\]\*\.vec": the range z-a is reversed/);
+  });
+  it('reads the plan limit', () => {
+    assert.equal(runnerConfigFromEnv({ ...runnerEnv(config), INETSWARM_PLAN_MAX_RUNS: '1000' }).planMaxRuns, 1000);
+    assert.throws(() => runnerConfigFromEnv({ ...runnerEnv(config), INETSWARM_PLAN_MAX_RUNS: '0' }), /INETSWARM_PLAN_MAX_RUNS/);
+  });
   it('names a malformed simulation spec field', () => {
     const sim = JSON.stringify({ ...config.simulation, iniFiles: 'omnetpp.ini' });
     assert.throws(() => runnerConfigFromEnv({ ...runnerEnv(config), INETSWARM_SIMULATION: sim }), /INETSWARM_SIMULATION.iniFiles must be a list/);
