@@ -66,7 +66,7 @@ async function renderedConfig(port: number, monitorPort: number): Promise<string
   const { render } = chartRenderer(stack, await helmBinary(), release, namespace);
   const docs = await render({});
   const job = find(docs, 'Job', secretName, namespace);
-  assert.deepEqual(job.spec.template.spec.containers[0].command, ['node', 'operator/nats-keys.js']);
+  assert.deepEqual(job.spec.template.spec.containers[0].args, ['node', 'operator/nats-keys.js']);
   assert.equal(job.metadata.annotations?.['helm.sh/hook'], 'pre-install,pre-upgrade');
   const sts = find(docs, 'StatefulSet', `${release}-inet-swarm-nats`, namespace);
   const keysVolume = sts.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'keys');

@@ -343,7 +343,7 @@ test('a hook Job makes the NATS keys before the install, with a ServiceAccount t
   const pod = job.spec.template.spec;
   assert.equal(pod.serviceAccountName, name);
   const [container] = pod.containers;
-  assert.deepEqual(container.command, ['node', 'operator/nats-keys.js']);
+  assert.deepEqual([container.command, container.args], [undefined, ['node', 'operator/nats-keys.js']]);
   assert.equal(container.image, find(docs, 'Deployment', `${fullname}-operator`).spec.template.spec.containers[0].image);
   assert.deepEqual(container.env.find((e: { name: string }) => e.name === 'INETSWARM_NATS_KEYS_SECRET').value, name);
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);

@@ -60,7 +60,7 @@ test('the defaults run two replicas of service/main.js from the operator image, 
   assert.deepEqual(pod.securityContext, { ...operator.securityContext, fsGroup: 65532 });
   const container = resultsContainer(docs);
   assert.equal(container.image, operator.containers[0].image);
-  assert.deepEqual(container.command, ['node', 'service/main.js']);
+  assert.deepEqual([container.command, container.args], [undefined, ['node', 'service/main.js']]);
   assert.equal(container.args, undefined);
   assert.deepEqual(container.securityContext, operator.containers[0].securityContext);
   assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });

@@ -18,12 +18,19 @@ describe('the operator image', { timeout: 300_000 }, () => {
   });
   after(async () => daemon?.stop());
 
-  it('starts node operator/main.js as its own unprivileged user, which names the missing setting and exits 1', async () => {
-    const user = await daemon.dockerd.docker(['image', 'inspect', '--format', '{{.Config.User}} {{json .Config.Entrypoint}}', image]);
-    assert.equal(user.stdout.trim(), '65532:65532 ["node","operator/main.js"]');
+  it('starts node operator/main.js under tini as its own unprivileged user, which names the missing setting and exits 1', async () => {
+    const user = await daemon.dockerd.docker(['image', 'inspect', '--format', '{{.Config.User}} {{json .Config.Entrypoint}} {{json .Config.Cmd}}', image]);
+    assert.equal(user.stdout.trim(), '65532:65532 ["/usr/bin/tini","--"] ["node","operator/main.js"]');
     const result = await daemon.run([...POD_LIKE, image]);
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stderr, /ConfigError: The MongoDB URI is missing: set INETSWARM_MONGO_URI or --mongodb-uri/);
+  });
+
+  it('keeps tini as PID 1 when the chart gives another program as args (the results service, the NATS keys Job)', async () => {
+    const probe = "console.log(require('node:fs').readFileSync('/proc/1/cmdline', 'utf8').split('\\0')[0])";
+    const result = await daemon.run([...POD_LIKE, image, 'node', '-e', probe]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout.trim(), '/usr/bin/tini');
   });
 
   it('holds the compiled operator and CLI with production dependencies only', async () => {

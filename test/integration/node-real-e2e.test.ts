@@ -180,7 +180,7 @@ describe('inet-swarm on the real node', { timeout: 600_000 }, () => {
     assert.equal(pod.spec?.nodeName, release.node.name);
     const container = pod.spec?.containers[0];
     assert.equal(container?.image, release.images.operator);
-    assert.deepEqual(container?.command, ['node', 'service/main.js']);
+    assert.deepEqual([container?.command, container?.args], [undefined, ['node', 'service/main.js']]);
     assert.equal(pod.spec?.serviceAccountName, `${release.release}-inet-swarm-results`);
     assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0);
     await eventually('the results APIService is Available', async () => {
