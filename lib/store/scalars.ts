@@ -76,12 +76,23 @@ export async function deleteByIds<T extends { _id: string }>(coll: Collection<T>
   }
 }
 
-/** Deletes what storeScalars stored of this attempt: a losing attempt's clean-up (the sweep deletes what it leaves). */
+/** The `_id`s of a file's documents from index 0 to `end`: those of the parts stored before the last one too. */
+function idsUpTo(p: string, file: string, end: number): string[] {
+  return Array.from({ length: end }, (_, i) => `${p}/${file}/${i}`);
+}
+
+/**
+ * Deletes what storeScalars stored of this attempt, the parts of a large file
+ * stored earlier included (their `_id`s run from index 0): a losing
+ * attempt's clean-up (the sweep deletes what a killed one leaves).
+ */
 export async function dropScalars(db: Db, s: RunScalars): Promise<void> {
-  const ids = (docs: Array<{ _id: string }>) => docs.map((d) => d._id);
+  const p = prefix(s);
+  const rows = s.scalars.flatMap(({ file, rows, firstRow = 0 }) => idsUpTo(p, file, firstRow + rows.length));
+  const statistics = s.scalars.flatMap(({ file, statistics = [], firstStatistic = 0 }) => idsUpTo(p, file, firstStatistic + statistics.length));
   await Promise.all([
-    deleteByIds(scalarsOf(db), ids(scalarDocs(s))),
-    deleteByIds(statisticsOf(db), ids(statisticDocs(s))),
-    deleteByIds(scaRunsOf(db), ids(scaRunDocs(s))),
+    deleteByIds(scalarsOf(db), rows),
+    deleteByIds(statisticsOf(db), statistics),
+    deleteByIds(scaRunsOf(db), scaRunDocs(s).map((d) => d._id)),
   ]);
 }

@@ -18,6 +18,7 @@ import { sweepResultFiles, uploadResultFiles, type LocalResultFile } from '../..
 import { exportCsvR } from '../../lib/store/scalars-export.ts';
 import { ensureIndexes, RESULTS_BUCKET, resultsBucket, runsOf, scalarsOf, scaRunsOf, statisticsOf } from '../../lib/store/store.ts';
 import { recordSuccess, type SuccessInput } from '../../lib/store/success.ts';
+import { storeScalars } from '../../lib/store/scalars.ts';
 import { downloadResults } from '../../cli/campaign/results.ts';
 import { scalarPlot } from '../../service/data/runs.ts';
 import { readCampaignProgress } from '../../lib/store/progress.ts';
@@ -287,6 +288,21 @@ describe('one winner per run', () => {
     const left = await Promise.all([scalarsOf(db), statisticsOf(db), scaRunsOf(db)].map(async (c) => (await c.find({ campaignUid: uid } as never).toArray()).map((d) => d.token)));
     assert.deepEqual(left, [[a.token], [], [a.token]], "B's scalars and run header are gone, A's kept");
     await assertFromAttempt(a, 'A', 'B');
+  });
+
+  it("deletes all of a losing attempt's scalars, the parts of a large .sca it stored before its claim included", async () => {
+    const uid = 'parts';
+    const a = await begin(uid, 0, 'runner-a', 10);
+    const b = await begin(uid, 0, 'runner-b', 20);
+    assert.deepEqual(await recordSuccess(db, await success(a, 'A', 1)), { won: true });
+    const row = (value: number): ScalarRow => ({ module: 'Net', name: 'v', value, kind: 'scalar' });
+    // As the runner stores a large file: the first rows as a part of their own, the rest with the run's files.
+    await storeScalars(db, { campaignUid: uid, run: 0, token: b.token, iterationVars: {}, scalars: [{ file: 'General-#0.sca', rows: [row(1), row(2), row(3)], firstRow: 0 }] });
+    const rest = await success(b, 'B', 4);
+    const input = { ...rest, scalars: [{ ...rest.scalars[0]!, firstRow: 3 }] };
+    assert.deepEqual(await recordSuccess(db, input), { won: false });
+    assert.equal(await scalarsOf(db).countDocuments({ campaignUid: uid, token: b.token }), 0, "no scalar of the loser's is left");
+    assert.equal(await scalarsOf(db).countDocuments({ campaignUid: uid, token: a.token }), 1, "the winner's stay");
   });
 
   it('keeps a failed run failed when a late success comes, and deletes what the late success stored', async () => {
