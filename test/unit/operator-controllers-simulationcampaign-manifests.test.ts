@@ -61,6 +61,13 @@ describe('the runner pod', () => {
     assert.deepEqual([config.launcherSocket, config.workDir, config.artifact.cacheDir], [LAUNCHER_SOCKET, RUNNER_WORK_DIR, ARTIFACT_CACHE_DIR]);
   });
 
+  it('passes the operator\'s plan limit on to the runner, and leaves the runner its default without one', () => {
+    const limited = campaignSettingsFromEnv({ INETSWARM_PLAN_MAX_RUNS: '5000' }, { uri: 'mongodb://db:27017', database: 'inetswarm' }, 1000);
+    const runnerOf = (s: typeof settings) => (runnerJob(campaign, build, s, 1) as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec.containers[0];
+    const planMaxRuns = (s: typeof settings) => runnerConfigFromEnv(Object.fromEntries((runnerOf(s)?.env ?? []).map((e) => [e.name, e.value ?? 'from-ref']))).planMaxRuns;
+    assert.deepEqual([planMaxRuns(limited), planMaxRuns(settings)], [5000, undefined]);
+  });
+
   it('gives the campaign\'s cpu and memory to the sandbox, where the simulations run, and both containers the restricted security context', () => {
     assert.deepEqual(simulation?.resources, { requests: { cpu: '2', memory: '3Gi' }, limits: { memory: '3Gi' } });
     for (const c of [simulation, runner]) {

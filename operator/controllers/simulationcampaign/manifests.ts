@@ -125,6 +125,7 @@ export function runnerConfig(campaign: SimulationCampaign, build: InetBuild, set
     queuePrefix: settings.queuePrefix,
     ackWaitMs: settings.ackWaitMs,
     heartbeatMs: Math.max(1000, Math.floor(settings.ackWaitMs / 4)),
+    ...(settings.planMaxRuns !== undefined ? { planMaxRuns: settings.planMaxRuns } : {}),
     artifact: { digest: build.status?.artifact?.digest ?? '', cacheDir: ARTIFACT_CACHE_DIR },
     workDir: RUNNER_WORK_DIR,
     simulation: simulationOf(campaign),

@@ -38,6 +38,8 @@ export interface CampaignSettings {
   ackWaitMs: number;
   /** Shortest time between two progress reads (and status writes) of one campaign. */
   statusIntervalMs: number;
+  /** Most runs a plan may have, passed to the runners; their default without it. */
+  planMaxRuns: number | undefined;
 }
 
 /** Reads the campaign settings; `mongo` is the operator's own MongoDB URI and database (the runners' default). */
@@ -60,6 +62,7 @@ export function campaignSettingsFromEnv(env: Env, mongo: { uri: string; database
     capacity: integer(env, 'INETSWARM_RUNNER_CAPACITY', { min: 1 }),
     ackWaitMs: durationMs(env, 'INETSWARM_ACK_WAIT_SECONDS') ?? 60_000,
     statusIntervalMs: durationMs(env, 'INETSWARM_CAMPAIGN_STATUS_INTERVAL_SECONDS') ?? 2_000,
+    planMaxRuns: integer(env, 'INETSWARM_PLAN_MAX_RUNS', { min: 1, max: 2 ** 31 - 1 }),
   };
 }
 
