@@ -151,8 +151,8 @@ test('a minimal campaign gets the documented defaults', async () => {
     runFilter: '0..99',
     iniFiles: ['omnetpp.ini'],
     simulation: { executable: 'opp_run' },
-    execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false },
-    results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true },
+    execution: { parallelism: 100, cpu: '1', memory: '1Gi', runTimeout: '1h', maxAttempts: 3, retrySimulationErrors: false, progressDeadlineSeconds: 600 },
+    results: { include: ['*.sca', '*.vec', '*.vci', '*.out'], storeScalars: true, maxFiles: 10_000, maxSize: '10Gi' },
     suspend: false,
   });
 });
