@@ -61,7 +61,6 @@ test('the defaults run two replicas of service/main.js from the operator image, 
   const container = resultsContainer(docs);
   assert.equal(container.image, operator.containers[0].image);
   assert.deepEqual([container.command, container.args], [undefined, ['node', 'service/main.js']]);
-  assert.equal(container.args, undefined);
   assert.deepEqual(container.securityContext, operator.containers[0].securityContext);
   assert.deepEqual(container.securityContext.capabilities, { drop: ['ALL'] });
   assert.deepEqual(container.ports, [{ name: 'https', containerPort: 8443, protocol: 'TCP' }]);
